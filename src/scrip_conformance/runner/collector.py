@@ -1,0 +1,195 @@
+"""The pytest plugin the runner adds to its in-process session: it records, per contract, what
+every marked test did and the findings of every failure, and prints one progress line per test."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable
+
+import pytest
+
+from scrip_conformance.runner.findings import findings_from_exception
+from scrip_conformance.runner.outcomes import ContractResult, Finding, ItemOutcome
+
+_NOT_RUN_PREFIX = "not run: "
+# Outcomes that are not findings: skips (not run), xfail, and pytest.exit.
+_NOT_FINDINGS = (pytest.skip.Exception, pytest.xfail.Exception, pytest.exit.Exception)
+
+
+def contract_ids_of(item: pytest.Item) -> list[str]:
+    """The contract ids of ``@pytest.mark.contract("ID", ...)`` markers on an item."""
+    ids: list[str] = []
+    for marker in item.iter_markers("contract"):
+        for arg in marker.args:
+            if isinstance(arg, str) and arg not in ids:
+                ids.append(arg)
+    return ids
+
+
+def skip_reason(report: pytest.TestReport) -> str:
+    longrepr = report.longrepr
+    text = longrepr[2] if isinstance(longrepr, tuple) and len(longrepr) == 3 else str(longrepr)
+    text = text.removeprefix("Skipped: ").strip()
+    return text.removeprefix(_NOT_RUN_PREFIX).strip()
+
+
+def fuzz_coverage(config: pytest.Config) -> dict | None:
+    """Per-operation coverage of the session's fuzzing run, as table rows, when there was one."""
+    try:
+        from scrip_conformance.fuzzing.plugin import REPORT_KEY
+    except ImportError:
+        return None
+    report = config.stash.get(REPORT_KEY, None)
+    if report is None:
+        return None
+    rows = []
+    for op, cov in sorted(report.operations.items()):
+        rows.append(
+            {
+                "operation": op,
+                "label": cov.label,
+                "cases": cov.cases,
+                "statuses": " ".join(f"{k}:{v}" for k, v in sorted(cov.statuses.items())) or "-",
+                "reached_2xx": cov.reached_2xx,
+            }
+        )
+    return {"cases_sent": report.cases_sent, "operations": rows}
+
+
+@dataclasses.dataclass
+class _ItemState:
+    contracts: list[str]
+    failed: bool = False
+    skipped_reason: str | None = None
+    passed_call: bool = False
+    duration: float = 0.0
+    findings: list[Finding] = dataclasses.field(default_factory=list)
+
+
+class VerdictCollector:
+    """Collects per-contract results; ``results`` holds one entry per catalogue contract."""
+
+    def __init__(
+        self,
+        catalog: Iterable[dict],
+        progress: Callable[[str], None] | None = None,
+    ) -> None:
+        self.results: dict[str, ContractResult] = {}
+        for entry in catalog:
+            self.results[entry["id"]] = ContractResult(
+                id=entry["id"],
+                statement=str(entry.get("statement", "")),
+                level=str(entry.get("level", "MUST")).upper(),
+                profile=str(entry.get("profile", "")),
+                area=str(entry.get("area", "")),
+                source=str(entry.get("source", "")),
+            )
+        self.unattributed: list[Finding] = []
+        self.collection_errors: list[str] = []
+        self.tests_total = 0
+        self.tests_done = 0
+        self._progress = progress
+        self._items: dict[str, _ItemState] = {}
+        self.coverage: dict | None = None
+
+    # -- collection --------------------------------------------------------------------------
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            text = str(report.longrepr).strip().splitlines()
+            self.collection_errors.append(f"{report.nodeid}: {text[-1] if text else 'error'}")
+
+    def pytest_deselected(self, items: list[pytest.Item]) -> None:
+        for item in items:
+            for cid in contract_ids_of(item):
+                result = self.results.get(cid)
+                if result is not None and not result.tests:
+                    result.not_selected_reason = result.not_selected_reason or "not selected"
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.tests_total = len(session.items)
+        for item in session.items:
+            self._items[item.nodeid] = _ItemState(contracts=contract_ids_of(item))
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        self.coverage = fuzz_coverage(session.config)
+
+    # -- running -----------------------------------------------------------------------------
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
+        report = yield
+        state = self._items.get(item.nodeid)
+        excinfo = call.excinfo
+        # Not ``report.failed``: the contracts plugin reports a SHOULD-only failure as passed
+        # (a warning), and its wrapper may run before this one.
+        if state is not None and excinfo is not None and not excinfo.errisinstance(_NOT_FINDINGS):
+            check = getattr(item, "originalname", None) or item.name
+            state.findings += findings_from_exception(excinfo.value, check, item.nodeid)
+        return report
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        state = self._items.get(report.nodeid)
+        if state is None:
+            return
+        state.duration += report.duration
+        if report.failed:
+            state.failed = True
+        elif report.skipped and state.skipped_reason is None:
+            state.skipped_reason = skip_reason(report)
+        elif report.when == "call" and report.passed:
+            state.passed_call = True
+        if report.when == "teardown":
+            self._finish(report.nodeid, state)
+
+    def _finish(self, nodeid: str, state: _ItemState) -> None:
+        self.tests_done += 1
+        attributed: dict[str, list[Finding]] = {}
+        for finding in state.findings:
+            if finding.contract_id in self.results:
+                attributed.setdefault(finding.contract_id, []).append(finding)
+            elif state.contracts:
+                for cid in state.contracts:
+                    attributed.setdefault(cid, []).append(
+                        dataclasses.replace(finding, contract_id=cid)
+                    )
+            else:
+                self.unattributed.append(finding)
+        if state.failed and not state.findings and not state.contracts:
+            self.unattributed.append(
+                Finding("", nodeid, "the test failed", "the test passes", "failed", test=nodeid)
+            )
+        for cid in dict.fromkeys([*state.contracts, *attributed]):
+            result = self.results.get(cid)
+            if result is None:
+                result = self.results[cid] = ContractResult(
+                    id=cid, statement="(not in the catalogue)"
+                )
+            own = attributed.get(cid, [])
+            result.findings += own
+            if own:
+                outcome = ItemOutcome(nodeid, "failed", state.duration)
+            elif state.failed:
+                outcome = ItemOutcome(
+                    nodeid,
+                    "inconclusive",
+                    state.duration,
+                    "its test stopped on a failure of another contract",
+                )
+            elif state.skipped_reason is not None:
+                outcome = ItemOutcome(nodeid, "skipped", state.duration, state.skipped_reason)
+            else:
+                outcome = ItemOutcome(nodeid, "passed", state.duration)
+            result.tests.append(outcome)
+        if self._progress is not None:
+            if state.failed:
+                word = "failed"
+            elif state.findings:
+                word = "warned"
+            elif state.skipped_reason is not None:
+                word = "not run"
+            else:
+                word = "passed"
+            width = len(str(self.tests_total))
+            ids = ", ".join(state.contracts) or "-"
+            self._progress(
+                f"[{self.tests_done:>{width}}/{self.tests_total}] {word:<8} {ids}  {nodeid}"
+            )

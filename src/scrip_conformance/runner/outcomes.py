@@ -1,0 +1,122 @@
+"""Per-contract verdicts from per-test outcomes: pure data and rules, no pytest, no I/O.
+
+A contract is judged from every test marked with its id: ``failed`` when a finding names it and
+it is a MUST, ``warned`` when it is a SHOULD, ``passed`` when at least one of its tests ran
+through without a finding, ``not_run`` otherwise (with the reasons its tests gave).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+PASSED = "passed"
+FAILED = "failed"
+WARNED = "warned"
+NOT_RUN = "not_run"
+VERDICTS = (PASSED, FAILED, WARNED, NOT_RUN)
+
+# Baseline status of a finding (see ``baseline``).
+NEW = "new"
+KNOWN = "known"
+EXPIRED = "expired"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One observed breach, attributed to a contract, with the check that found it."""
+
+    contract_id: str
+    check: str
+    summary: str
+    expected: str
+    observed: str
+    subject: str = ""
+    request: str | None = None
+    test: str = ""
+    baseline: str = NEW
+    baseline_reason: str | None = None
+    baseline_expires: str | None = None
+
+    def as_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+@dataclass
+class ItemOutcome:
+    """What one pytest item did for one contract: passed, failed, skipped (with reason), or
+    ``inconclusive`` (it failed on another contract before finishing this one's checks)."""
+
+    nodeid: str
+    outcome: str
+    duration: float = 0.0
+    reason: str = ""
+
+
+@dataclass
+class ContractResult:
+    """The catalogue entry of a contract, its tests' outcomes and findings, and its verdict."""
+
+    id: str
+    statement: str = ""
+    level: str = "MUST"
+    profile: str = ""
+    area: str = ""
+    source: str = ""
+    tests: list[ItemOutcome] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    selected: bool = True
+    not_selected_reason: str = ""
+
+    @property
+    def verdict(self) -> str:
+        if self.findings:
+            return FAILED if self.level.upper() == "MUST" else WARNED
+        if any(t.outcome == "passed" for t in self.tests):
+            return PASSED
+        return NOT_RUN
+
+    @property
+    def reason(self) -> str:
+        """Why a contract did not run (empty when it did)."""
+        if self.verdict != NOT_RUN:
+            return ""
+        if not self.selected:
+            return self.not_selected_reason or "not selected"
+        reasons: list[str] = []
+        for test in self.tests:
+            if test.reason and test.reason not in reasons:
+                reasons.append(test.reason)
+        if reasons:
+            return "; ".join(reasons)
+        return "no test of the suite checks it"
+
+    @property
+    def gate_fails(self) -> bool:
+        """A MUST contract with a finding the baseline does not (or no longer) excuse."""
+        return self.verdict == FAILED and any(f.baseline != KNOWN for f in self.findings)
+
+
+def totals(results: list[ContractResult]) -> dict[str, int]:
+    counts = {v: 0 for v in VERDICTS}
+    for result in results:
+        counts[result.verdict] += 1
+    counts["total"] = len(results)
+    return counts
+
+
+def by_profile(results: list[ContractResult]) -> dict[str, list[ContractResult]]:
+    """Results grouped by profile (profiles and contracts in a stable, sorted order)."""
+    groups: dict[str, list[ContractResult]] = {}
+    for result in sorted(results, key=lambda r: (r.profile, r.id)):
+        groups.setdefault(result.profile or "(none)", []).append(result)
+    return groups
+
+
+def by_area(results: list[ContractResult]) -> dict[str, dict[str, int]]:
+    """Counts of each verdict per area, for the report's chart."""
+    areas: dict[str, dict[str, int]] = {}
+    for result in sorted(results, key=lambda r: (r.area, r.id)):
+        counts = areas.setdefault(result.area or "(none)", {v: 0 for v in VERDICTS})
+        counts[result.verdict] += 1
+    return areas

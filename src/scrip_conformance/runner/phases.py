@@ -1,0 +1,133 @@
+"""Where a run's time goes: wall-clock seconds (and, when the target counts them, requests) per
+phase (start-up, discovery, provisioning, contracts, fuzzing, reports), for ``summary.json`` and
+the benchmarks.
+
+Every moment of the run belongs to exactly one phase, so the phases add up to the run's duration.
+Start-up lasts from the command's start to the first test (embedded target, pre-flight, pytest's
+start and collection); fixture set-ups are charged to discovery or provisioning by what the
+fixture is; tests under ``fuzzing/`` to fuzzing (the session's one fuzzing run, with its own data
+set-up, happens in the first one's set-up); other tests to contracts; and what follows the last
+test (pytest's junit and allure output, summary.json, the HTML report) to reports.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import pytest
+
+PHASES = ("startup", "discovery", "provisioning", "contracts", "fuzzing", "reports")
+
+# Suite directories whose fixtures set up data by writing to the target.
+_PROVISIONING_DIRS = ("provisioning", "extension", "concurrency", "isolation")
+_PROVISIONING_MODULES = ("scrip_conformance.provisioning",)
+_DISCOVERY_FIXTURES = frozenset({"discovery"})
+
+
+def fixture_phase(argname: str, module: str, baseid: str) -> str | None:
+    """The phase a fixture's set-up is charged to, or None to leave it to the test's phase."""
+    if argname in _DISCOVERY_FIXTURES:
+        return "discovery"
+    if module.startswith(_PROVISIONING_MODULES):
+        return "provisioning"
+    first = baseid.split("/", 1)[0] if baseid else ""
+    if first in _PROVISIONING_DIRS:
+        return "provisioning"
+    return None
+
+
+def item_phase(nodeid: str) -> str:
+    """The phase of a test: ``fuzzing`` for the tests under ``fuzzing/``, else ``contracts``."""
+    return "fuzzing" if nodeid.split("/", 1)[0] == "fuzzing" else "contracts"
+
+
+class PhaseClock:
+    """Charges elapsed time (and requests, when ``request_count`` is given) to the current phase.
+
+    ``started`` is the run's start on ``clock`` (default: now). Also a pytest plugin: added to the runner's in-process session, it switches phases around
+    tests and fixture set-ups.
+    """
+
+    def __init__(
+        self,
+        started: float | None = None,
+        request_count: Callable[[], int] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._clock = clock
+        self._count = request_count
+        self.seconds: dict[str, float] = dict.fromkeys(PHASES, 0.0)
+        self.requests: dict[str, int] | None = (
+            dict.fromkeys(PHASES, 0) if request_count is not None else None
+        )
+        self.current = "startup"
+        self._since = clock() if started is None else started
+        self._since_count = 0  # a request counter starts at zero with its target
+
+    def _requests_now(self) -> int:
+        return int(self._count()) if self._count is not None else 0
+
+    def switch(self, phase: str) -> None:
+        """Charge the time since the last switch to the current phase, then enter ``phase``."""
+        now, count = self._clock(), self._requests_now()
+        self.seconds[self.current] += max(now - self._since, 0.0)
+        if self.requests is not None:
+            self.requests[self.current] += max(count - self._since_count, 0)
+        self.current, self._since, self._since_count = phase, now, count
+
+    def finish(self) -> None:
+        """Charge the time up to now; the clock can go on (a later ``finish`` adds to it)."""
+        self.switch(self.current)
+
+    @property
+    def total_seconds(self) -> float:
+        return sum(self.seconds.values())
+
+    @property
+    def total_requests(self) -> int | None:
+        return sum(self.requests.values()) if self.requests is not None else None
+
+    def as_dict(self) -> dict:
+        """The ``performance`` object of summary.json."""
+        total = self.total_seconds
+        requests = self.total_requests
+        return {
+            "phases_seconds": {p: round(self.seconds[p], 3) for p in PHASES},
+            "phases_requests": dict(self.requests) if self.requests is not None else None,
+            "requests": requests,
+            "requests_per_second": (
+                round(requests / total, 1) if requests is not None and total > 0 else None
+            ),
+        }
+
+    # -- pytest hooks ------------------------------------------------------------------------
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None):
+        self.switch(item_phase(item.nodeid))
+        try:
+            return (yield)
+        finally:
+            if nextitem is None:
+                self.switch("reports")
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_fixture_setup(self, fixturedef: pytest.FixtureDef, request: pytest.FixtureRequest):
+        module = getattr(getattr(fixturedef, "func", None), "__module__", "") or ""
+        phase = fixture_phase(fixturedef.argname, module, getattr(fixturedef, "baseid", ""))
+        if phase is None or phase == self.current:
+            return (yield)
+        outer = self.current
+        self.switch(phase)
+        try:
+            return (yield)
+        finally:
+            self.switch(outer)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtestloop(self, session: pytest.Session):
+        try:
+            return (yield)
+        finally:
+            if self.current != "reports":
+                self.switch("reports")

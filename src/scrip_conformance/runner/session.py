@@ -1,0 +1,136 @@
+"""Run the contract suite with pytest, in-process, with the plugin's options and our collector.
+
+pytest's own terminal output goes (redacted) to ``pytest-output.txt`` in the report dir; the
+console gets the collector's progress lines instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from scrip_conformance.runner.collector import VerdictCollector
+from scrip_conformance.runner.redaction import RedactingStream
+
+JUNIT_NAME = "junit.xml"
+ALLURE_DIR = "allure-results"
+PYTEST_LOG_NAME = "pytest-output.txt"
+
+
+@dataclass
+class SuiteOptions:
+    """What the contracts plugin needs to know, as the runner decided it."""
+
+    base_url: str
+    api_key: str
+    second_org_key: str | None
+    profiles: list[str]
+    contracts: list[str]
+    seed: int
+    budget: str
+    request_timeout: float | None = None
+    extra_args: list[str] = field(default_factory=list)
+
+    def plugin_args(self) -> list[str]:
+        args = ["--base-url", self.base_url, "--api-key", self.api_key]
+        if self.second_org_key:
+            args += ["--second-org-key", self.second_org_key]
+        for profile in self.profiles:
+            args += ["--profile", profile]
+        for contract in self.contracts:
+            args += ["--contract", contract]
+        args += ["--scrip-seed", str(self.seed), "--budget", self.budget]
+        if self.request_timeout is not None:
+            args += ["--request-timeout", str(self.request_timeout)]
+        return args + list(self.extra_args)
+
+
+# The plugins the suite needs, named by module (a package name would mark the whole package for
+# assertion rewriting). Auto-loading stays off: plugins installed beside the suite
+# (pytest-randomly, ...) cannot change what it does, and pytest does not assertion-rewrite every
+# module of every plugin's distribution on each start (about 300 schemathesis, hypothesis and
+# anyio modules, recompiled on every run where bytecode is not written).
+SUITE_PLUGINS = (
+    "scrip_conformance.pytest_plugin",
+    "scrip_conformance.fuzzing.plugin",
+    "allure_pytest.plugin",
+    "_hypothesis_pytestplugin",
+)
+
+
+def pytest_args(suite_dir: Path, report_dir: Path, options: SuiteOptions) -> list[str]:
+    plugins = [arg for name in SUITE_PLUGINS for arg in ("-p", name)]
+    return [
+        str(suite_dir),
+        "--rootdir",
+        str(suite_dir),
+        "--disable-plugin-autoload",
+        *plugins,
+        "-p",
+        "no:cacheprovider",
+        "-o",
+        "junit_suite_name=scrip-conformance",
+        "-o",
+        "junit_family=xunit2",
+        f"--junitxml={report_dir / JUNIT_NAME}",
+        f"--alluredir={report_dir / ALLURE_DIR}",
+        "--clean-alluredir",
+        "--tb=short",
+        "-rfE",
+        *options.plugin_args(),
+    ]
+
+
+# The plugin falls back to these for options the runner leaves out: the runner decides them.
+_RUNNER_OWNED_ENV = ("SCRIP_PROFILE", "SCRIP_CONTRACT", "SCRIP_SEED", "SCRIP_BUDGET")
+
+
+@contextlib.contextmanager
+def _runner_owned_env_cleared():
+    saved = {name: os.environ.pop(name) for name in _RUNNER_OWNED_ENV if name in os.environ}
+    try:
+        yield
+    finally:
+        os.environ.update(saved)
+
+
+def usage_error_of(log_path: Path) -> str | None:
+    """The first ``ERROR: ...`` line pytest printed for a usage error, if any."""
+    try:
+        lines = log_path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return None
+    return next((line[len("ERROR: "):] for line in lines if line.startswith("ERROR: ")), None)
+
+
+@contextlib.contextmanager
+def _redirected(log: RedactingStream):
+    saved = sys.stdout, sys.stderr
+    sys.stdout = sys.stderr = log  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved
+        log.close_pending()
+
+
+def run_suite(
+    suite_dir: Path,
+    report_dir: Path,
+    options: SuiteOptions,
+    collector: VerdictCollector,
+    secrets: list[str],
+    plugins: list[object] | None = None,
+) -> int:
+    """Run pytest over ``suite_dir`` with ``collector`` (and ``plugins``); returns pytest's exit
+    code."""
+    args = pytest_args(suite_dir, report_dir, options)
+    with (report_dir / PYTEST_LOG_NAME).open("w", encoding="utf-8") as raw_log:
+        log = RedactingStream(raw_log, secrets)
+        with _redirected(log), _runner_owned_env_cleared():
+            return int(pytest.main(args, plugins=[collector, *(plugins or [])]))

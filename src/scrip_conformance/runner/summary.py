@@ -1,0 +1,171 @@
+"""``summary.json``: the machine-readable verdict of a run, in the schema shipped beside this module
+(``summary.schema.json``); also reads the last summary back for ``--rerun-failed``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from scrip_conformance import __version__, resources
+from scrip_conformance.runner.baseline import Baseline
+from scrip_conformance.runner.outcomes import ContractResult, Finding, totals
+
+SCHEMA_PATH = Path(__file__).with_name("summary.schema.json")
+SUMMARY_NAME = "summary.json"
+# A broken invariant can show on every lot: keep the file readable, count the rest.
+MAX_FINDINGS_PER_CONTRACT = 100
+
+
+@functools.cache
+def summary_schema() -> dict[str, Any]:
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+def validate_summary(summary: dict[str, Any]) -> None:
+    """Raise ``jsonschema.ValidationError`` when ``summary`` breaks the published schema."""
+    jsonschema.Draft202012Validator(summary_schema()).validate(summary)
+
+
+def suite_sha256() -> str:
+    """SHA-256 over the contract suite's files (sorted relative paths and their bytes)."""
+    root = resources.contracts_dir()
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        rel = path.relative_to(root).as_posix()
+        if "__pycache__" in rel or rel.endswith((".pyc", ".pyo")):
+            continue
+        digest.update(rel.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _timestamp(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass
+class RunInfo:
+    """What the run was asked to do, and against what (never the key)."""
+
+    base_url: str
+    embedded: bool
+    seed: int
+    budget: str
+    read_only: bool
+    profiles: list[str]
+    only: list[str] = field(default_factory=list)
+    rerun_failed: bool = False
+    started_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    finished_at: dt.datetime | None = None
+
+
+def _contract_dict(result: ContractResult) -> dict[str, Any]:
+    level = result.level if result.level in ("MUST", "SHOULD") else "MUST"
+    return {
+        "id": result.id,
+        "statement": result.statement,
+        "level": level,
+        "profile": result.profile,
+        "area": result.area,
+        "source": result.source,
+        "verdict": result.verdict,
+        "reason": result.reason,
+        "gate": "fail" if result.gate_fails else "pass",
+        "tests": [
+            {
+                "nodeid": t.nodeid,
+                "outcome": t.outcome,
+                "duration_seconds": round(max(t.duration, 0.0), 6),
+                "reason": t.reason,
+            }
+            for t in result.tests
+        ],
+        "findings": [f.as_dict() for f in result.findings[:MAX_FINDINGS_PER_CONTRACT]],
+        "findings_total": len(result.findings),
+    }
+
+
+def build_summary(
+    info: RunInfo,
+    results: list[ContractResult],
+    unattributed: list[Finding],
+    exit_code: int,
+    baseline: Baseline | None = None,
+    today: dt.date | None = None,
+    coverage: Any = None,
+) -> dict[str, Any]:
+    finished = info.finished_at or dt.datetime.now(dt.UTC)
+    spec = resources.load_spec()
+    all_findings = [f for r in results for f in r.findings]
+    baseline_doc = None
+    if baseline is not None:
+        today = today or dt.datetime.now(dt.UTC).date()
+        baseline_doc = {
+            "path": baseline.path,
+            "entries": len(baseline.entries),
+            "expired_entries": [e.as_dict() for e in baseline.expired_entries(today)],
+            "unused_entries": [e.as_dict() for e in baseline.unused(all_findings)],
+        }
+    return {
+        "schema_version": 1,
+        "suite": {"name": "scrip-conformance", "version": __version__, "sha256": suite_sha256()},
+        "spec": {
+            "version": str(spec.get("info", {}).get("version", "")),
+            "sha256": resources.spec_sha256(),
+        },
+        "seed": info.seed,
+        "budget": info.budget,
+        "read_only": info.read_only,
+        "profiles": list(info.profiles),
+        "selection": {"only": list(info.only), "rerun_failed": info.rerun_failed},
+        "target": {"base_url": info.base_url, "embedded": info.embedded},
+        "started_at": _timestamp(info.started_at),
+        "finished_at": _timestamp(finished),
+        "duration_seconds": round(max((finished - info.started_at).total_seconds(), 0.0), 3),
+        "verdict": "conformant" if exit_code == 0 else "not_conformant",
+        "exit_code": exit_code,
+        "totals": totals(results),
+        "baseline": baseline_doc,
+        "contracts": [_contract_dict(r) for r in sorted(results, key=lambda r: r.id)],
+        "unattributed_findings": [f.as_dict() for f in unattributed[:MAX_FINDINGS_PER_CONTRACT]],
+        "coverage": coverage,
+    }
+
+
+def write_summary(summary: dict[str, Any], report_dir: Path) -> Path:
+    validate_summary(summary)
+    path = report_dir / SUMMARY_NAME
+    path.write_text(json.dumps(summary, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    return path
+
+
+class NoPreviousSummary(LookupError):
+    """``--rerun-failed`` found no usable summary in the report dir."""
+
+
+def load_previous(report_dir: Path) -> dict[str, Any]:
+    path = report_dir / SUMMARY_NAME
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError:
+        raise NoPreviousSummary(f"no previous summary at {path}") from None
+    except json.JSONDecodeError:
+        raise NoPreviousSummary(f"{path} is not valid JSON") from None
+    try:
+        validate_summary(data)
+    except jsonschema.ValidationError as exc:
+        raise NoPreviousSummary(
+            f"{path} does not follow the summary schema: {exc.message}"
+        ) from None
+    return data
+
+
+def failed_contract_ids(summary: dict[str, Any]) -> list[str]:
+    """Contracts that failed or warned in ``summary`` (what ``--rerun-failed`` runs again)."""
+    return [c["id"] for c in summary["contracts"] if c["verdict"] in ("failed", "warned")]
