@@ -1,4 +1,229 @@
 """The pytest plugin of scrip-conformance (loaded through the ``pytest11`` entry point).
 
-It only registers hooks and options; everything it checks lives in ``scrip_conformance.invariants``.
+It only registers hooks, options and fixtures; everything it checks lives in
+``scrip_conformance.invariants``. Options: the target (``--base-url``, ``--api-key``, ...), the
+selection (``--profile``, ``--contract``) and the walk limits, each with an environment variable
+fallback (see ``scrip_conformance.target.OPTIONS``). A contract test carries
+``@pytest.mark.contract("ID", ...)``; it is selected when one of its contracts belongs to a
+selected profile. Failures print the violations (contract, request as curl, expected, observed)
+instead of a traceback; a failure of SHOULD-level contracts only is reported as a warning.
 """
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from typing import Any, NoReturn
+
+import pytest
+
+from scrip_conformance import catalog
+from scrip_conformance.client import ReadOnlyRefusal, TargetClient, TargetError
+from scrip_conformance.discovery import Discovery
+from scrip_conformance.target import OPTIONS, Target, TargetConfigError, resolve
+from scrip_conformance.violations import ContractFailure
+
+MARKER = "contract"
+NOT_RUN_PREFIX = "not run: "
+_TARGET_KEY = pytest.StashKey[Target]()
+_WARNINGS_KEY = pytest.StashKey[list]()
+
+
+# -- helpers for contract modules ------------------------------------------------------------
+def not_run(reason: str) -> NoReturn:
+    """Report the running contract test as not run on this target, with the reason."""
+    pytest.skip(NOT_RUN_PREFIX + reason)
+
+
+def require_feature(target: Target, feature: str) -> None:
+    """Not run unless the target supports ``feature``."""
+    if not target.supports(feature):
+        not_run(f"the target declares no support for {feature}")
+
+
+def contract_ids(item: pytest.Item) -> list[str]:
+    """The contract ids a collected test declares (from every ``contract`` marker)."""
+    return [str(i) for mark in item.iter_markers(MARKER) for i in mark.args]
+
+
+# -- options, configuration, header ----------------------------------------------------------
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("scrip-conformance", "scrip-conformance target and selection")
+    for option in OPTIONS:
+        kwargs: dict[str, Any] = {"action": "append"} if option.multiple else {}
+        group.addoption(
+            option.flag,
+            dest=option.flag.lstrip("-").replace("-", "_"),
+            default=None,
+            help=f"{option.help} [env {option.env}]",
+            **kwargs,
+        )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{MARKER}(*ids): the catalogue ids (contracts/catalog.yaml) this contract test verifies",
+    )
+    worker_input = getattr(config, "workerinput", None)  # an xdist worker: the controller's seed
+    if worker_input and "scrip_seed" in worker_input and config.option.scrip_seed is None:
+        config.option.scrip_seed = worker_input["scrip_seed"]
+    try:
+        target = resolve(vars(config.option), os.environ, need_target=False)
+    except TargetConfigError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    config.stash[_TARGET_KEY] = target
+    config.stash[_WARNINGS_KEY] = []
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist: every worker uses the controller's seed."""
+    node.workerinput["scrip_seed"] = _target(node.config).seed
+
+
+def _target(config: pytest.Config) -> Target:
+    return config.stash[_TARGET_KEY]
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    target = _target(config)
+    if not target.base_url:
+        return []
+    where = target.base_url
+    return [
+        f"scrip-conformance: target {where}, profiles {','.join(target.profiles)}, "
+        f"budget {target.budget}, seed {target.seed}",
+        f"scrip-conformance: reproduce with {target.reproduce_flags()}",
+    ]
+
+
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    target = _target(config)
+    if not any(contract_ids(item) for item in items) and not target.contracts:
+        return
+    try:
+        contracts = catalog.default_catalog()
+    except catalog.CatalogError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    unknown_selected = [c for c in target.contracts if c not in contracts]
+    if unknown_selected:
+        raise pytest.UsageError(
+            f"--contract names unknown contract id(s): {', '.join(unknown_selected)} "
+            "(list them with: scrip-conformance contracts)"
+        )
+    selected_profiles = set(target.profiles)
+    keep, drop = [], []
+    for item in items:
+        ids = contract_ids(item)
+        if not ids:
+            keep.append(item)
+            continue
+        profiles = {contracts[i].profile for i in ids if i in contracts}
+        wanted = (not profiles or profiles & selected_profiles) and (
+            not target.contracts or set(ids) & set(target.contracts)
+        )
+        (keep if wanted else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+    needs_target = any(contract_ids(item) for item in items)
+    if needs_target and not config.option.collectonly:
+        try:
+            resolve(vars(config.option), os.environ, need_target=True)
+        except TargetConfigError as exc:
+            raise pytest.UsageError(str(exc)) from None
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    unknown = [i for i in contract_ids(item) if i not in catalog.default_catalog()]
+    if unknown:
+        pytest.fail(
+            f"contract id(s) not in contracts/catalog.yaml: {', '.join(unknown)}", pytrace=False
+        )
+
+
+# -- reporting -------------------------------------------------------------------------------
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
+    report = yield
+    excinfo = call.excinfo
+    if report.skipped and isinstance(report.longrepr, tuple):
+        _path, _lineno, reason = report.longrepr
+        if NOT_RUN_PREFIX in str(reason):  # point at the contract test, not at this plugin
+            location = item.location
+            report.longrepr = (location[0], (location[1] or 0) + 1, reason)
+    if excinfo is None or report.outcome != "failed":
+        return report
+    error = excinfo.value
+    if isinstance(error, ContractFailure):
+        contracts = catalog.default_catalog()
+        report.user_properties.append(
+            ("scrip_violations", json.dumps([v.as_dict() for v in error.violations]))
+        )
+        levels = {
+            contracts[v.contract_id].level if v.contract_id in contracts else "MUST"
+            for v in error.violations
+        }
+        report.longrepr = str(error)
+        if levels == {"SHOULD"} and call.when == "call":
+            item.config.stash[_WARNINGS_KEY].append((item.nodeid, str(error)))
+            report.outcome = "passed"
+            report.longrepr = None
+            report.user_properties.append(("scrip_should_warning", "true"))
+    elif isinstance(error, TargetError | ReadOnlyRefusal):
+        report.longrepr = f"{type(error).__name__}: {error}"
+        if isinstance(error, TargetError):  # nothing else can be judged: stop, do not pile up
+            item.session.shouldstop = f"the target cannot be asked: {str(error).splitlines()[0]}"
+    return report
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    warnings = config.stash.get(_WARNINGS_KEY, [])
+    if warnings:
+        terminalreporter.section("scrip-conformance: SHOULD-level contracts not met (warnings)")
+        for nodeid, text in warnings:
+            terminalreporter.write_line(nodeid)
+            for line in text.splitlines():
+                terminalreporter.write_line("  " + line)
+    target = config.stash.get(_TARGET_KEY, None)
+    if target is not None and target.base_url:
+        terminalreporter.write_line(f"scrip-conformance: reproduce with {target.reproduce_flags()}")
+
+
+# -- fixtures --------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def target(pytestconfig: pytest.Config) -> Target:
+    """The resolved options of the run (base URL, keys, profiles, limits, features)."""
+    resolved = _target(pytestconfig)
+    if not resolved.base_url or not resolved.api_key:
+        pytest.fail("no target: give --base-url and --api-key", pytrace=False)
+    return resolved
+
+
+@pytest.fixture(scope="session")
+def api(target: Target) -> Iterator[TargetClient]:
+    """The target's HTTP client (read-only unless a writing profile is selected)."""
+    client = TargetClient(
+        target.base_url,
+        target.api_key,
+        timeout=target.request_timeout,
+        read_only=target.read_only,
+    )
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def discovery(api: TargetClient, target: Target) -> Discovery:
+    """The data the target holds, walked once per session within the walk limits."""
+    return Discovery(api, target).run()
+
+
+@pytest.fixture(name="not_run")
+def not_run_fixture():
+    """``not_run(reason)``: report this contract test as not run on this target."""
+    return not_run

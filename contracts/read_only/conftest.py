@@ -1,0 +1,51 @@
+"""Fixtures shared by the read-only contract modules."""
+
+from __future__ import annotations
+
+import pytest
+
+from scrip_conformance.invariants import check_response
+from scrip_conformance.invariants.schema import check_matches_spec
+
+from ._probes import ODD_INPUTS, build_probes
+
+
+@pytest.fixture(scope="session")
+def response_audit(api):
+    """Violations of the per-response invariants over every response the client receives from
+    now on (the hygiene contracts read it)."""
+    found: list = []
+
+    def observe(response):
+        if response.operation_id:
+            found.extend(v.at(response.curl) for v in check_response(response.context()))
+            if response.is_json:
+                found.extend(
+                    v.at(response.curl)
+                    for v in check_matches_spec(
+                        response.operation_id, response.status_code, response.body
+                    )
+                )
+
+    api.observers.append(observe)
+    return found
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _audit_from_the_start(request):
+    """Start the audit before the first contract test (only when contract tests run)."""
+    if any(item.get_closest_marker("contract") for item in request.session.items):
+        request.getfixturevalue("response_audit")
+
+
+@pytest.fixture(scope="session")
+def error_probes(discovery, target, api):
+    """Each invalid request with the answer it got, and the contracts that could not be probed."""
+    probes, skipped = build_probes(discovery, target, api)
+    return [(probe, api.get(probe.path, probe.query)) for probe in probes], skipped
+
+
+@pytest.fixture(scope="session")
+def odd_answers(api):
+    """Answers to strange but harmless GET requests (for ERROR-NO-5XX and the hygiene checks)."""
+    return [api.get(path, query) for path, query in ODD_INPUTS]

@@ -1,0 +1,61 @@
+"""Lot filters return exactly the matching lots of the unfiltered list, edges included."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from scrip_conformance.discovery import walk_list
+from scrip_conformance.invariants import filters, timestamps
+from scrip_conformance.pytest_plugin import not_run
+
+from ._support import assert_contract, params_for, rng, sample
+
+LOT_STATUSES = ("DEFERRED", "AVAILABLE", "HELD", "CONSUMED", "EXPIRED")
+NO_SUCH_REFERENCE = "scrip-conformance-no-such-reference"
+FAR_BOUNDS = ("1970-01-01T00:00:00Z", "2999-12-31T23:59:59Z")
+
+
+def filter_values(name: str, lots: list[dict], generator) -> list[str]:
+    """The values tried for one filter: every status; the lots' own reference ids and one that
+    matches nothing; bounds sitting exactly on lots' expiries, plus two far bounds."""
+    if name == "status":
+        return list(LOT_STATUSES)
+    if name == "reference_id":
+        refs = sorted({lot["reference_id"] for lot in lots if lot.get("reference_id")})
+        return sample(generator, refs, 3) + [NO_SUCH_REFERENCE]
+    expiries = sorted({lot["expires_at"] for lot in lots if lot.get("expires_at")})
+    return sample(generator, expiries, 3) + list(FAR_BOUNDS)
+
+
+def walked_lists(discovery, target):
+    """The (participant, asset, walk) triples read to the end, preferring varied ones."""
+    complete = [(p, a, w) for p, a, w in discovery.lot_lists() if w.complete and w.items]
+    complete.sort(key=lambda t: -len({lot.get("status") for lot in t[2].items}))
+    return complete[: target.limits["filter_participants"]]
+
+
+@pytest.mark.parametrize("contract_id", params_for(filters.FILTER_CONTRACTS.values()))
+def test_lot_filter_returns_exactly_the_matching_lots(contract_id, discovery, target, api):
+    name = next(k for k, v in filters.FILTER_CONTRACTS.items() if v == contract_id)
+    chosen = walked_lists(discovery, target)
+    if not chosen:
+        not_run("no participant's lots could be walked to the end")
+    generator = rng(target, contract_id)
+    found = []
+    for participant, asset_id, walk in chosen:
+        path = f"/v1/participants/{participant.id}/balances/lots"
+        for value in filter_values(name, walk.items, generator):
+            filtered = walk_list(api, path, {"asset_id": asset_id, name: value})
+            unstable = discovery.unstable_lot_ids()
+            subject = f"participant {participant.id}, asset {asset_id}"
+            if timestamps.parse(value) is not None:
+                subject += f", bound {value}"
+            found += [
+                dataclasses.replace(v, subject=subject, request=filtered.first_request)
+                for v in filters.check_filter_result(
+                    walk.items, filtered.items, name, value, unstable_ids=unstable
+                )
+            ]
+    assert_contract(found, contract_id)

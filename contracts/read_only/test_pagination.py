@@ -1,0 +1,117 @@
+"""Every list, walked with several page sizes: same items, same order, none twice, none
+skipped; has_more and next_cursor agree; no page exceeds its limit."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from scrip_conformance.discovery import walk_list
+from scrip_conformance.invariants import pagination, timestamps
+from scrip_conformance.pytest_plugin import not_run
+from scrip_conformance.violations import ContractFailure
+
+from ._support import assert_contract, params_for, rng, sample
+
+CONTRACTS = (
+    "PAGINATION-CONSISTENT-ACROSS-PAGE-SIZES",
+    "PAGINATION-NO-DUPLICATES",
+    "PAGINATION-HAS-MORE-CURSOR",
+    "PAGINATION-LIMIT-RESPECTED",
+)
+REFERENCE_PAGE_SIZE = pagination.MAX_LIMIT
+
+
+def identity(item) -> object:
+    """What makes a list item distinct: its id, or its key fields for report rows."""
+    if not isinstance(item, dict):
+        return repr(item)
+    if "id" in item:
+        return item["id"]
+    if "bucket_start" in item or "buckets" in item or "available" in item:
+        return item.get("asset_id")
+    return (item.get("asset_id"), item.get("program_id"), item.get("bucket"))
+
+
+def lists_to_page(discovery, target) -> list[tuple[str, dict]]:
+    """(path, query) of every kind of list the target offers, with real ids where needed."""
+    generator = rng(target, "pagination-lists")
+    now = discovery.started_at
+    window = {
+        "from": timestamps.format_z(now.replace(microsecond=0) - timedelta(days=400)),
+        "to": timestamps.format_z(now.replace(microsecond=0) + timedelta(days=500)),
+    }
+    lists = [
+        ("/v1/assets", {}),
+        ("/v1/participants", {}),
+        ("/v1/programs", {}),
+        ("/v1/reports/expiration-schedule", dict(window, granularity="month")),
+    ]
+    if target.supports("liability-report"):
+        lists.append(("/v1/reports/liability", {"by_bucket": "true"}))
+    lot_lists = [(p, a, w) for p, a, w in discovery.lot_lists() if len(w.items) > 2]
+    for participant, asset_id, _ in sample(generator, lot_lists, 3):
+        lists.append((f"/v1/participants/{participant.id}/balances/lots", {"asset_id": asset_id}))
+    with_balances = [p for p in discovery.participants if len(p.balance_rows()) > 1]
+    for participant in sample(generator, with_balances, 2):
+        lists.append((f"/v1/participants/{participant.id}/balances", {}))
+    return lists[: max(target.limits["pagination_lists"], 4)]
+
+
+@pytest.fixture(scope="module")
+def pagination_findings(discovery, target, api):
+    """Violations found walking each list with the reference page size and smaller ones."""
+    generator = rng(target, "pagination-sizes")
+    max_items = target.limits["pagination_items"]
+    found = []
+    for path, query in lists_to_page(discovery, target):
+        try:
+            found += _page_one_list(api, path, query, generator, max_items)
+        except ContractFailure as failure:
+            found += failure.violations
+    return found
+
+
+@pytest.mark.parametrize("contract_id", params_for(CONTRACTS))
+def test_every_list_pages_consistently(contract_id, pagination_findings, discovery):
+    if not discovery.assets.items and not discovery.participants:
+        not_run("the target holds nothing to page through")
+    assert_contract(pagination_findings, contract_id)
+
+
+def _page_one_list(api, path, query, generator, max_items) -> list:
+    found = []
+    sizes = [1, 2, generator.randint(3, 9)]
+    reference = walk_list(api, path, query, page_size=REFERENCE_PAGE_SIZE, max_items=max_items)
+    walks = [(REFERENCE_PAGE_SIZE, reference)] + [
+        (size, walk_list(api, path, query, page_size=size, max_items=max_items)) for size in sizes
+    ]
+    reference_ids = [identity(i) for i in reference.items]
+    for size, walk in walks:
+        for response in walk.responses:
+            found += [v.at(response.curl) for v in pagination.check_envelope(response.body, size)]
+        ids = [identity(i) for i in walk.items]
+        found += [v.at(walk.first_request) for v in pagination.check_no_duplicates(ids, path)]
+        found += [
+            v.at(walk.first_request)
+            for v in pagination.check_same_sequence(
+                reference_ids, ids, size, REFERENCE_PAGE_SIZE, path
+            )
+            + pagination.check_complete(
+                reference_ids,
+                ids,
+                size,
+                REFERENCE_PAGE_SIZE,
+                walk.complete,
+                reference.complete,
+                path,
+            )
+        ]
+    default = api.get(path, query)
+    if default.status_code == 200:
+        found += [
+            v.at(default.curl)
+            for v in pagination.check_envelope(default.body, pagination.DEFAULT_LIMIT)
+        ]
+    return found

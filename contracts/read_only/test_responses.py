@@ -1,0 +1,33 @@
+"""Response hygiene over every answer of the run: no 5xx, JSON everywhere, error bodies with a
+code fitting the status, UTC timestamps, rate-limit headers."""
+
+from __future__ import annotations
+
+import pytest
+
+from scrip_conformance.pytest_plugin import require_feature
+
+from ._support import assert_contract, audit, params_for
+
+CONTRACTS = (
+    "ERROR-NO-5XX",
+    "ERROR-BODY-SHAPE",
+    "ERROR-CODE-MATCHES-STATUS",
+    "RESPONSE-IS-JSON",
+    "TIME-UTC-Z",
+    "RATELIMIT-HEADERS",
+    "RESPONSE-MATCHES-SPEC",
+)
+
+
+@pytest.mark.parametrize("contract_id", params_for(CONTRACTS))
+def test_every_response_is_well_formed(
+    contract_id, response_audit, discovery, error_probes, odd_answers, target
+):
+    if contract_id == "RATELIMIT-HEADERS":
+        require_feature(target, "rate-limit-headers")
+    found = list(response_audit)
+    found += audit(response for _, response in error_probes[0])
+    found += audit(odd_answers)
+    unique = list({(v.contract_id, v.request, v.observed): v for v in found}.values())
+    assert_contract(unique, contract_id)

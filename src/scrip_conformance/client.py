@@ -1,0 +1,256 @@
+"""The suite's HTTP client for a target: one connection pool, a timeout, the key header, and a
+record of every request as a curl line with the key redacted.
+
+A misbehaving server never produces a raw traceback: a transport failure (refused connection,
+timeout, TLS error) raises :class:`TargetError` with the request as a curl line; a body that is
+not JSON is kept as text and judged by :meth:`ApiResponse.expect`. In read-only mode any method
+but GET is refused before anything is sent.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from scrip_conformance import curl
+from scrip_conformance.invariants import ResponseContext, errors
+from scrip_conformance.invariants._common import show
+from scrip_conformance.resources import load_spec
+from scrip_conformance.violations import ContractFailure, Violation
+
+DEFAULT_KEY = object()  # sentinel: send the target's key
+MAX_RETRIES_ON_429 = 3
+MAX_RETRY_AFTER_SECONDS = 30.0
+
+
+class TargetError(Exception):
+    """The target could not be asked (connection refused, timeout, protocol error)."""
+
+
+class ReadOnlyRefusal(RuntimeError):
+    """A non-GET request attempted while the client is read-only (a bug in a contract)."""
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    method: str
+    url: str
+    curl: str
+    status_code: int | None
+
+
+@dataclass
+class ApiResponse:
+    """One answer of the target, with the request that earned it."""
+
+    method: str
+    path: str
+    params: dict[str, str]
+    status_code: int
+    headers: dict[str, str]
+    text: str
+    body: Any
+    is_json: bool
+    curl: str
+    started_at: datetime
+    finished_at: datetime
+    operation_id: str | None = None
+    path_params: dict[str, str] = field(default_factory=dict)
+
+    def context(self) -> ResponseContext:
+        """This response as the per-response invariants see it."""
+        return ResponseContext(
+            operation_id=self.operation_id or "",
+            method=self.method,
+            path_params=self.path_params,
+            query=self.params,
+            status_code=self.status_code,
+            headers=self.headers,
+            body=self.body,
+            body_is_json=self.is_json,
+        )
+
+    def violation(self, contract_id: str, summary: str, expected: str, subject: str = ""):
+        """A violation of ``contract_id`` observed in this response."""
+        return Violation(
+            contract_id,
+            summary,
+            expected,
+            f"status {self.status_code}, body {self.excerpt()}",
+            subject,
+            self.curl,
+        )
+
+    def excerpt(self) -> str:
+        return show(self.body) if self.is_json else repr(self.text[:200])
+
+    def expect(self, status: int, contract_id: str, summary: str | None = None) -> Any:
+        """The parsed body when the answer has ``status`` and is JSON; otherwise raise
+        :class:`ContractFailure` naming ERROR-NO-5XX (a 5xx), ``contract_id`` (another status)
+        or RESPONSE-IS-JSON (not JSON)."""
+        found = [v.at(self.curl) for v in errors.check_no_server_error(self.status_code)]
+        if not found and self.status_code != status:
+            found.append(
+                self.violation(
+                    contract_id,
+                    summary or f"unexpected status {self.status_code}",
+                    f"status {status}",
+                )
+            )
+        if not found and not self.is_json:
+            found += [
+                v.at(self.curl)
+                for v in errors.check_json_body(self.status_code, self.headers, False, self.text)
+            ]
+        if found:
+            raise ContractFailure(found)
+        return self.body
+
+
+class TargetClient:
+    """GET (and, outside read-only mode, other methods) against one target."""
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        timeout: float = 10.0,
+        read_only: bool = True,
+        transport: httpx.BaseTransport | None = None,
+    ):
+        self.base_url = base_url.rstrip("/")
+        self._key = api_key
+        self.timeout = timeout
+        self.read_only = read_only
+        self.requests: list[RecordedRequest] = []
+        self.observers: list[Callable[[ApiResponse], None]] = []  # called with every response
+        self._http = httpx.Client(
+            timeout=httpx.Timeout(timeout), transport=transport, follow_redirects=False
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> TargetClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def get(self, path: str, params: dict[str, Any] | None = None, **kwargs: Any) -> ApiResponse:
+        return self.request("GET", path, params=params, **kwargs)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        key: Any = DEFAULT_KEY,
+        bearer: bool = False,
+        headers: dict[str, str] | None = None,
+    ) -> ApiResponse:
+        """Send one request. ``key``: the target's key by default, ``None`` for no key, or
+        another string; ``bearer`` sends it as ``Authorization: Bearer`` instead of X-API-Key."""
+        method = method.upper()
+        if self.read_only and method != "GET":
+            raise ReadOnlyRefusal(
+                f"read-only mode: refusing to send {method} {path} (only GET is allowed)"
+            )
+        query = {k: str(v) for k, v in (params or {}).items() if v is not None}
+        sent_headers = {"Accept": "application/json"}
+        secret = self._key if key is DEFAULT_KEY else key
+        if secret is not None:
+            if bearer:
+                sent_headers["Authorization"] = f"Bearer {secret}"
+            else:
+                sent_headers["X-API-Key"] = secret
+        if json is not None:
+            sent_headers["Content-Type"] = "application/json"
+        sent_headers.update(headers or {})
+        url = httpx.URL(self.base_url + path, params=query)
+        line = curl.to_curl(method, str(url), sent_headers, json)
+        operation_id, path_params = resolve_operation(method, path)
+        for attempt in range(MAX_RETRIES_ON_429 + 1):
+            started = datetime.now(UTC)
+            try:
+                raw = self._http.request(method, url, headers=sent_headers, json=json)
+            except httpx.TimeoutException as exc:
+                self.requests.append(RecordedRequest(method, str(url), line, None))
+                raise TargetError(
+                    f"no answer within {self.timeout:g}s ({type(exc).__name__})\n  request: {line}"
+                ) from None
+            except httpx.HTTPError as exc:
+                self.requests.append(RecordedRequest(method, str(url), line, None))
+                message = curl.redact(str(exc), [self._key])
+                raise TargetError(
+                    f"cannot reach the target at {self.base_url}: {message}\n  request: {line}"
+                ) from None
+            finished = datetime.now(UTC)
+            self.requests.append(RecordedRequest(method, str(url), line, raw.status_code))
+            if raw.status_code == 429 and attempt < MAX_RETRIES_ON_429:
+                time.sleep(_retry_after(raw.headers.get("retry-after")))
+                continue
+            break
+        text = raw.text
+        try:
+            body, is_json = raw.json(), True
+        except ValueError:
+            body, is_json = None, False
+        response = ApiResponse(
+            method=method,
+            path=path,
+            params=query,
+            status_code=raw.status_code,
+            headers=dict(raw.headers.items()),
+            text=text,
+            body=body,
+            is_json=is_json,
+            curl=line,
+            started_at=started,
+            finished_at=finished,
+            operation_id=operation_id,
+            path_params=path_params,
+        )
+        for observe in self.observers:
+            observe(response)
+        return response
+
+
+def _retry_after(value: str | None) -> float:
+    try:
+        return min(max(float(value or 1), 0.0), MAX_RETRY_AFTER_SECONDS)
+    except ValueError:
+        return 1.0
+
+
+@functools.cache
+def _operation_table() -> list[tuple[str, re.Pattern[str], str]]:
+    table = []
+    for template, item in load_spec().get("paths", {}).items():
+        pattern = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template))
+        for method, operation in item.items():
+            if isinstance(operation, dict) and "operationId" in operation:
+                table.append((method.upper(), re.compile(f"^{pattern}$"), operation["operationId"]))
+    # literal segments first: /balances/lots must not be read as /balances/{x}
+    table.sort(key=lambda row: row[1].pattern.count("(?P<"))
+    return table
+
+
+def resolve_operation(method: str, path: str) -> tuple[str | None, dict[str, str]]:
+    """The spec's operationId for ``method path``, with the path parameters."""
+    for op_method, pattern, operation_id in _operation_table():
+        if op_method == method.upper():
+            match = pattern.match(path.split("?")[0])
+            if match:
+                return operation_id, match.groupdict()
+    return None, {}

@@ -1,0 +1,11 @@
+"""The ledger's invariants as pure functions: parsed JSON in, a list of violations out, no I/O.
+
+One module per area (``lots``, ``filters``, ``balances``, ``schedule``, ``pagination``,
+``liability``, ``errors``). ``RESPONSE_INVARIANTS`` maps each operationId to the checks that hold
+for any single response of it; the pytest contracts and the fuzzing checks both use them.
+"""
+
+from scrip_conformance.invariants.context import ResponseContext
+from scrip_conformance.invariants.registry import RESPONSE_INVARIANTS, check_response
+
+__all__ = ["RESPONSE_INVARIANTS", "ResponseContext", "check_response"]

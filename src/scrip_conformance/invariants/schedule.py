@@ -1,0 +1,390 @@
+"""The expiration schedule (SCHEDULE-*): exact sums, calendar buckets, recomputation, relations.
+
+The spec's decisions: buckets are whole UTC periods (day, ISO week, month) overlapping
+``[from, to]``, half-open, sorted, only with ``lot_count >= 1``; an outstanding lot (AVAILABLE,
+HELD or DEFERRED with remaining > 0) with expiry E goes before the window when E < from, into the
+bucket containing E when from <= E <= to, after the window when E > to, and to
+``never_expiring`` without an expiry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from scrip_conformance.invariants import amounts, timestamps
+from scrip_conformance.invariants._common import show, violation
+from scrip_conformance.invariants.lots import is_outstanding, remaining_of
+from scrip_conformance.violations import Violation
+
+FIGURES = ("never_expiring", "expiring_before_window", "expiring_after_window", "total_outstanding")
+
+
+def _subject(row: Any) -> str:
+    return f"asset {row.get('asset_id')}" if isinstance(row, dict) else ""
+
+
+def _dec(text: Any) -> Decimal | None:
+    return amounts.parse(text)
+
+
+def check_row(
+    row: Any,
+    *,
+    window_from: datetime | None,
+    window_to: datetime | None,
+    granularity: str = "month",
+    asset_scale: int | None = None,
+) -> list[Violation]:
+    """Every contract one schedule row can be judged on by itself."""
+    if not isinstance(row, dict):
+        return []
+    subject = _subject(row)
+    scale = row.get("scale")
+    found: list[Violation] = []
+    if asset_scale is not None and scale != asset_scale:
+        found.append(
+            violation(
+                "SCHEDULE-AMOUNTS-AT-SCALE",
+                "schedule scale differs from the asset's scale",
+                f"scale = {asset_scale}",
+                f"scale = {show(scale)}",
+                subject,
+            )
+        )
+    buckets = row.get("buckets") if isinstance(row.get("buckets"), list) else []
+    if isinstance(scale, int):
+        texts = [(name, row.get(name)) for name in FIGURES] + [
+            (f"buckets[{i}].amount", b.get("amount"))
+            for i, b in enumerate(buckets)
+            if isinstance(b, dict)
+        ]
+        for name, text in texts:
+            if not amounts.is_at_scale(text, scale):
+                found.append(
+                    violation(
+                        "SCHEDULE-AMOUNTS-AT-SCALE",
+                        f"schedule {name} is not at the row's scale",
+                        f"a non-negative decimal string with exactly {scale} fraction digits",
+                        f"{name} = {show(text)}",
+                        subject,
+                    )
+                )
+    found += check_sums_exactly(row)
+    found += check_buckets(buckets, window_from, window_to, granularity, scale, subject)
+    return found
+
+
+def check_sums_exactly(row: dict) -> list[Violation]:
+    """SCHEDULE-SUMS-EXACTLY: buckets + never + before + after == total_outstanding."""
+    parts = [_dec(row.get(n)) for n in FIGURES[:3]]
+    bucket_amounts = [
+        _dec(b.get("amount")) for b in row.get("buckets") or [] if isinstance(b, dict)
+    ]
+    total = _dec(row.get("total_outstanding"))
+    if total is None or None in parts or None in bucket_amounts:
+        return []
+    computed = sum(parts, Decimal(0)) + sum(bucket_amounts, Decimal(0))
+    if computed == total:
+        return []
+    return [
+        violation(
+            "SCHEDULE-SUMS-EXACTLY",
+            "buckets and out-of-window figures do not sum to total_outstanding",
+            f"total_outstanding = {computed} (buckets {sum(bucket_amounts, Decimal(0))} + "
+            f"never {row.get('never_expiring')} + before {row.get('expiring_before_window')} + "
+            f"after {row.get('expiring_after_window')})",
+            f"total_outstanding = {row.get('total_outstanding')}",
+            _subject(row),
+        )
+    ]
+
+
+def check_buckets(
+    buckets: Sequence[Any],
+    window_from: datetime | None,
+    window_to: datetime | None,
+    granularity: str,
+    scale: Any,
+    subject: str = "",
+) -> list[Violation]:
+    """Calendar alignment, order, window and lot_count of a row's buckets."""
+    found: list[Violation] = []
+    previous_end: datetime | None = None
+    for index, bucket in enumerate(buckets):
+        if not isinstance(bucket, dict):
+            continue
+        where = f"{subject}, bucket {bucket.get('bucket_start')}"
+        start = timestamps.parse(bucket.get("bucket_start"))
+        end = timestamps.parse(bucket.get("bucket_end"))
+        if start is None or end is None:
+            continue
+        if granularity in timestamps.GRANULARITIES:
+            aligned = timestamps.period_start(start, granularity) == start
+            if not aligned or end != timestamps.next_period(start, granularity):
+                expected_start = timestamps.period_start(start, granularity)
+                expected_end = timestamps.next_period(expected_start, granularity)
+                found.append(
+                    violation(
+                        "SCHEDULE-BUCKETS-CALENDAR-ALIGNED",
+                        f"bucket is not one whole UTC {granularity}",
+                        f"[{timestamps.format_z(expected_start)}, "
+                        f"{timestamps.format_z(expected_end)})",
+                        f"[{bucket.get('bucket_start')}, {bucket.get('bucket_end')})",
+                        where,
+                    )
+                )
+        if previous_end is not None and start < previous_end:
+            found.append(
+                violation(
+                    "SCHEDULE-BUCKETS-SORTED-DISJOINT",
+                    "buckets overlap or are out of order",
+                    f"bucket #{index} starting at or after {timestamps.format_z(previous_end)}",
+                    f"bucket_start = {bucket.get('bucket_start')}",
+                    where,
+                )
+            )
+        previous_end = end if previous_end is None else max(previous_end, end)
+        if (
+            window_from is not None
+            and window_to is not None
+            and (end <= window_from or start > window_to)
+        ):
+            found.append(
+                violation(
+                    "SCHEDULE-BUCKETS-WITHIN-WINDOW",
+                    "bucket lies outside the requested window",
+                    f"buckets overlapping [{timestamps.format_z(window_from)}, "
+                    f"{timestamps.format_z(window_to)}]",
+                    f"[{bucket.get('bucket_start')}, {bucket.get('bucket_end')})",
+                    where,
+                )
+            )
+        count, amount = bucket.get("lot_count"), _dec(bucket.get("amount"))
+        if isinstance(count, int) and amount is not None and isinstance(scale, int):
+            if count < 1 or amount < amounts.minor_unit(scale) * count:
+                found.append(
+                    violation(
+                        "SCHEDULE-LOT-COUNT-CONSISTENT",
+                        "bucket lot_count does not fit its amount",
+                        "lot_count >= 1 and amount >= lot_count minor units (each counted lot "
+                        "holds something)",
+                        f"lot_count = {count}, amount = {bucket.get('amount')}",
+                        where,
+                    )
+                )
+    return found
+
+
+@dataclass
+class Expected:
+    """A schedule row recomputed from lots: figures and buckets keyed by bucket start."""
+
+    never_expiring: Decimal = Decimal(0)
+    expiring_before_window: Decimal = Decimal(0)
+    expiring_after_window: Decimal = Decimal(0)
+    total_outstanding: Decimal = Decimal(0)
+    buckets: dict[datetime, list] = field(default_factory=dict)  # start -> [amount, count]
+
+
+def recompute(
+    lots: Iterable[dict], window_from: datetime, window_to: datetime, granularity: str
+) -> Expected:
+    """What the schedule of these lots must say for the window (the spec's classification)."""
+    expected = Expected()
+    for lot in lots:
+        if not is_outstanding(lot):
+            continue
+        remaining = remaining_of(lot)
+        expected.total_outstanding += remaining
+        expires = timestamps.parse(lot.get("expires_at"))
+        if expires is None:
+            expected.never_expiring += remaining
+        elif expires < window_from:
+            expected.expiring_before_window += remaining
+        elif expires > window_to:
+            expected.expiring_after_window += remaining
+        else:
+            start = timestamps.period_start(expires, granularity)
+            entry = expected.buckets.setdefault(start, [Decimal(0), 0])
+            entry[0] += remaining
+            entry[1] += 1
+    return expected
+
+
+def compare_to_expected(row: dict, expected: Expected, scale: int) -> list[Violation]:
+    """SCHEDULE-RECOMPUTED-FROM-LOTS: figure by figure, bucket by bucket."""
+    subject = _subject(row)
+    found = []
+    for name in FIGURES:
+        want = getattr(expected, name)
+        if _dec(row.get(name)) != want:
+            found.append(
+                violation(
+                    "SCHEDULE-RECOMPUTED-FROM-LOTS",
+                    f"{name} differs from the lots",
+                    f"{name} = {amounts.render(want, scale)} (recomputed from every lot)",
+                    f"{name} = {row.get(name)}",
+                    subject,
+                )
+            )
+    observed = bucket_map(row)
+    for start in sorted(set(observed) | set(expected.buckets)):
+        want = expected.buckets.get(start)
+        seen = observed.get(start)
+        if want is None or seen is None or want[0] != seen[0] or want[1] != seen[1]:
+            found.append(
+                violation(
+                    "SCHEDULE-RECOMPUTED-FROM-LOTS",
+                    "bucket differs from the lots",
+                    _bucket_text(want, scale),
+                    _bucket_text(seen, scale),
+                    f"{subject}, bucket {timestamps.format_z(start)}",
+                )
+            )
+    return found
+
+
+def _bucket_text(entry: list | None, scale: int) -> str:
+    if entry is None:
+        return "no bucket"
+    return f"amount {amounts.render(entry[0], scale)}, lot_count {entry[1]}"
+
+
+def bucket_map(row: dict) -> dict[datetime, list]:
+    """A row's buckets as ``{start: [amount, lot_count]}``."""
+    result: dict[datetime, list] = {}
+    for bucket in row.get("buckets") or []:
+        if not isinstance(bucket, dict):
+            continue
+        start = timestamps.parse(bucket.get("bucket_start"))
+        amount = _dec(bucket.get("amount"))
+        if start is not None and amount is not None:
+            entry = result.setdefault(start, [Decimal(0), 0])
+            entry[0] += amount
+            entry[1] += bucket.get("lot_count") if isinstance(bucket.get("lot_count"), int) else 0
+    return result
+
+
+def check_granularities_agree(day_row: dict, coarse_row: dict, granularity: str) -> list[Violation]:
+    """Day buckets grouped by week (or month) equal the week (or month) buckets of the same
+    window, and the out-of-window figures are identical (SCHEDULE-GRANULARITIES-AGREE,
+    SCHEDULE-WINDOW-FIGURES-AGREE)."""
+    subject = _subject(coarse_row)
+    found = []
+    grouped: dict[datetime, list] = {}
+    for start, (amount, count) in bucket_map(day_row).items():
+        entry = grouped.setdefault(timestamps.period_start(start, granularity), [Decimal(0), 0])
+        entry[0] += amount
+        entry[1] += count
+    coarse = bucket_map(coarse_row)
+    scale = coarse_row.get("scale") if isinstance(coarse_row.get("scale"), int) else 0
+    for start in sorted(set(grouped) | set(coarse)):
+        if grouped.get(start) != coarse.get(start):
+            found.append(
+                violation(
+                    "SCHEDULE-GRANULARITIES-AGREE",
+                    f"day buckets summed by {granularity} differ from the {granularity} bucket",
+                    f"{_bucket_text(grouped.get(start), scale)} (sum of the day buckets)",
+                    _bucket_text(coarse.get(start), scale),
+                    f"{subject}, {granularity} starting {timestamps.format_z(start)}",
+                )
+            )
+    for name in ("expiring_before_window", "expiring_after_window"):
+        if _dec(day_row.get(name)) != _dec(coarse_row.get(name)):
+            found.append(
+                violation(
+                    "SCHEDULE-WINDOW-FIGURES-AGREE",
+                    f"{name} depends on the granularity",
+                    f"{name} = {day_row.get(name)} (as with granularity=day)",
+                    f"{name} = {coarse_row.get(name)} with granularity={granularity}",
+                    subject,
+                )
+            )
+    return found
+
+
+def check_totals_invariant(rows: Sequence[tuple[str, dict]]) -> list[Violation]:
+    """SCHEDULE-TOTAL-INVARIANT: total_outstanding and never_expiring do not depend on the
+    window or the granularity. ``rows`` pairs a label (the query) with the row it gave."""
+    if not rows:
+        return []
+    first_label, first = rows[0]
+    found = []
+    for label, row in rows[1:]:
+        for name in ("total_outstanding", "never_expiring"):
+            if _dec(row.get(name)) != _dec(first.get(name)):
+                found.append(
+                    violation(
+                        "SCHEDULE-TOTAL-INVARIANT",
+                        f"{name} changes with the window or granularity",
+                        f"{name} = {first.get(name)} (as for {first_label})",
+                        f"{name} = {row.get(name)} for {label}",
+                        _subject(row),
+                    )
+                )
+    return found
+
+
+def check_edge_inclusive(
+    row: dict, edge: datetime, known_lots: Sequence[dict], granularity: str
+) -> list[Violation]:
+    """SCHEDULE-WINDOW-EDGE-INCLUSIVE: with ``from == to == edge``, every outstanding lot expiring
+    exactly at ``edge`` is in the bucket containing ``edge`` (the known lots give a lower bound)."""
+    at_edge = [
+        lot
+        for lot in known_lots
+        if is_outstanding(lot) and timestamps.parse(lot.get("expires_at")) == edge
+    ]
+    if not at_edge:
+        return []
+    want_amount = sum((remaining_of(lot) for lot in at_edge), Decimal(0))
+    bucket = bucket_map(row).get(timestamps.period_start(edge, granularity), [Decimal(0), 0])
+    if bucket[0] >= want_amount and bucket[1] >= len(at_edge):
+        return []
+    scale = row.get("scale") if isinstance(row.get("scale"), int) else 0
+    return [
+        violation(
+            "SCHEDULE-WINDOW-EDGE-INCLUSIVE",
+            "a lot expiring exactly on the window's edge is not counted inside",
+            f"at least {amounts.render(want_amount, scale)} in {len(at_edge)} lot(s) in the bucket "
+            f"containing {timestamps.format_z(edge)} (from and to are inclusive)",
+            f"{_bucket_text(bucket, scale)}; before {row.get('expiring_before_window')}, after "
+            f"{row.get('expiring_after_window')}",
+            _subject(row),
+        )
+    ]
+
+
+def check_restricted(full: dict, restricted: dict, label: str, *, equal: bool) -> list[Violation]:
+    """SCHEDULE-FILTERS-RESTRICT: a filtered row never exceeds the unfiltered one, figure by
+    figure and bucket by bucket; ``equal`` when the filter cannot leave anything out."""
+    subject = _subject(full)
+    found = []
+    pairs = [(name, _dec(full.get(name)), _dec(restricted.get(name))) for name in FIGURES]
+    full_buckets, restricted_buckets = bucket_map(full), bucket_map(restricted)
+    for start in sorted(set(full_buckets) | set(restricted_buckets)):
+        pairs.append(
+            (
+                f"bucket {timestamps.format_z(start)}",
+                full_buckets.get(start, [Decimal(0)])[0],
+                restricted_buckets.get(start, [Decimal(0)])[0],
+            )
+        )
+    for name, whole, part in pairs:
+        if whole is None or part is None:
+            continue
+        if (equal and part != whole) or part > whole:
+            found.append(
+                violation(
+                    "SCHEDULE-FILTERS-RESTRICT",
+                    f"{label} does not restrict the schedule",
+                    f"{name} {'=' if equal else '<='} {whole} (the unfiltered figure)",
+                    f"{name} = {part} with {label}",
+                    subject,
+                )
+            )
+    return found

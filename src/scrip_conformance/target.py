@@ -1,0 +1,234 @@
+"""The target of a run: where it is, how to authenticate, what to run and how much to walk.
+
+Options come from the pytest command line, each with an environment-variable fallback
+(:data:`OPTIONS`); :func:`resolve` turns them into a :class:`Target` or a clear
+:class:`TargetConfigError`.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from scrip_conformance.catalog import DEFAULT_PROFILES, PROFILES
+
+BUDGETS = ("quick", "default", "deep")
+FEATURES = {
+    "bearer-auth": "accepts Authorization: Bearer as well as X-API-Key",
+    "rate-limit-headers": "sends the X-RateLimit-* headers",
+    "liability-report": "serves GET /v1/reports/liability",
+    "extension": "accepts the x-scrip-conformance-extension fields (D-EXTENSION)",
+}
+# How far the read-only contracts look, per budget: (items compared across page sizes, lists
+# paginated, schedule windows tried, participants whose lot filters are exercised)
+BUDGET_LIMITS = {
+    "quick": {
+        "pagination_items": 10,
+        "pagination_lists": 3,
+        "windows": 2,
+        "filter_participants": 2,
+    },
+    "default": {
+        "pagination_items": 40,
+        "pagination_lists": 8,
+        "windows": 4,
+        "filter_participants": 5,
+    },
+    "deep": {
+        "pagination_items": 200,
+        "pagination_lists": 30,
+        "windows": 8,
+        "filter_participants": 25,
+    },
+}
+
+
+class TargetConfigError(ValueError):
+    """The options do not describe a usable target (missing URL or key, bad values)."""
+
+
+@dataclass(frozen=True)
+class Option:
+    """One target option: its pytest flag, environment variable and meaning."""
+
+    flag: str
+    env: str
+    help: str
+    default: Any = None
+    multiple: bool = False
+
+
+OPTIONS = (
+    Option("--base-url", "SCRIP_BASE_URL", "base URL of the Scrip API under test"),
+    Option("--api-key", "SCRIP_API_KEY", "API key of the organization under test (never printed)"),
+    Option("--second-org-key", "SCRIP_SECOND_ORG_KEY", "API key of a second organization"),
+    Option(
+        "--profile",
+        "SCRIP_PROFILE",
+        f"profile to run, repeatable or comma-separated ({', '.join(PROFILES)}; default read-only)",
+        multiple=True,
+    ),
+    Option(
+        "--contract",
+        "SCRIP_CONTRACT",
+        "only tests verifying this contract id (repeatable)",
+        multiple=True,
+    ),
+    Option("--request-timeout", "SCRIP_REQUEST_TIMEOUT", "seconds per request (default 10)", 10.0),
+    Option("--max-assets", "SCRIP_MAX_ASSETS", "assets to walk at most (default 100)", 100),
+    Option(
+        "--max-participants",
+        "SCRIP_MAX_PARTICIPANTS",
+        "participants to walk at most (default 200)",
+        200,
+    ),
+    Option(
+        "--max-lots-per-participant",
+        "SCRIP_MAX_LOTS_PER_PARTICIPANT",
+        "lots to walk per participant and asset at most (default 1000)",
+        1000,
+    ),
+    Option(
+        "--clock-skew",
+        "SCRIP_CLOCK_SKEW",
+        "tolerated clock difference with the target, seconds (default 5)",
+        5.0,
+    ),
+    Option("--scrip-seed", "SCRIP_SEED", "seed of every random choice (default: random, printed)"),
+    Option("--budget", "SCRIP_BUDGET", "quick | default | deep (default default)", "default"),
+    Option(
+        "--unsupported",
+        "SCRIP_UNSUPPORTED",
+        f"a feature the target does not support (repeatable; {', '.join(FEATURES)})",
+        multiple=True,
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    """The resolved options of a run."""
+
+    base_url: str
+    api_key: str = field(repr=False)
+    second_org_key: str | None = field(default=None, repr=False)
+    profiles: tuple[str, ...] = DEFAULT_PROFILES
+    contracts: tuple[str, ...] = ()
+    request_timeout: float = 10.0
+    max_assets: int = 100
+    max_participants: int = 200
+    max_lots_per_participant: int = 1000
+    clock_skew: float = 5.0
+    seed: int = 0
+    budget: str = "default"
+    unsupported: frozenset[str] = frozenset()
+
+    @property
+    def read_only(self) -> bool:
+        """Only the read-only profile selected: nothing but GET may be sent."""
+        return set(self.profiles) <= {"read-only"}
+
+    @property
+    def skew(self) -> timedelta:
+        return timedelta(seconds=self.clock_skew)
+
+    @property
+    def limits(self) -> dict[str, int]:
+        return BUDGET_LIMITS[self.budget]
+
+    def supports(self, feature: str) -> bool:
+        """Whether the target supports ``feature`` (a second org needs its key)."""
+        if feature == "second-org":
+            return bool(self.second_org_key)
+        return feature not in self.unsupported
+
+    def reproduce_flags(self) -> str:
+        """The flags that repeat this run's choices (the keys are never part of them)."""
+        flags = [
+            f"--scrip-seed={self.seed}",
+            f"--profile={','.join(self.profiles)}",
+            f"--budget={self.budget}",
+        ]
+        flags += [f"--contract={c}" for c in self.contracts]
+        flags += [f"--unsupported={f}" for f in sorted(self.unsupported)]
+        return " ".join(flags)
+
+
+def _split(values: Any) -> list[str]:
+    if values is None:
+        return []
+    if isinstance(values, str):
+        values = [values]
+    return [part.strip() for value in values for part in str(value).split(",") if part.strip()]
+
+
+def _number(name: str, raw: Any, kind: Callable[[str], Any], minimum: float) -> Any:
+    try:
+        value = kind(str(raw))
+    except ValueError:
+        raise TargetConfigError(f"{name} must be a number, got {raw!r}") from None
+    if value < minimum:
+        raise TargetConfigError(f"{name} must be at least {minimum}, got {raw!r}")
+    return value
+
+
+def pick(options: Mapping[str, Any], env: Mapping[str, str], option: Option) -> Any:
+    """The option's value: command line first, then environment, then default."""
+    value = options.get(option.flag.lstrip("-").replace("-", "_"))
+    if value in (None, [], ""):
+        value = env.get(option.env) or None
+    return option.default if value is None else value
+
+
+def resolve(
+    options: Mapping[str, Any], env: Mapping[str, str], *, need_target: bool = True
+) -> Target:
+    """Validate the options (keys named as argparse dests) into a :class:`Target`."""
+    values = {o.flag: pick(options, env, o) for o in OPTIONS}
+    base_url, api_key = values["--base-url"], values["--api-key"]
+    if need_target and not base_url:
+        raise TargetConfigError(
+            "no target: give --base-url URL (or set SCRIP_BASE_URL), e.g. "
+            "--base-url http://127.0.0.1:8000"
+        )
+    if need_target and not api_key:
+        raise TargetConfigError("no API key: give --api-key KEY (or set SCRIP_API_KEY)")
+    if base_url and not str(base_url).startswith(("http://", "https://")):
+        raise TargetConfigError(f"--base-url must start with http:// or https://, got {base_url!r}")
+    profiles = tuple(dict.fromkeys(_split(values["--profile"]))) or DEFAULT_PROFILES
+    unknown = [p for p in profiles if p not in PROFILES]
+    if unknown:
+        raise TargetConfigError(
+            f"unknown profile {', '.join(unknown)}; choose from {', '.join(PROFILES)}"
+        )
+    budget = str(values["--budget"])
+    if budget not in BUDGETS:
+        raise TargetConfigError(f"--budget must be one of {', '.join(BUDGETS)}, got {budget!r}")
+    unsupported = frozenset(_split(values["--unsupported"]))
+    bad_features = sorted(unsupported - set(FEATURES))
+    if bad_features:
+        raise TargetConfigError(
+            f"unknown feature {', '.join(bad_features)}; known: {', '.join(FEATURES)}"
+        )
+    seed = values["--scrip-seed"]
+    seed = secrets.randbelow(2**32) if seed is None else _number("--scrip-seed", seed, int, 0)
+    return Target(
+        base_url=str(base_url or "").rstrip("/"),
+        api_key=str(api_key or ""),
+        second_org_key=values["--second-org-key"] or None,
+        profiles=profiles,
+        contracts=tuple(dict.fromkeys(_split(values["--contract"]))),
+        request_timeout=_number("--request-timeout", values["--request-timeout"], float, 0.1),
+        max_assets=_number("--max-assets", values["--max-assets"], int, 1),
+        max_participants=_number("--max-participants", values["--max-participants"], int, 1),
+        max_lots_per_participant=_number(
+            "--max-lots-per-participant", values["--max-lots-per-participant"], int, 1
+        ),
+        clock_skew=_number("--clock-skew", values["--clock-skew"], float, 0),
+        seed=seed,
+        budget=budget,
+        unsupported=unsupported,
+    )

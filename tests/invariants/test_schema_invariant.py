@@ -1,0 +1,35 @@
+"""RESPONSE-MATCHES-SPEC on hand-written answers."""
+
+from __future__ import annotations
+
+from scrip_conformance.invariants.schema import check_matches_spec
+
+LOT = {
+    "id": "550e8400-e29b-41d4-a716-446655440002",
+    "asset_id": "550e8400-e29b-41d4-a716-446655440001",
+    "amount": "100.00",
+    "remaining": "75.50",
+    "status": "AVAILABLE",
+    "created_at": "2024-01-15T10:30:00Z",
+    "expires_at": "2025-12-31T23:59:59Z",
+    "matures_at": "2024-06-01T00:00:00Z",
+    "reference_id": "auth_12345",
+}
+PAGE = {"data": [LOT], "pagination": {"has_more": True, "next_cursor": "YWJjMTIz"}}
+
+
+def test_the_seed_example_matches_the_spec():
+    assert check_matches_spec("listParticipantLots", 200, PAGE) == []
+    assert check_matches_spec("getAsset", 401, {"code": "unauthorized", "message": "m"}) == []
+
+
+def test_an_extra_field_a_wrong_type_or_an_undocumented_status_is_named():
+    extra = {"data": [dict(LOT, color="red")], "pagination": PAGE["pagination"]}
+    number = {"data": [dict(LOT, amount=100)], "pagination": PAGE["pagination"]}
+    for body, status in ((extra, 200), (number, 200), (PAGE, 202)):
+        found = check_matches_spec("listParticipantLots", status, body)
+        assert [v.contract_id for v in found] == ["RESPONSE-MATCHES-SPEC"], body
+
+
+def test_server_errors_are_left_to_error_no_5xx():
+    assert check_matches_spec("getAsset", 500, {"oops": True}) == []
