@@ -1,0 +1,764 @@
+"""The ledger model: predicts lots, balances and outcomes of every write, exactly, without I/O.
+
+Every operation takes ``now``, the request time, because lot state follows the clock (D-CLOCK).
+Amounts are ``Decimal`` values exact at the asset's scale; request amounts are passed as the
+strings sent on the wire so that D-AMOUNT-IN (``invalid_scale`` ...) is predicted too.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from decimal import Decimal
+
+from scrip_conformance.model.amounts import AmountError, format_amount, parse_amount
+from scrip_conformance.model.calendar import as_utc
+
+AVAILABLE, HELD, DEFERRED = "AVAILABLE", "HELD", "DEFERRED"
+CONSUMED, EXPIRED = "CONSUMED", "EXPIRED"
+LIVE = (AVAILABLE, HELD, DEFERRED)
+LOT, SIMPLE = "LOT", "SIMPLE"
+PLACEHOLDER_PREFIX = "model-"
+
+
+@dataclass(frozen=True)
+class Balance:
+    """A participant's balance in one asset (``available`` negative only after an overdraft)."""
+
+    available: Decimal
+    held: Decimal
+    deferred: Decimal
+
+    def wire(self, scale: int) -> dict[str, str]:
+        return {
+            "available": format_amount(self.available, scale),
+            "held": format_amount(self.held, scale),
+            "deferred": format_amount(self.deferred, scale),
+        }
+
+
+@dataclass(frozen=True)
+class LotView:
+    """A lot as the API shows it (ids are the server's once adopted, see ``reconcile``)."""
+
+    id: str
+    amount: Decimal
+    remaining: Decimal
+    status: str
+    reference_id: str | None
+    expires_at: datetime | None
+    matures_at: datetime | None
+    created_at: datetime
+    family: int
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the API answers to one write: a status, an error code or the processed figures."""
+
+    status: int
+    code: str | None = None
+    amount_processed: Decimal | None = None
+    lots_processed: tuple[tuple[str, Decimal], ...] | None = None
+    balance: Balance | None = None
+    replayed: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 200
+
+
+def _refused(status: int, code: str) -> Outcome:
+    return Outcome(status=status, code=code)
+
+
+@dataclass
+class _Lot:
+    id: str
+    family: int
+    program_id: str
+    amount: Decimal
+    remaining: Decimal
+    status: str
+    created_at: datetime
+    reference_id: str | None = None
+    expires_at: datetime | None = None
+    matures_at: datetime | None = None
+    provisional: bool = False
+
+    def key(self) -> tuple[int, str]:
+        return (self.family, self.id)
+
+    def view(self) -> LotView:
+        return LotView(
+            id=self.id,
+            amount=self.amount,
+            remaining=self.remaining,
+            status=self.status,
+            reference_id=self.reference_id,
+            expires_at=self.expires_at,
+            matures_at=self.matures_at,
+            created_at=self.created_at,
+            family=self.family,
+        )
+
+
+@dataclass
+class _Asset:
+    id: str
+    inventory_mode: str
+    scale: int
+    max_transaction_amount: Decimal | None = None
+    archived: bool = False
+    name: str = ""
+    symbol: str = ""
+
+
+@dataclass
+class _Position:
+    """One participant's holding of one asset: lots (LOT) or plain figures (SIMPLE)."""
+
+    lots: list[_Lot] = field(default_factory=list)
+    overdraft: Decimal = Decimal(0)
+    simple_available: Decimal = Decimal(0)
+    simple_held: Decimal = Decimal(0)
+
+    def ordered(self, status: str | None = None) -> list[_Lot]:
+        lots = sorted(self.lots, key=_Lot.key)
+        return [lot for lot in lots if status is None or lot.status == status]
+
+
+class LedgerModel:
+    """The expected state of a Scrip ledger under the spec's decisions.
+
+    Register assets with :meth:`add_asset`, then apply the writes the target received, in
+    order, with the request time of each. Read the predictions with :meth:`lots`,
+    :meth:`balance` and :meth:`expiration_schedule`.
+    """
+
+    def __init__(self) -> None:
+        self._assets: dict[str, _Asset] = {}
+        self._positions: dict[tuple[str, str], _Position] = {}
+        self._inactive: dict[str, str] = {}
+        self._idempotency: dict[tuple[str, str], tuple[dict, Outcome]] = {}
+        self._active: set[tuple[str, str]] = set()
+        self._families = itertools.count(1)
+        self._placeholders = itertools.count(1)
+
+    # -- configuration -------------------------------------------------------------------
+
+    def add_asset(
+        self,
+        asset_id: str,
+        *,
+        inventory_mode: str = LOT,
+        scale: int = 2,
+        max_transaction_amount: str | Decimal | None = None,
+        name: str = "",
+        symbol: str = "",
+    ) -> None:
+        ceiling = Decimal(max_transaction_amount) if max_transaction_amount is not None else None
+        self._assets[asset_id] = _Asset(
+            asset_id, inventory_mode, scale, ceiling, name=name, symbol=symbol
+        )
+
+    def set_max_transaction_amount(self, asset_id: str, value: str | Decimal | None) -> None:
+        self._assets[asset_id].max_transaction_amount = (
+            Decimal(value) if value is not None else None
+        )
+
+    def archive_asset(self, asset_id: str) -> None:
+        self._assets[asset_id].archived = True
+
+    def set_participant_status(self, participant_id: str, status: str) -> None:
+        """ACTIVE, SUSPENDED or CLOSED: only ACTIVE ones take adjust, hold and release.
+
+        Forfeit and void-hold are allowed whatever the status (documented for CLOSED).
+        """
+        if status == "ACTIVE":
+            self._inactive.pop(participant_id, None)
+        else:
+            self._inactive[participant_id] = status
+
+    def scale(self, asset_id: str) -> int:
+        return self._assets[asset_id].scale
+
+    def asset_ids(self) -> list[str]:
+        return list(self._assets)
+
+    # -- reads ---------------------------------------------------------------------------
+
+    def lots(self, participant_id: str, asset_id: str, now: datetime) -> list[LotView]:
+        """Every lot of the participant in the asset, in D-ORDER (FIFO) order, at ``now``."""
+        pos = self._position(participant_id, asset_id, now)
+        return [lot.view() for lot in pos.ordered()]
+
+    def balance(self, participant_id: str, asset_id: str, now: datetime) -> Balance:
+        return self._balance(self._position(participant_id, asset_id, now), asset_id)
+
+    def has_activity(self, participant_id: str, asset_id: str) -> bool:
+        """Whether a write moved value for the participant in the asset (a balance row exists)."""
+        return (participant_id, asset_id) in self._active
+
+    def outstanding_lots(
+        self, asset_id: str, now: datetime, program_id: str | None = None
+    ) -> list[LotView]:
+        """AVAILABLE, HELD and DEFERRED lots with remaining > 0 of every participant."""
+        found = []
+        for (participant_id, aid), _pos in list(self._positions.items()):
+            if aid != asset_id:
+                continue
+            for lot in self._position(participant_id, aid, now).ordered():
+                if lot.status in LIVE and lot.remaining > 0:
+                    if program_id is None or lot.program_id == program_id:
+                        found.append(lot.view())
+        return found
+
+    # -- writes --------------------------------------------------------------------------
+
+    def adjust(
+        self,
+        participant_id: str,
+        asset_id: str,
+        program_id: str,
+        type: str,
+        amount: str,
+        now: datetime,
+        *,
+        bucket: str = AVAILABLE,
+        allow_negative: bool = False,
+        expires_at: datetime | None = None,
+        matures_at: datetime | None = None,
+        reference_id: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Outcome:
+        """CREDIT or DEBIT (adjust); ``processed`` lists the lots a debit drew from."""
+        payload = _payload(
+            "adjust",
+            participant_id,
+            asset_id=asset_id,
+            program_id=program_id,
+            type=type,
+            amount=amount,
+            bucket=bucket,
+            allow_negative=allow_negative or None,
+            expires_at=expires_at,
+            matures_at=matures_at,
+            reference_id=reference_id,
+        )
+        asset = self._assets[asset_id]
+        try:
+            value = parse_amount(amount, asset.scale)
+        except AmountError as exc:
+            return _refused(400, exc.code)
+        if allow_negative and (type == "CREDIT" or bucket == HELD):
+            return _refused(400, "validation_error")
+        extension = expires_at is not None or matures_at is not None or reference_id is not None
+        if extension and (type != "CREDIT" or asset.inventory_mode != LOT):
+            return _refused(400, "validation_error")
+        if expires_at and matures_at and not as_utc(expires_at) > as_utc(matures_at):
+            return _refused(400, "validation_error")
+        if reference_id is not None and bucket != HELD:
+            return _refused(400, "validation_error")
+        if matures_at is not None and bucket != AVAILABLE:
+            return _refused(400, "validation_error")
+
+        def apply() -> Outcome:
+            if participant_id in self._inactive:
+                return _refused(422, "participant_inactive")
+            if asset.max_transaction_amount is not None and value > asset.max_transaction_amount:
+                return _refused(422, "max_transaction_amount_exceeded")
+            pos = self._position(participant_id, asset_id, now)
+            if asset.inventory_mode == SIMPLE:
+                return self._adjust_simple(pos, asset_id, type, value, bucket, allow_negative)
+            if type == "CREDIT":
+                self._credit(
+                    pos, program_id, value, now, bucket, expires_at, matures_at, reference_id
+                )
+                return Outcome(200, amount_processed=value, balance=self._balance(pos, asset_id))
+            return self._debit(pos, asset_id, value, bucket, allow_negative)
+
+        return self._idempotent(idempotency_key, program_id, payload, asset, apply, participant_id)
+
+    def hold(
+        self,
+        participant_id: str,
+        asset_id: str,
+        program_id: str,
+        now: datetime,
+        *,
+        amount: str | None = None,
+        lot_ids: Sequence[str] | None = None,
+        earned_from: datetime | None = None,
+        earned_to: datetime | None = None,
+        reference_id: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Outcome:
+        """Move AVAILABLE value to HELD, oldest first, splitting a lot taken in part."""
+        payload = _payload(
+            "hold",
+            participant_id,
+            asset_id=asset_id,
+            program_id=program_id,
+            amount=amount,
+            lot_ids=lot_ids,
+            earned_from=earned_from,
+            earned_to=earned_to,
+            reference_id=reference_id,
+        )
+        return self._balance_operation(
+            "hold",
+            participant_id,
+            asset_id,
+            program_id,
+            now,
+            amount,
+            lot_ids,
+            earned_from,
+            earned_to,
+            reference_id,
+            None,
+            idempotency_key,
+            payload,
+        )
+
+    def release(
+        self,
+        participant_id: str,
+        asset_id: str,
+        program_id: str,
+        now: datetime,
+        *,
+        amount: str | None = None,
+        lot_ids: Sequence[str] | None = None,
+        earned_from: datetime | None = None,
+        earned_to: datetime | None = None,
+        reference_id: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Outcome:
+        """Move HELD value back to AVAILABLE, oldest first; released lots lose reference_id."""
+        payload = _payload(
+            "release",
+            participant_id,
+            asset_id=asset_id,
+            program_id=program_id,
+            amount=amount,
+            lot_ids=lot_ids,
+            earned_from=earned_from,
+            earned_to=earned_to,
+            reference_id=reference_id,
+        )
+        return self._balance_operation(
+            "release",
+            participant_id,
+            asset_id,
+            program_id,
+            now,
+            amount,
+            lot_ids,
+            earned_from,
+            earned_to,
+            reference_id,
+            None,
+            idempotency_key,
+            payload,
+        )
+
+    def forfeit(
+        self,
+        participant_id: str,
+        asset_id: str,
+        program_id: str,
+        now: datetime,
+        *,
+        bucket: str | None,
+        amount: str | None = None,
+        lot_ids: Sequence[str] | None = None,
+        earned_from: datetime | None = None,
+        earned_to: datetime | None = None,
+        reference_id: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Outcome:
+        """Take value out of ``bucket`` to breakage; lots are reduced, never split."""
+        payload = _payload(
+            "forfeit",
+            participant_id,
+            asset_id=asset_id,
+            program_id=program_id,
+            amount=amount,
+            bucket=bucket,
+            lot_ids=lot_ids,
+            earned_from=earned_from,
+            earned_to=earned_to,
+            reference_id=reference_id,
+        )
+        if bucket not in (AVAILABLE, HELD):
+            return _refused(400, "validation_error")
+        return self._balance_operation(
+            "forfeit",
+            participant_id,
+            asset_id,
+            program_id,
+            now,
+            amount,
+            lot_ids,
+            earned_from,
+            earned_to,
+            reference_id,
+            bucket,
+            idempotency_key,
+            payload,
+        )
+
+    def void_hold(
+        self,
+        participant_id: str,
+        asset_id: str,
+        program_id: str,
+        now: datetime,
+        *,
+        reference_id: str | None,
+        idempotency_key: str | None = None,
+    ) -> Outcome:
+        """Cancel provisional HELD lots (credited straight into HELD) stamped ``reference_id``."""
+        payload = _payload(
+            "void-hold",
+            participant_id,
+            asset_id=asset_id,
+            program_id=program_id,
+            reference_id=reference_id,
+        )
+        if reference_id is None or self._assets[asset_id].inventory_mode != LOT:
+            return _refused(400, "validation_error")
+        return self._balance_operation(
+            "void-hold",
+            participant_id,
+            asset_id,
+            program_id,
+            now,
+            None,
+            None,
+            None,
+            None,
+            reference_id,
+            None,
+            idempotency_key,
+            payload,
+        )
+
+    # -- identity of lots ----------------------------------------------------------------
+
+    def rebind(
+        self,
+        participant_id: str,
+        asset_id: str,
+        ids: dict[str, str],
+        created_at: dict[str, datetime] | None = None,
+    ) -> None:
+        """Adopt the server's ids (model id -> server id) and creation times of lots."""
+        pos = self._positions.get((participant_id, asset_id))
+        if pos is None:
+            return
+        for lot in pos.lots:
+            new_id = ids.get(lot.id, lot.id)
+            if created_at and lot.id in created_at:
+                lot.created_at = created_at[lot.id]
+            lot.id = new_id
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _new_id(self) -> str:
+        return f"{PLACEHOLDER_PREFIX}{next(self._placeholders):012d}"
+
+    def _position(self, participant_id: str, asset_id: str, now: datetime) -> _Position:
+        pos = self._positions.setdefault((participant_id, asset_id), _Position())
+        self._follow_clock(pos, as_utc(now))
+        return pos
+
+    def _follow_clock(self, pos: _Position, now: datetime) -> None:
+        """Apply maturities (at or before now) and expiries (strictly before now) in time order."""
+        events = []
+        for lot in pos.lots:
+            if lot.status == DEFERRED and lot.matures_at and as_utc(lot.matures_at) <= now:
+                events.append((as_utc(lot.matures_at), 0, lot.key(), lot))
+            if lot.status in LIVE and lot.expires_at and as_utc(lot.expires_at) < now:
+                events.append((as_utc(lot.expires_at), 1, lot.key(), lot))
+        for _when, kind, _key, lot in sorted(events, key=lambda e: e[:3]):
+            if lot.status not in LIVE:
+                continue
+            if kind == 0 and lot.status == DEFERRED:
+                lot.status = AVAILABLE
+                self._settle(pos, [lot])
+            elif kind == 1:
+                lot.status = EXPIRED
+                lot.remaining = Decimal(0)
+
+    def _settle(self, pos: _Position, entered: Iterable[_Lot]) -> None:
+        """Value entering AVAILABLE settles an overdraft first, oldest lot first (D-OVERDRAFT)."""
+        for lot in sorted(entered, key=_Lot.key):
+            if pos.overdraft <= 0:
+                return
+            take = min(pos.overdraft, lot.remaining)
+            lot.remaining -= take
+            pos.overdraft -= take
+            if lot.remaining == 0:
+                lot.status = CONSUMED
+
+    def _balance(self, pos: _Position, asset_id: str) -> Balance:
+        if self._assets[asset_id].inventory_mode == SIMPLE:
+            return Balance(pos.simple_available, pos.simple_held, Decimal(0))
+        sums = {AVAILABLE: Decimal(0), HELD: Decimal(0), DEFERRED: Decimal(0)}
+        for lot in pos.lots:
+            if lot.status in sums:
+                sums[lot.status] += lot.remaining
+        return Balance(sums[AVAILABLE] - pos.overdraft, sums[HELD], sums[DEFERRED])
+
+    def _credit(
+        self,
+        pos: _Position,
+        program_id: str,
+        value: Decimal,
+        now: datetime,
+        bucket: str,
+        expires_at: datetime | None,
+        matures_at: datetime | None,
+        reference_id: str | None,
+    ) -> None:
+        deferred = matures_at is not None and as_utc(matures_at) > as_utc(now)
+        status = DEFERRED if deferred else bucket
+        lot = _Lot(
+            id=self._new_id(),
+            family=next(self._families),
+            program_id=program_id,
+            amount=value,
+            remaining=value,
+            status=status,
+            created_at=as_utc(now),
+            reference_id=reference_id,
+            expires_at=as_utc(expires_at) if expires_at else None,
+            matures_at=as_utc(matures_at) if matures_at else None,
+            provisional=status == HELD and reference_id is not None,
+        )
+        pos.lots.append(lot)
+        if status == AVAILABLE:
+            self._settle(pos, [lot])
+
+    def _debit(
+        self, pos: _Position, asset_id: str, value: Decimal, bucket: str, allow_negative: bool
+    ) -> Outcome:
+        lots = [lot for lot in pos.ordered(bucket) if lot.remaining > 0]
+        have = sum((lot.remaining for lot in lots), Decimal(0))
+        if bucket == AVAILABLE:
+            have -= pos.overdraft
+        if value > have and not allow_negative:
+            return _refused(422, "insufficient_balance")
+        need = value
+        for lot in lots:
+            take = min(need, lot.remaining)
+            lot.remaining -= take
+            need -= take
+            if lot.remaining == 0:
+                lot.status = CONSUMED
+            if need == 0:
+                break
+        pos.overdraft += need
+        return Outcome(200, amount_processed=value, balance=self._balance(pos, asset_id))
+
+    def _adjust_simple(
+        self,
+        pos: _Position,
+        asset_id: str,
+        type: str,
+        value: Decimal,
+        bucket: str,
+        allow_negative: bool,
+    ) -> Outcome:
+        attr = "simple_available" if bucket == AVAILABLE else "simple_held"
+        current = getattr(pos, attr)
+        if type == "CREDIT":
+            setattr(pos, attr, current + value)
+        else:
+            if value > current and not allow_negative:
+                return _refused(422, "insufficient_balance")
+            setattr(pos, attr, current - value)
+        return Outcome(200, amount_processed=value, balance=self._balance(pos, asset_id))
+
+    def _balance_operation(
+        self,
+        operation: str,
+        participant_id: str,
+        asset_id: str,
+        program_id: str,
+        now: datetime,
+        amount: str | None,
+        lot_ids: Sequence[str] | None,
+        earned_from: datetime | None,
+        earned_to: datetime | None,
+        reference_id: str | None,
+        bucket: str | None,
+        idempotency_key: str | None,
+        payload: dict,
+    ) -> Outcome:
+        asset = self._assets[asset_id]
+        value = None
+        if amount is not None:
+            try:
+                value = parse_amount(amount, asset.scale)
+            except AmountError as exc:
+                return _refused(400, exc.code)
+        lot_filters = lot_ids is not None or earned_from is not None or earned_to is not None
+        if asset.inventory_mode == SIMPLE and (lot_filters or reference_id is not None):
+            return _refused(400, "validation_error")
+        if earned_from and earned_to and as_utc(earned_to) < as_utc(earned_from):
+            return _refused(400, "validation_error")
+
+        def apply() -> Outcome:
+            if participant_id in self._inactive and operation in ("hold", "release"):
+                return _refused(422, "participant_inactive")
+            pos = self._position(participant_id, asset_id, now)
+            if asset.inventory_mode == SIMPLE:
+                return self._simple_operation(pos, asset_id, operation, value, bucket)
+            source = {"hold": AVAILABLE, "release": HELD, "void-hold": HELD}.get(operation, bucket)
+            selected = [
+                lot
+                for lot in pos.ordered(source)
+                if lot.remaining > 0
+                and (lot_ids is None or lot.id in lot_ids)
+                and (earned_from is None or lot.created_at >= as_utc(earned_from))
+                and (earned_to is None or lot.created_at <= as_utc(earned_to))
+                and (
+                    operation == "hold" or reference_id is None or lot.reference_id == reference_id
+                )
+                and (operation != "void-hold" or lot.provisional)
+            ]
+            have = sum((lot.remaining for lot in selected), Decimal(0))
+            if operation == "hold" and source == AVAILABLE and pos.overdraft > 0:
+                have = Decimal(0)
+            if value is not None and value > have:
+                return _refused(422, "insufficient_balance")
+            need = have if value is None else value
+            processed: list[tuple[str, Decimal]] = []
+            entered: list[_Lot] = []
+            for lot in selected:
+                if need == 0:
+                    break
+                take = min(need, lot.remaining)
+                need -= take
+                processed.append((lot.id, take))
+                if operation in ("forfeit", "void-hold"):
+                    lot.remaining -= take
+                    if lot.remaining == 0:
+                        lot.status = CONSUMED
+                    continue
+                target = HELD if operation == "hold" else AVAILABLE
+                new_ref = reference_id if operation == "hold" else None
+                if take == lot.remaining:
+                    moved = lot
+                    lot.status = target
+                    lot.reference_id = new_ref
+                    lot.provisional = False
+                else:
+                    lot.remaining -= take
+                    moved = replace(
+                        lot,
+                        id=self._new_id(),
+                        amount=take,
+                        remaining=take,
+                        status=target,
+                        reference_id=new_ref,
+                        provisional=False,
+                    )
+                    pos.lots.append(moved)
+                entered.append(moved)
+            if operation == "release":
+                self._settle(pos, entered)
+            total = sum((p[1] for p in processed), Decimal(0))
+            return Outcome(
+                200,
+                amount_processed=total,
+                lots_processed=tuple(processed),
+                balance=self._balance(pos, asset_id),
+            )
+
+        return self._idempotent(idempotency_key, program_id, payload, asset, apply, participant_id)
+
+    def _simple_operation(
+        self,
+        pos: _Position,
+        asset_id: str,
+        operation: str,
+        value: Decimal | None,
+        bucket: str | None,
+    ) -> Outcome:
+        if operation == "hold":
+            have = max(pos.simple_available, Decimal(0))
+        elif operation == "release":
+            have = pos.simple_held
+        else:
+            have = max(pos.simple_available if bucket == AVAILABLE else pos.simple_held, 0)
+        if value is not None and value > have:
+            return _refused(422, "insufficient_balance")
+        moved = have if value is None else value
+        if operation == "hold":
+            pos.simple_available -= moved
+            pos.simple_held += moved
+        elif operation == "release":
+            pos.simple_held -= moved
+            pos.simple_available += moved
+        elif bucket == AVAILABLE:
+            pos.simple_available -= moved
+        else:
+            pos.simple_held -= moved
+        return Outcome(
+            200, amount_processed=moved, lots_processed=None, balance=self._balance(pos, asset_id)
+        )
+
+    def _idempotent(
+        self,
+        key: str | None,
+        program_id: str,
+        payload: dict,
+        asset: _Asset,
+        apply,
+        participant_id: str,
+    ) -> Outcome:
+        """D-IDEMPOTENCY: a replay returns the original outcome; another payload is a 409."""
+        if key is not None and (program_id, key) in self._idempotency:
+            original_payload, original = self._idempotency[(program_id, key)]
+            if original_payload != payload:
+                return _refused(409, "idempotency_conflict")
+            return replace(original, replayed=True)
+        if asset.archived:
+            return _refused(422, "asset_archived")
+        outcome = apply()
+        if outcome.ok and outcome.amount_processed:
+            self._active.add((participant_id, asset.id))
+        if key is not None and outcome.ok:
+            self._idempotency[(program_id, key)] = (payload, outcome)
+        return outcome
+
+
+def _payload(operation: str, participant_id: str, **fields: object) -> dict:
+    """The replay-relevant content of a request: operation, participant, body fields but the key.
+
+    A key reused by another operation is a conflict, whatever the body. Amounts are
+    compared by value (trailing zeros normalised), timestamps as instants.
+    """
+    normal: dict[str, object] = {"participant": participant_id}
+    for name, value in fields.items():
+        if value is None:
+            continue
+        if name == "amount" and isinstance(value, str):
+            try:
+                value = Decimal(value).normalize()
+            except ArithmeticError:
+                pass
+        elif isinstance(value, datetime):
+            value = as_utc(value)
+        elif isinstance(value, list | tuple):
+            value = tuple(value)
+        normal[name] = value
+    normal["operation"] = operation
+    return normal

@@ -1,0 +1,39 @@
+"""Pytest fixtures shared by the write-side profiles (imported by their ``conftest.py``).
+
+``wire`` calls the target with the organization's key (through the plugin's ``api`` client),
+``run_prefix_name`` names everything this run creates, ``run_program`` is the run's program
+(created once), and ``ledger`` is a fresh model-checked session per test (its own model; the
+assets and participants it creates are new).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from scrip_conformance.client import TargetClient
+from scrip_conformance.model import LedgerModel
+from scrip_conformance.provisioning.sandbox import Sandbox, run_prefix
+from scrip_conformance.provisioning.session import LedgerSession
+from scrip_conformance.provisioning.wire import HttpWire
+
+
+@pytest.fixture(scope="session")
+def wire(api: TargetClient) -> HttpWire:
+    """The plugin's client (``api``, writing since a write-side profile is selected)."""
+    return HttpWire(api)
+
+
+@pytest.fixture(scope="session")
+def run_prefix_name() -> str:
+    return run_prefix()
+
+
+@pytest.fixture(scope="session")
+def run_program(wire: HttpWire, run_prefix_name: str) -> str:
+    return Sandbox(wire, LedgerModel(), run_prefix_name).program_id
+
+
+@pytest.fixture
+def ledger(wire: HttpWire, run_prefix_name: str, run_program: str) -> LedgerSession:
+    model = LedgerModel()
+    return LedgerSession(wire, Sandbox(wire, model, run_prefix_name, run_program), model)

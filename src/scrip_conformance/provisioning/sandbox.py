@@ -1,0 +1,121 @@
+"""The suite's own data on the target: a program, assets and participants under a run prefix.
+
+Everything is created through the write API and named with a per-run prefix, so runs never
+collide and nothing has to be deleted afterwards (clean-up never depends on an optional
+endpoint). Each asset is registered in the model as it is created.
+"""
+
+from __future__ import annotations
+
+import itertools
+import secrets
+from dataclasses import dataclass
+
+from scrip_conformance.model import LedgerModel
+from scrip_conformance.provisioning.wire import HttpWire, Reply
+from scrip_conformance.violations import ContractFailure, Violation
+
+SETUP_CONTRACT = "PROV-SANDBOX-SETUP"
+_COUNTERS: dict[str, itertools.count] = {}  # one name counter per prefix: names never repeat
+
+
+def run_prefix() -> str:
+    """A fresh prefix, unique per run (random, not seeded: uniqueness is the point)."""
+    return "sc" + secrets.token_hex(4)
+
+
+@dataclass(frozen=True)
+class AssetRef:
+    id: str
+    inventory_mode: str
+    scale: int
+    symbol: str
+
+
+class Sandbox:
+    """Creates and remembers the run's program, assets and participants."""
+
+    def __init__(
+        self,
+        wire: HttpWire,
+        model: LedgerModel,
+        prefix: str | None = None,
+        program_id: str | None = None,
+    ) -> None:
+        self.wire = wire
+        self.model = model
+        self.prefix = prefix or run_prefix()
+        self._counter = _COUNTERS.setdefault(self.prefix, itertools.count(1))
+        self._program_id = program_id
+
+    def _expect(self, reply: Reply, statuses: tuple[int, ...], what: str) -> dict:
+        if (
+            reply.status not in statuses
+            or not isinstance(reply.body, dict)
+            or "id" not in reply.body
+        ):
+            raise ContractFailure(
+                [
+                    Violation(
+                        SETUP_CONTRACT,
+                        f"the suite could not {what}",
+                        f"{' or '.join(map(str, statuses))} with the created resource",
+                        f"{reply.status} {str(reply.body)[:300]}",
+                        request=reply.curl,
+                    )
+                ]
+            )
+        return reply.body
+
+    def _name(self, label: str) -> str:
+        return f"{self.prefix}-{label}-{next(self._counter)}"
+
+    @property
+    def program_id(self) -> str:
+        if self._program_id is None:
+            reply = self.wire.post(
+                "/v1/programs",
+                {"name": self._name("program"), "description": "scrip-conformance run data"},
+            )
+            self._program_id = self._expect(reply, (201,), "create its program")["id"]
+        return self._program_id
+
+    def asset(
+        self,
+        inventory_mode: str = "LOT",
+        scale: int = 2,
+        max_transaction_amount: str | None = None,
+    ) -> AssetRef:
+        n = next(self._counter)
+        symbol = f"{self.prefix}{n}"[:16].upper()
+        body = {
+            "program_id": self.program_id,
+            "name": f"{self.prefix}-asset-{n}",
+            "symbol": symbol,
+            "inventory_mode": inventory_mode,
+            "issuance_policy": "UNLIMITED",
+            "scale": scale,
+        }
+        if max_transaction_amount is not None:
+            body["max_transaction_amount"] = max_transaction_amount
+        created = self._expect(self.wire.post("/v1/assets", body), (201,), "create an asset")
+        self.model.add_asset(
+            created["id"],
+            inventory_mode=inventory_mode,
+            scale=scale,
+            max_transaction_amount=max_transaction_amount,
+            name=body["name"],
+            symbol=symbol,
+        )
+        return AssetRef(created["id"], inventory_mode, scale, symbol)
+
+    def participant(self, label: str = "participant") -> str:
+        body = {"external_id": self._name(label), "program_id": self.program_id}
+        reply = self.wire.post("/v1/participants", body)
+        return self._expect(reply, (201,), "create a participant")["id"]
+
+    def archive(self, asset: AssetRef) -> Reply:
+        reply = self.wire.patch(f"/v1/assets/{asset.id}", {"status": "ARCHIVED"})
+        self._expect(reply, (200,), "archive its asset")
+        self.model.archive_asset(asset.id)
+        return reply

@@ -1,0 +1,313 @@
+"""A write session: every write goes to the target and to the model, and is judged at once.
+
+Each call names the contract it serves; a difference between the target's answer (status,
+error code, processed amounts, balance) and the model's prediction raises
+:class:`~scrip_conformance.violations.ContractFailure` naming that contract and the request.
+``check_lots`` / ``check_balance`` compare reads with the model (and adopt server lot ids).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from scrip_conformance.model import LedgerModel, Outcome
+from scrip_conformance.model.calendar import parse_timestamp
+from scrip_conformance.model.judge import (
+    balance_violations,
+    lot_violations,
+    outcome_violations,
+    schedule_violations,
+)
+from scrip_conformance.model.ledger import PLACEHOLDER_PREFIX
+from scrip_conformance.model.schedule import expiration_schedule
+from scrip_conformance.provisioning.sandbox import AssetRef, Sandbox
+from scrip_conformance.provisioning.wire import HttpWire, Reply
+from scrip_conformance.violations import ContractFailure, Violation, raise_if_any
+
+OPERATIONS = {"hold": "hold", "release": "release", "forfeit": "forfeit", "void-hold": "void_hold"}
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def rfc3339(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class LedgerSession:
+    """Drives one target and one model in lock-step."""
+
+    def __init__(
+        self,
+        wire: HttpWire,
+        sandbox: Sandbox | None = None,
+        model: LedgerModel | None = None,
+        clock=utc_now,
+    ) -> None:
+        self.wire = wire
+        self.model = model or (sandbox.model if sandbox else LedgerModel())
+        self.sandbox = sandbox or Sandbox(wire, self.model)
+        self.clock = clock
+
+    @property
+    def program_id(self) -> str:
+        return self.sandbox.program_id
+
+    # -- writes --------------------------------------------------------------------------
+
+    def adjust(
+        self,
+        contract: str,
+        participant: str,
+        asset: AssetRef,
+        type: str,
+        amount: str,
+        *,
+        bucket: str | None = None,
+        allow_negative: bool | None = None,
+        expires_at: datetime | None = None,
+        matures_at: datetime | None = None,
+        reference_id: str | None = None,
+        idempotency_key: str | None = None,
+        judge: bool = True,
+    ) -> tuple[Reply, Outcome]:
+        body: dict[str, Any] = {
+            "program_id": self.program_id,
+            "asset_id": asset.id,
+            "type": type,
+            "amount": amount,
+            "description": f"scrip-conformance {contract}",
+        }
+        optional = {
+            "bucket": bucket,
+            "allow_negative": allow_negative,
+            "expires_at": rfc3339(expires_at) if expires_at else None,
+            "matures_at": rfc3339(matures_at) if matures_at else None,
+            "reference_id": reference_id,
+            "idempotency_key": idempotency_key,
+        }
+        body.update({k: v for k, v in optional.items() if v is not None})
+        now = self.clock()
+        reply = self.wire.post(f"/v1/participants/{participant}/balances/adjust", body)
+        expected = self.model.adjust(
+            participant,
+            asset.id,
+            self.program_id,
+            type,
+            amount,
+            now,
+            bucket=bucket or "AVAILABLE",
+            allow_negative=bool(allow_negative),
+            expires_at=expires_at,
+            matures_at=matures_at,
+            reference_id=reference_id,
+            idempotency_key=idempotency_key,
+        )
+        if judge:
+            self.judge(contract, expected, reply, asset)
+        return reply, expected
+
+    def operation(
+        self,
+        contract: str,
+        name: str,
+        participant: str,
+        asset: AssetRef,
+        *,
+        amount: str | None = None,
+        bucket: str | None = None,
+        lot_ids: Sequence[str] | None = None,
+        earned_from: datetime | None = None,
+        earned_to: datetime | None = None,
+        reference_id: str | None = None,
+        idempotency_key: str | None = None,
+        judge: bool = True,
+    ) -> tuple[Reply, Outcome]:
+        """hold, release, forfeit or void-hold, with the fields given."""
+        body: dict[str, Any] = {
+            "program_id": self.program_id,
+            "asset_id": asset.id,
+            "description": f"scrip-conformance {contract}",
+        }
+        optional = {
+            "amount": amount,
+            "bucket": bucket,
+            "lot_ids": list(lot_ids) if lot_ids is not None else None,
+            "earned_from": rfc3339(earned_from) if earned_from else None,
+            "earned_to": rfc3339(earned_to) if earned_to else None,
+            "reference_id": reference_id,
+            "idempotency_key": idempotency_key,
+        }
+        body.update({k: v for k, v in optional.items() if v is not None})
+        self.sync(contract, participant, asset)
+        now = self.clock()
+        reply = self.wire.post(f"/v1/participants/{participant}/balances/{name}", body)
+        expected = self.predict(name, participant, asset, now, body)
+        if judge:
+            self.judge(contract, expected, reply, asset)
+        return reply, expected
+
+    def predict(
+        self, name: str, participant: str, asset: AssetRef, now: datetime, body: dict[str, Any]
+    ) -> Outcome:
+        """Apply a balance operation (as sent in ``body``) to the model."""
+        kwargs: dict[str, Any] = {"reference_id": body.get("reference_id")}
+        kwargs["idempotency_key"] = body.get("idempotency_key")
+        if name != "void-hold":
+            kwargs.update(
+                amount=body.get("amount"),
+                lot_ids=body.get("lot_ids"),
+                earned_from=_parse(body.get("earned_from")),
+                earned_to=_parse(body.get("earned_to")),
+            )
+        if name == "forfeit":
+            kwargs["bucket"] = body.get("bucket")
+        method = getattr(self.model, OPERATIONS[name])
+        return method(participant, asset.id, self.program_id, now, **kwargs)
+
+    def judge(self, contract: str, expected: Outcome, reply: Reply, asset: AssetRef) -> None:
+        found = outcome_violations(contract, expected, reply.status, reply.body, asset.scale)
+        raise_if_any(found, reply.curl)
+
+    # -- reads ---------------------------------------------------------------------------
+
+    def sync(self, contract: str, participant: str, asset: AssetRef) -> None:
+        """Check the lots when the model still has lots without a server id (so that the
+        next prediction's ``lots_processed`` names the server's ids)."""
+        if asset.inventory_mode != "LOT" or not self.model.has_activity(participant, asset.id):
+            return
+        lots = self.model.lots(participant, asset.id, self.clock())
+        if any(lot.id.startswith(PLACEHOLDER_PREFIX) for lot in lots):
+            self.check_lots(contract, participant, asset)
+
+    def lots(self, participant: str, asset: AssetRef, **filters: Any) -> tuple[list, Reply]:
+        return self.wire.list_all(
+            f"/v1/participants/{participant}/balances/lots", asset_id=asset.id, **filters
+        )
+
+    def check_lots(self, contract: str, participant: str, asset: AssetRef) -> list[dict]:
+        """Every lot against the model (content, FIFO order); adopts the server's lot ids."""
+        now = self.clock()
+        rows, reply = self.lots(participant, asset)
+        if reply.status != 200:
+            raise ContractFailure(
+                [
+                    Violation(
+                        contract,
+                        "the lots could not be listed",
+                        "200",
+                        f"{reply.status} {str(reply.body)[:300]}",
+                        request=reply.curl,
+                    )
+                ]
+            )
+        found = lot_violations(contract, self.model, participant, asset.id, rows, now)
+        raise_if_any(found, reply.curl)
+        return rows
+
+    def read_balance(self, participant: str, asset: AssetRef) -> tuple[Any, Reply]:
+        reply = self.wire.get(f"/v1/participants/{participant}/balances", asset_id=asset.id)
+        row = None
+        if reply.status == 200 and isinstance(reply.body, dict):
+            for candidate in reply.body.get("data") or []:
+                if isinstance(candidate, dict) and candidate.get("asset_id") == asset.id:
+                    row = candidate
+        return row, reply
+
+    def check_balance(self, contract: str, participant: str, asset: AssetRef) -> None:
+        """The balance row against the model; no row at all while nothing was ever moved."""
+        row, reply = self.read_balance(participant, asset)
+        if reply.status != 200:
+            raise ContractFailure(
+                [
+                    Violation(
+                        contract,
+                        "the balances could not be listed",
+                        "200",
+                        f"{reply.status} {str(reply.body)[:300]}",
+                        request=reply.curl,
+                    )
+                ]
+            )
+        if not self.model.has_activity(participant, asset.id):
+            if row is not None:
+                raise ContractFailure(
+                    [
+                        Violation(
+                            contract,
+                            "a balance row for an asset without ledger activity",
+                            "no row",
+                            repr(row),
+                            "balance row",
+                            reply.curl,
+                        )
+                    ]
+                )
+            return
+        expected = self.model.balance(participant, asset.id, self.clock())
+        found = balance_violations(contract, expected, row, asset.scale, "balance row")
+        raise_if_any(found, reply.curl)
+
+    def check(self, contract: str, participant: str, asset: AssetRef) -> None:
+        """Lots (LOT assets) and the balance row against the model."""
+        if asset.inventory_mode == "LOT":
+            self.check_lots(contract, participant, asset)
+        self.check_balance(contract, participant, asset)
+
+    def check_schedule(
+        self,
+        contract: str,
+        asset: AssetRef,
+        window_from: datetime,
+        window_to: datetime,
+        granularity: str = "month",
+    ) -> None:
+        now = self.clock()
+        reply = self.wire.get(
+            "/v1/reports/expiration-schedule",
+            asset_id=asset.id,
+            **{"from": rfc3339(window_from), "to": rfc3339(window_to)},
+            granularity=granularity,
+        )
+        row = None
+        if reply.status == 200 and isinstance(reply.body, dict):
+            row = next(
+                (r for r in reply.body.get("data") or [] if r.get("asset_id") == asset.id), None
+            )
+        expected = expiration_schedule(
+            self.model, asset.id, window_from, window_to, now, granularity
+        )
+        found = schedule_violations(contract, expected, row)
+        if reply.status != 200:
+            found = [
+                Violation(
+                    contract,
+                    "the schedule could not be read",
+                    "200",
+                    f"{reply.status} {str(reply.body)[:300]}",
+                )
+            ]
+        raise_if_any(found, reply.curl)
+
+
+def _parse(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    return parse_timestamp(value)
+
+
+def extension_supported(ledger: LedgerSession, **fields: Any) -> bool:
+    """Whether the target accepts the adjust extension fields (D-EXTENSION): one credit with
+    ``fields`` (default: a far ``expires_at`` and a key) on an asset and participant of its own,
+    so the model of the caller's assets is not touched; 400 means no."""
+    asset = ledger.sandbox.asset("LOT", 2)
+    probe = ledger.sandbox.participant("extension-probe")
+    fields = fields or {
+        "expires_at": datetime(2099, 1, 1, tzinfo=UTC),
+        "idempotency_key": f"{ledger.sandbox.prefix}-probe-{probe}",
+    }
+    reply, _ = ledger.adjust("EXT-PROBE", probe, asset, "CREDIT", "1.00", judge=False, **fields)
+    return reply.status == 200

@@ -1,0 +1,195 @@
+"""Model-based stateful testing: random sequences of writes, every lot and balance checked
+against the model after each step, a failure shrunk to the shortest sequence that shows it.
+
+Each hypothesis example gets a fresh participant (and a fresh model) on one shared LOT asset,
+so examples never see each other's lots. Seeded from ``--scrip-seed``; sized by ``--budget``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+from collections.abc import Callable, Iterator
+
+import hypothesis
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.internal.conjecture import engine as _engine
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    get_state_machine_test,
+    initialize,
+    rule,
+)
+
+from scrip_conformance.model import LedgerModel
+from scrip_conformance.provisioning.sandbox import AssetRef, Sandbox
+from scrip_conformance.provisioning.session import LedgerSession
+from scrip_conformance.provisioning.wire import HttpWire
+from scrip_conformance.violations import ContractFailure
+
+CONTRACT = "PROV-MODEL-STATEFUL"
+# budget -> (examples, steps per example, seconds of shrinking at most)
+BUDGETS = {"quick": (4, 10, 10), "default": (8, 15, 30), "deep": (60, 30, 300)}
+
+_amounts = st.integers(min_value=1, max_value=2500)
+_references = st.sampled_from(["ref-a", "ref-b", "ref-c"])
+
+
+def _minor(value: int) -> str:
+    return f"{value // 100}.{value % 100:02d}"
+
+
+def machine_for(
+    wire: HttpWire, prefix: str, program_id: str, asset: AssetRef
+) -> type[RuleBasedStateMachine]:
+    """A state machine class driving ``wire`` on ``asset`` (scale 2) within ``program_id``."""
+
+    def new_session() -> LedgerSession:
+        model = LedgerModel()
+        model.add_asset(asset.id, inventory_mode="LOT", scale=asset.scale)
+        return LedgerSession(wire, Sandbox(wire, model, prefix, program_id), model)
+
+    class LedgerMachine(RuleBasedStateMachine):
+        def __init__(self) -> None:
+            super().__init__()
+            self.ledger = new_session()
+            self.participant = self.ledger.sandbox.participant("stateful")
+
+        @initialize(amounts=st.lists(_amounts, min_size=1, max_size=3))
+        def opening_credits(self, amounts: list[int]) -> None:
+            """Start with a few lots, so that FIFO, splits and overdrafts are reachable early."""
+            for amount in amounts:
+                self.ledger.adjust(CONTRACT, self.participant, asset, "CREDIT", _minor(amount))
+            self._checked()
+
+        def _checked(self) -> None:
+            self.ledger.check(CONTRACT, self.participant, asset)
+
+        @rule(amount=_amounts, held=st.booleans())
+        def credit(self, amount: int, held: bool) -> None:
+            self.ledger.adjust(
+                CONTRACT,
+                self.participant,
+                asset,
+                "CREDIT",
+                _minor(amount),
+                bucket="HELD" if held else None,
+            )
+            self._checked()
+
+        @rule(amount=_amounts, allow_negative=st.booleans(), held=st.booleans())
+        def debit(self, amount: int, allow_negative: bool, held: bool) -> None:
+            self.ledger.adjust(
+                CONTRACT,
+                self.participant,
+                asset,
+                "DEBIT",
+                _minor(amount),
+                bucket="HELD" if held else None,
+                allow_negative=True if allow_negative and not held else None,
+            )
+            self._checked()
+
+        @rule(amount=st.none() | _amounts, reference=st.none() | _references)
+        def hold(self, amount: int | None, reference: str | None) -> None:
+            self.ledger.operation(
+                CONTRACT,
+                "hold",
+                self.participant,
+                asset,
+                amount=_minor(amount) if amount else None,
+                reference_id=reference,
+            )
+            self._checked()
+
+        @rule(amount=st.none() | _amounts, reference=st.none() | _references)
+        def release(self, amount: int | None, reference: str | None) -> None:
+            self.ledger.operation(
+                CONTRACT,
+                "release",
+                self.participant,
+                asset,
+                amount=_minor(amount) if amount else None,
+                reference_id=reference,
+            )
+            self._checked()
+
+        @rule(
+            bucket=st.sampled_from(["AVAILABLE", "HELD"]),
+            amount=st.none() | _amounts,
+            reference=st.none() | _references,
+        )
+        def forfeit(self, bucket: str, amount: int | None, reference: str | None) -> None:
+            self.ledger.operation(
+                CONTRACT,
+                "forfeit",
+                self.participant,
+                asset,
+                bucket=bucket,
+                amount=_minor(amount) if amount else None,
+                reference_id=reference,
+            )
+            self._checked()
+
+    return LedgerMachine
+
+
+@contextlib.contextmanager
+def _shrinking_bounded(seconds: int) -> Iterator[None]:
+    """Bound the time hypothesis spends shrinking: every shrink attempt is a run of requests
+    against the target. Uses the engine's own limit (a module constant, restored afterwards);
+    should hypothesis drop it, shrinking is simply left at hypothesis's default."""
+    previous = getattr(_engine, "MAX_SHRINKING_SECONDS", None)
+    if previous is None:
+        yield
+        return
+    _engine.MAX_SHRINKING_SECONDS = min(previous, seconds)
+    try:
+        yield
+    finally:
+        _engine.MAX_SHRINKING_SECONDS = previous
+
+
+def run_stateful(
+    wire: HttpWire,
+    prefix: str,
+    program_id: str,
+    asset: AssetRef,
+    *,
+    seed: int,
+    budget: str = "default",
+    examples: int | None = None,
+    steps: int | None = None,
+    shrink_seconds: int | None = None,
+) -> None:
+    """Run the machine; a mismatch raises ContractFailure naming PROV-MODEL-STATEFUL, with the
+    shrunk sequence of steps in the first violation's summary."""
+    default_examples, default_steps, default_shrink = BUDGETS[budget]
+    machine = machine_for(wire, prefix, program_id, asset)
+    test: Callable[[], None] = get_state_machine_test(
+        machine,
+        settings=settings(
+            max_examples=examples or default_examples,
+            stateful_step_count=steps or default_steps,
+            deadline=None,
+            database=None,
+            derandomize=False,
+            print_blob=False,
+            report_multiple_bugs=False,
+            suppress_health_check=list(HealthCheck),
+        ),
+    )
+    test = hypothesis.seed(seed)(test)
+    try:
+        with _shrinking_bounded(shrink_seconds or default_shrink):
+            test()
+    except ContractFailure as failure:
+        steps_seen = [n for n in getattr(failure, "__notes__", []) if n.startswith("state.")]
+        violations = list(failure.violations)
+        if violations and steps_seen:
+            shown = "; ".join(s.removeprefix("state.") for s in steps_seen)
+            violations[0] = dataclasses.replace(
+                violations[0], summary=f"{violations[0].summary}, after the steps: {shown}"
+            )
+        raise ContractFailure(violations) from failure
