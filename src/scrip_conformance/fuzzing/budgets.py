@@ -1,0 +1,40 @@
+"""How much fuzzing a run buys: examples per operation, stateful steps and a wall-clock limit.
+
+``quick`` is the CI gate, ``default`` the everyday run, ``deep`` the release run. A time limit
+stops generation early but never turns a pass into a failure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Knobs schemathesis takes per run."""
+
+    name: str
+    max_examples: int
+    """Examples per operation in the fuzzing phase (and per stateful scenario)."""
+    stateful_max_steps: int
+    """Longest chain of link-following calls in one stateful scenario."""
+    max_time: int
+    """Wall-clock limit of the whole fuzzing run, in seconds."""
+
+
+BUDGETS: dict[str, Budget] = {
+    "quick": Budget("quick", max_examples=15, stateful_max_steps=6, max_time=90),
+    "default": Budget("default", max_examples=50, stateful_max_steps=10, max_time=300),
+    "deep": Budget("deep", max_examples=300, stateful_max_steps=20, max_time=1800),
+}
+DEFAULT_BUDGET = "default"
+
+
+def budget_named(name: str | None) -> Budget:
+    """The budget called ``name`` (``None`` gives the default); a clear error for unknown names."""
+    key = name or DEFAULT_BUDGET
+    try:
+        return BUDGETS[key]
+    except KeyError:
+        known = ", ".join(BUDGETS)
+        raise ValueError(f"unknown fuzzing budget {key!r} (known: {known})") from None

@@ -1,0 +1,187 @@
+"""The ledger's invariants as schemathesis checks: every response the fuzzer provokes is judged.
+
+Importing this module registers, once per process, one schemathesis check per invariant function
+of :data:`scrip_conformance.invariants.RESPONSE_INVARIANTS`, named after the function, plus the
+whole-run check :class:`pagination_traversal_consistent`. A check raises
+:class:`~scrip_conformance.violations.ContractFailure`, so the failure shows the contract id, the
+request as a curl line (key redacted), what was expected and what was seen. They run in
+``st run`` too, through ``SCHEMATHESIS_HOOKS=scrip_conformance.fuzzing.checks``.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import schemathesis
+
+from scrip_conformance.curl import to_curl
+from scrip_conformance.invariants import RESPONSE_INVARIANTS, ResponseContext
+from scrip_conformance.invariants._common import items
+from scrip_conformance.invariants.lots import check_order
+from scrip_conformance.invariants.pagination import check_no_duplicates
+from scrip_conformance.violations import ContractFailure, Violation
+
+Invariant = Callable[[ResponseContext], list[Violation]]
+
+
+def operation_id(case: Any) -> str | None:
+    """The spec's operationId of the operation a schemathesis case belongs to."""
+    return case.operation.definition.raw.get("operationId")
+
+
+def request_curl(response: Any, case: Any) -> str:
+    """The request behind ``response`` as a curl line with the API key redacted."""
+    request = getattr(response, "request", None)
+    if request is not None and getattr(request, "url", None):
+        body = request.body
+        return to_curl(request.method or case.method, request.url, dict(request.headers), body)
+    return to_curl(case.method, case.formatted_path, case.headers or {}, case.body)
+
+
+def _parse_body(response: Any) -> Any:
+    try:
+        return json.loads(response.content) if response.content else None
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def _as_sent(value: Any) -> Any:
+    """A generated query value as it went on the wire (``True`` -> ``"true"``, 5 -> ``"5"``)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return value
+
+
+def _first(value: Any) -> Any:
+    return value[0] if isinstance(value, list) and value else value
+
+
+def response_context(response: Any, case: Any) -> ResponseContext:
+    """What an invariant sees of one exchange: parsed JSON and the request's parameters."""
+    body = _parse_body(response)
+    return ResponseContext(
+        operation_id=operation_id(case) or "",
+        method=case.method.upper(),
+        path_params=dict(case.path_parameters or {}),
+        query={k: _as_sent(v) for k, v in (case.query or {}).items()},
+        status_code=response.status_code,
+        headers={k.lower(): _first(v) for k, v in dict(response.headers).items()},
+        body=body,
+        body_is_json=body is not None,
+    )
+
+
+def _operations_of(invariant: Invariant) -> frozenset[str]:
+    return frozenset(op for op, fns in RESPONSE_INVARIANTS.items() if invariant in fns)
+
+
+def make_check(invariant: Invariant) -> Callable[..., bool | None]:
+    """A schemathesis check named after ``invariant`` that applies it to its operations' responses.
+
+    The invariant's own crash on a malformed body is not a finding here: the schema checks
+    report malformed bodies, so the check then answers "not applicable".
+    """
+    operations = _operations_of(invariant)
+
+    def check(ctx: Any, response: Any, case: Any) -> bool | None:
+        if operation_id(case) not in operations:
+            return None
+        try:
+            violations = invariant(response_context(response, case))
+        except Exception:  # noqa: BLE001 - a malformed body is the schema checks' business
+            return None
+        if violations:
+            curl = request_curl(response, case)
+            raise ContractFailure(v.at(curl) if v.request is None else v for v in violations)
+        return True
+
+    check.__name__ = check.__qualname__ = invariant.__name__
+    check.__doc__ = invariant.__doc__
+    check.__module__ = __name__
+    return check
+
+
+def _unique_invariants() -> list[Invariant]:
+    seen: dict[str, Invariant] = {}
+    for fns in RESPONSE_INVARIANTS.values():
+        for fn in fns:
+            seen.setdefault(fn.__name__, fn)
+    return list(seen.values())
+
+
+class pagination_traversal_consistent:  # noqa: N801 - a check is named like a function
+    """Pages of one cursor traversal (same list, same filters) never repeat a row, and lots stay
+    in order across page boundaries.
+
+    A whole-run check: it remembers, across responses, the rows each issued cursor has already
+    shown, so a page fetched with a cursor is judged together with every earlier page of its
+    traversal (``pagination.check_no_duplicates``, ``lots.check_order``). Re-invocation during
+    shrinking is harmless: a cursor's record is written once and never changed.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        # cursor -> (traversal key, ids of the pages before the cursor's page, last row shown)
+        self._before: dict[str, tuple[tuple, tuple[str, ...], dict | None]] = {}
+
+    @staticmethod
+    def _traversal_key(case: Any) -> tuple:
+        query = {k: v for k, v in (case.query or {}).items() if k not in ("cursor", "limit")}
+        return (
+            operation_id(case),
+            tuple(sorted((case.path_parameters or {}).items())),
+            tuple(sorted((k, str(v)) for k, v in query.items())),
+        )
+
+    def after_response(self, ctx: Any, response: Any, case: Any) -> bool | None:
+        if response.status_code != 200:
+            return None
+        body = _parse_body(response)
+        if not isinstance(body, dict) or not isinstance(body.get("pagination"), dict):
+            return None
+        rows = [row for row in items(body) if isinstance(row, dict)]
+        ids = tuple(row["id"] for row in rows if isinstance(row.get("id"), str))
+        if len(ids) != len(rows):
+            return None  # rows without ids (balances, schedules): nothing to follow by id
+        key = self._traversal_key(case)
+        cursor = (case.query or {}).get("cursor")
+        before: tuple[str, ...] = ()
+        last: dict | None = None
+        with self._lock:
+            record = self._before.get(cursor) if isinstance(cursor, str) else None
+            if record is not None and record[0] == key:
+                before, last = record[1], record[2]
+            pagination = body["pagination"]
+            next_cursor = pagination.get("next_cursor")
+            if pagination.get("has_more") is True and isinstance(next_cursor, str):
+                self._before.setdefault(
+                    next_cursor, (key, before + ids, rows[-1] if rows else last)
+                )
+        subject = operation_id(case) or case.operation.label
+        violations = check_no_duplicates(before + ids, subject) if before else []
+        if last is not None and rows and operation_id(case) == "listParticipantLots":
+            if not (case.query or {}).get("status"):
+                violations += check_order([last, *rows], subject)
+        if violations:
+            curl = request_curl(response, case)
+            raise ContractFailure(v.at(curl) for v in violations)
+        return True
+
+
+def _register() -> tuple[str, ...]:
+    names = []
+    for invariant in _unique_invariants():
+        schemathesis.check(make_check(invariant))
+        names.append(invariant.__name__)
+    schemathesis.check(pagination_traversal_consistent)
+    names.append(pagination_traversal_consistent.__name__)
+    return tuple(names)
+
+
+DOMAIN_CHECKS: tuple[str, ...] = _register()
+"""Names of every check this module registered (the invariants' names, then the whole-run one)."""

@@ -1,0 +1,250 @@
+"""The schemathesis configuration of a fuzzing run, built in code (no ``schemathesis.toml`` lookup).
+
+Everything a run depends on is here: target, key, seed, budget, phases, generation modes, checks
+and their expected statuses, and the dictionaries of real ids bound to path, query and body
+parameters (data-aware generation). :func:`as_toml` renders the same settings for ``st run``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from scrip_conformance.fuzzing.budgets import Budget, budget_named
+from scrip_conformance.fuzzing.data import KnownIds
+from scrip_conformance.resources import load_spec
+
+PHASES = ("examples", "coverage", "fuzzing", "stateful")
+
+# Statuses a schema-valid request may legitimately get besides 2xx, per operation (spec
+# decisions): opaque cursors (D-PAGINATION), cross-field rules the schema cannot state (from > to,
+# SIMPLE assets on LOT-only operations, amounts at the asset's scale, extension-field rules), and
+# the ledger's refusals (409, 422).
+_CURSOR = ["400"]
+_POSITIVE_EXTRA: dict[str, list[str]] = {
+    "listPrograms": _CURSOR,
+    "listAssets": _CURSOR,
+    "createAsset": ["400"],
+    "updateAsset": ["400"],
+    "listParticipants": _CURSOR,
+    "listParticipantBalances": _CURSOR,
+    "listParticipantLots": _CURSOR,
+    "adjustParticipantBalance": ["400", "422"],
+    "holdParticipantBalance": ["400", "422"],
+    "releaseParticipantBalance": ["400", "422"],
+    "forfeitParticipantBalance": ["400", "422"],
+    "voidHoldParticipantBalance": ["400", "422"],
+    "getExpirationSchedule": ["400"],
+    "getLiabilityReport": ["400"],
+}
+_POSITIVE_BASE = ["2xx", "401", "403", "404", "409", "429"]
+
+# `ensure_resource_availability` reads a 404 right after a create as "the created resource is
+# missing". That holds only where the link-fed path id is the one thing a 404 can be about; the
+# other operations also answer 404 for an unknown program, asset or lot named in the query or
+# body (spec Decisions), so the check stays on for these alone.
+_ID_LOOKUP_ONLY_IN_PATH = frozenset({"getAsset", "updateAsset", "getParticipant"})
+
+_PARTICIPANT_OPS = (
+    "getParticipant",
+    "listParticipantBalances",
+    "listParticipantLots",
+    "adjustParticipantBalance",
+    "holdParticipantBalance",
+    "releaseParticipantBalance",
+    "forfeitParticipantBalance",
+    "voidHoldParticipantBalance",
+)
+_BALANCE_WRITES = _PARTICIPANT_OPS[3:]
+_PROGRAM_FILTERS = (
+    "listAssets",
+    "listParticipants",
+    "listParticipantLots",
+    "getExpirationSchedule",
+    "getLiabilityReport",
+)
+_ASSET_FILTERS = (
+    "listParticipantBalances",
+    "listParticipantLots",
+    "getExpirationSchedule",
+    "getLiabilityReport",
+)
+
+AMOUNTS = ["1", "2.50", "5.00", "10"]
+"""Small amounts valid at the provisioned LOT asset's scale (2), for balance writes."""
+
+MAX_READABLE = 50
+"""Discovered ids per kind fed to GET operations at most."""
+
+ID_PROBABILITY = 0.85
+"""How often a bound parameter takes a real id instead of a generated value."""
+
+
+@dataclass(frozen=True)
+class FuzzSettings:
+    """One fuzzing run: where, with which key, how much, and what it may touch."""
+
+    base_url: str
+    api_key: str
+    seed: int = 0
+    budget: Budget = field(default_factory=lambda: budget_named(None))
+    read_only: bool = False
+    phases: tuple[str, ...] = PHASES
+    operations: tuple[str, ...] = ()
+    """Restrict to these operationIds (empty: every operation the mode allows)."""
+    known_ids: KnownIds = field(default_factory=KnownIds)
+    request_timeout: float = 10.0
+    max_time: int | None = None
+    """Overrides the budget's time limit when set."""
+
+
+def _dictionaries(ids: KnownIds) -> dict[str, dict[str, list[str]]]:
+    kinds = {
+        "programs": ids.programs,
+        "assets": ids.assets,
+        "lot_assets": ids.lot_assets,
+        "simple_assets": ids.simple_assets,
+        "participants": ids.participants,
+        "reference_ids": ids.reference_ids,
+        "amounts": AMOUNTS if ids.lot_assets else [],
+        "buckets": ["AVAILABLE", "HELD"],
+    }
+    for kind in ("programs", "assets", "lot_assets", "participants"):
+        own = kinds[kind]
+        extra = ids.readable.get(kind, [])[:MAX_READABLE]
+        kinds[f"read_{kind}"] = list(dict.fromkeys([*own, *extra]))
+    return {name: {"values": list(values)} for name, values in kinds.items() if values}
+
+
+def _bind(available: dict[str, Any], dictionary: str, probability: float = ID_PROBABILITY):
+    if dictionary not in available:
+        return None
+    return {"dictionary": dictionary, "probability": probability}
+
+
+def _parameter_bindings(available: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """operationId -> {"path.id": binding, ...}: where real ids go."""
+    out: dict[str, dict[str, Any]] = {}
+
+    def put(op: str, key: str, binding: dict[str, Any] | None) -> None:
+        if binding is not None:
+            out.setdefault(op, {})[key] = binding
+
+    # GET operations also read the target's own data (ids discovered, never written to).
+    for op in _PARTICIPANT_OPS[:3]:
+        put(op, "path.id", _bind(available, "read_participants"))
+    for op in _BALANCE_WRITES:
+        put(op, "path.id", _bind(available, "participants"))
+    put("getAsset", "path.id", _bind(available, "read_assets"))
+    # updateAsset may archive what it touches: keep it off the LOT asset the balance writes use.
+    put("updateAsset", "path.id", _bind(available, "simple_assets"))
+    put("linkProgramAsset", "path.id", _bind(available, "programs"))
+    put("linkProgramAsset", "body.asset_id", _bind(available, "assets"))
+    for op in _PROGRAM_FILTERS:
+        put(op, "query.program_id", _bind(available, "read_programs", 0.5))
+    for op in _ASSET_FILTERS:
+        put(op, "query.asset_id", _bind(available, "read_lot_assets"))
+    for op in ("createAsset", "createParticipant"):
+        put(op, "body.program_id", _bind(available, "programs"))
+    for op in _BALANCE_WRITES:
+        put(op, "body.program_id", _bind(available, "programs"))
+        put(op, "body.asset_id", _bind(available, "lot_assets"))
+    for op in _BALANCE_WRITES[:-1]:  # void-hold refuses any amount
+        put(op, "body.amount", _bind(available, "amounts", 0.8))
+    put("forfeitParticipantBalance", "body.bucket", _bind(available, "buckets", 0.9))
+    for op in (
+        "listParticipantLots",
+        "releaseParticipantBalance",
+        "voidHoldParticipantBalance",
+        "forfeitParticipantBalance",
+    ):
+        key = "query.reference_id" if op == "listParticipantLots" else "body.reference_id"
+        put(op, key, _bind(available, "reference_ids", 0.5))
+    return out
+
+
+def spec_operation_ids() -> set[str]:
+    """Every operationId of the spec."""
+    paths = load_spec().get("paths", {})
+    return {
+        op["operationId"]
+        for item in paths.values()
+        for op in item.values()
+        if isinstance(op, dict) and "operationId" in op
+    }
+
+
+def schemathesis_config(settings: FuzzSettings) -> dict[str, Any]:
+    """The run's configuration as the dict ``schemathesis.Config.from_dict`` takes."""
+    budget = settings.budget
+    dictionaries = _dictionaries(settings.known_ids)
+    bindings = _parameter_bindings(dictionaries)
+    operations: list[dict[str, Any]] = []
+    for op in sorted(spec_operation_ids()):
+        entry: dict[str, Any] = {"include-operation-id": op}
+        checks: dict[str, Any] = {}
+        if op in _POSITIVE_EXTRA:
+            checks["positive_data_acceptance"] = {
+                "expected-statuses": _POSITIVE_BASE + _POSITIVE_EXTRA[op]
+            }
+        if op not in _ID_LOOKUP_ONLY_IN_PATH:
+            checks["ensure_resource_availability"] = {"enabled": False}
+        entry["checks"] = checks
+        if op in bindings:
+            entry["parameters"] = bindings[op]
+        operations.append(entry)
+    phases: dict[str, Any] = {name: {"enabled": name in settings.phases} for name in PHASES}
+    phases["stateful"]["max-steps"] = budget.stateful_max_steps
+    # Ids come from our dictionaries. With schemathesis' own response-captured values as well,
+    # the fuzzing phase of operations with a path id stopped after ~15 of the budget's examples
+    # (measured with schemathesis 4.32.5); without them each operation gets its full budget.
+    phases["fuzzing"]["extra-data-sources"] = {"responses": False}
+    checks: dict[str, Any] = {"enabled": True}
+    if settings.read_only:
+        # Read-only mode sends GET requests only: no requests with unexpected methods.
+        phases["coverage"]["unexpected-methods"] = []
+        checks["unsupported_method"] = {"enabled": False}
+    config: dict[str, Any] = {
+        "seed": settings.seed,
+        "base-url": settings.base_url,
+        "workers": 1,
+        "request-timeout": settings.request_timeout,
+        "suppress-health-check": ["all"],
+        "headers": {"Connection": "close"},
+        "auth": {"openapi": {"ApiKeyAuth": {"api_key": settings.api_key}}},
+        "generation": {
+            "mode": "all",
+            "max-examples": budget.max_examples,
+            "database": "none",
+        },
+        "phases": phases,
+        "checks": checks,
+        "operations": operations,
+    }
+    if dictionaries:
+        config["dictionaries"] = dictionaries
+    return config
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f'"{k}" = {_toml_value(v)}' for k, v in value.items()) + " }"
+    raise TypeError(f"cannot render {type(value).__name__} as TOML")
+
+
+def as_toml(config: dict[str, Any], *, hooks: str | None = None) -> str:
+    """Render :func:`schemathesis_config`'s dict as a ``schemathesis.toml`` (for ``st run``)."""
+    lines = [f"hooks = {_toml_value(hooks)}"] if hooks else []
+    lines += [f'"{k}" = {_toml_value(v)}' for k, v in config.items() if k != "operations"]
+    for entry in config.get("operations", []):
+        lines.append("[[operations]]")
+        lines += [f'"{k}" = {_toml_value(v)}' for k, v in entry.items()]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,189 @@
+"""Run schemathesis' engine over the spec and boil its events down to a serialisable report.
+
+The engine is the one ``st run`` drives (probing, examples, coverage, fuzzing, stateful), so the
+suite finds at least what plain schemathesis finds, plus what the registered domain checks find.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import schemathesis
+from schemathesis.engine import events
+
+import scrip_conformance.fuzzing.checks as domain_checks
+from scrip_conformance.curl import redact, to_curl
+from scrip_conformance.fuzzing.config import FuzzSettings, schemathesis_config
+from scrip_conformance.fuzzing.examples import with_examples
+from scrip_conformance.fuzzing.report import (
+    FuzzFailure,
+    FuzzReport,
+    OperationCoverage,
+    contract_for_check,
+)
+from scrip_conformance.resources import load_spec, spec_path, spec_sha256
+
+
+def load_schema(settings: FuzzSettings) -> Any:
+    """The spec as a schemathesis schema, configured for ``settings`` and filtered by mode."""
+    config = schemathesis.Config.from_dict(schemathesis_config(settings))
+    raw = with_examples(load_spec(), settings.known_ids)
+    schema = schemathesis.openapi.from_dict(raw, config=config)
+    schema.location = spec_path().absolute().as_uri()
+    # Include filters are alternatives (the config's own operation entries are one), so narrow
+    # the run with exclusions, which all apply.
+    if settings.read_only:
+        schema = schema.exclude(func=lambda ctx: ctx.operation.method.upper() != "GET")
+    if settings.operations:
+        wanted = frozenset(settings.operations)
+        schema = schema.exclude(
+            func=lambda ctx: ctx.operation.definition.raw.get("operationId") not in wanted
+        )
+    return schema
+
+
+def _operation_id(case: Any) -> str:
+    return case.operation.definition.raw.get("operationId") or case.operation.label
+
+
+def _headers(headers: Any) -> dict[str, str]:
+    out = {}
+    for name, value in dict(headers or {}).items():
+        out[name] = value[0] if isinstance(value, list) and value else str(value)
+    return out
+
+
+class _Collector:
+    """Folds engine events into per-operation coverage, failures and errors."""
+
+    def __init__(self, settings: FuzzSettings) -> None:
+        self.settings = settings
+        self.coverage: dict[str, OperationCoverage] = {}
+        self.failures: dict[tuple[str, str, str], FuzzFailure] = {}
+        self.errors: list[str] = []
+        self.stop_reason = "completed"
+        self.sequence: list[str] = []
+
+    def _secret(self, text: str) -> str:
+        return redact(text, [self.settings.api_key])
+
+    def operation(self, op: str, label: str) -> OperationCoverage:
+        if op not in self.coverage:
+            self.coverage[op] = OperationCoverage(operation_id=op, label=label)
+        return self.coverage[op]
+
+    def scenario(self, event: events.ScenarioFinished) -> None:
+        recorder = event.recorder
+        phase = event.phase.value if hasattr(event.phase, "value") else str(event.phase)
+        for case_id, interaction in recorder.interactions.items():
+            node = recorder.cases.get(case_id)
+            if node is None:
+                continue
+            case = node.value
+            cov = self.operation(_operation_id(case), case.operation.label)
+            cov.cases += 1
+            request = interaction.request
+            self.sequence.append(f"{request.method} {request.uri}")
+            status = interaction.response.status_code if interaction.response else None
+            key = str(status) if status is not None else "no-response"
+            cov.statuses[key] = cov.statuses.get(key, 0) + 1
+            cov.phases[phase] = cov.phases.get(phase, 0) + 1
+        for case_id, nodes in recorder.checks.items():
+            for check in nodes:
+                if check.failure_info is None:
+                    continue
+                self._failure(recorder, case_id, check, phase)
+
+    def _failure(self, recorder: Any, case_id: str, check: Any, phase: str) -> None:
+        failure = check.failure_info.failure
+        node = recorder.cases.get(case_id)
+        op = _operation_id(node.value) if node is not None else (failure.operation or "")
+        interaction = recorder.interactions.get(case_id)
+        if interaction is not None:
+            req = interaction.request
+            curl = to_curl(req.method, req.uri, _headers(req.headers), req.body)
+        else:
+            curl = self._secret(check.failure_info.code_sample)
+        steps = [self._secret(step.curl) for step in check.failure_info.steps]
+        message = self._secret(failure.message or "")
+        key = (check.name, op, message.splitlines()[0] if message else failure.title)
+        if key in self.failures:
+            self.failures[key].occurrences += 1
+            return
+        self.failures[key] = FuzzFailure(
+            check=check.name,
+            contract_id=contract_for_check(check.name),
+            operation_id=op,
+            phase=phase,
+            code=getattr(failure, "code", ""),
+            title=self._secret(failure.title or check.name),
+            message=message,
+            curl=curl,
+            steps=steps if len(steps) > 1 else [],
+        )
+
+    def after_run(self, failure: Any) -> None:
+        name = failure.title or "after_run"
+        message = self._secret(failure.message or "")
+        key = (name, failure.operation or "", message.splitlines()[0] if message else "")
+        if key not in self.failures:
+            self.failures[key] = FuzzFailure(
+                check=name,
+                contract_id=contract_for_check(name),
+                operation_id=failure.operation or "",
+                phase="after_run",
+                code=getattr(failure, "code", ""),
+                title=name,
+                message=message,
+                curl="",
+            )
+
+
+def run_fuzzing(settings: FuzzSettings) -> FuzzReport:
+    """Fuzz the target described by ``settings``; every finding and figure is in the report."""
+    started = time.monotonic()
+    collector = _Collector(settings)
+    schema = load_schema(settings)
+    for operation in schema.get_all_operations():
+        op = operation.ok()
+        collector.operation(op.definition.raw.get("operationId") or op.label, op.label)
+    limit = settings.max_time if settings.max_time is not None else settings.budget.max_time
+    deadline = started + limit
+    stream = schemathesis.engine.from_schema(schema).execute()
+    stopped_by_time = False
+    for event in stream:
+        if not stopped_by_time and time.monotonic() > deadline:
+            # The time limit caps the run; schemathesis' own max-time would fill it instead.
+            stopped_by_time = True
+            stream.stop()
+        if isinstance(event, events.ScenarioFinished):
+            collector.scenario(event)
+        elif isinstance(event, events.NonFatalError):
+            info = event.info
+            text = f"{event.label}: {info.title}: {info.message}"
+            if info.code_sample:
+                text += f" (reproduce: {info.code_sample})"
+            collector.errors.append(collector._secret(text))
+        elif isinstance(event, events.FatalError):
+            collector.errors.append(collector._secret(f"fatal: {event.exception}"))
+        elif isinstance(event, events.EngineFinished):
+            collector.stop_reason = "max_time" if stopped_by_time else str(event.stop_reason.value)
+            for failure in getattr(event, "failures", []) or []:
+                collector.after_run(failure)
+    return FuzzReport(
+        base_url=settings.base_url,
+        seed=settings.seed,
+        budget=settings.budget.name,
+        read_only=settings.read_only,
+        phases=list(settings.phases),
+        spec_sha256=spec_sha256(),
+        domain_checks=list(domain_checks.DOMAIN_CHECKS),
+        known_ids=settings.known_ids.as_dict(),
+        operations=dict(sorted(collector.coverage.items())),
+        failures=list(collector.failures.values()),
+        errors=collector.errors,
+        stop_reason=collector.stop_reason,
+        elapsed_seconds=round(time.monotonic() - started, 3),
+        request_sequence=collector.sequence,
+    )
