@@ -1,3 +1,3 @@
-"""scrip-conformance: the conformance and contract-testing suite for the Scrip loyalty-ledger API."""
+"""scrip-conformance: conformance and contract-testing suite for the Scrip loyalty-ledger API."""
 
 __version__ = "0.1.0"
