@@ -1,4 +1,4 @@
-"""What a broken contract looks like: contract id, request, expected and observed."""
+"""What a broken contract looks like: contract id, request, expected and observed.
 
 Invariant functions (pure, no I/O) return :class:`Violation` objects without a request; the code
 that made the HTTP call attaches the request as a curl line (key redacted) with
