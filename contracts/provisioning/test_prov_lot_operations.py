@@ -12,8 +12,10 @@ import pytest
 @pytest.mark.contract("PROV-FIFO-CONSUMPTION")
 def test_debits_consume_the_oldest_lots_first(ledger):
     c = "PROV-FIFO-CONSUMPTION"
+    # "1.15" has no exact binary float: int(float("1.15") * 100) is 114, so a ledger that
+    # parses amounts through floats loses a cent here.
     for scale, amounts, debits in (
-        (2, ["10.00", "20.50", "5.25"], ["15.00", "12.30", "0.01"]),
+        (2, ["10.00", "1.15", "5.25"], ["10.50", "0.60", "0.01"]),
         (0, ["7", "3", "9"], ["8", "2", "6"]),
     ):
         asset = ledger.sandbox.asset("LOT", scale)
