@@ -7,13 +7,14 @@ the data (recomputing the schedule, summing balances) know whether they can run.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from scrip_conformance.client import ApiResponse, TargetClient
-from scrip_conformance.invariants import lots as lot_invariants
+from scrip_conformance.invariants import timestamps
 from scrip_conformance.invariants._common import items
 from scrip_conformance.target import Target
 from scrip_conformance.violations import ContractFailure, Violation
@@ -129,9 +130,11 @@ class Discovery:
         self.participants: list[ParticipantData] = []
         self.started_at = datetime.now(UTC)
         self.finished_at = self.started_at
+        self._clock_moments: list[tuple[datetime, str]] | None = None
 
     def run(self) -> Discovery:
         self.started_at = datetime.now(UTC)
+        self._clock_moments = None
         self.assets = walk_list(self.api, "/v1/assets", max_items=self.target.max_assets)
         self.participants_walk = walk_list(
             self.api, "/v1/participants", max_items=self.target.max_participants
@@ -194,14 +197,29 @@ class Discovery:
             and all(walk.complete for _, _, walk in self.lot_lists())
         )
 
+    def clock_moments(self) -> list[tuple[datetime, str]]:
+        """Every walked lot's expiry and maturity moments with its id, in time order (parsed
+        once: contracts ask for the unstable lots many times, on data walked once)."""
+        if self._clock_moments is None:
+            moments = []
+            for _, _, walk in self.lot_lists():
+                for lot in walk.items:
+                    if not isinstance(lot, dict):
+                        continue
+                    for name in ("expires_at", "matures_at"):
+                        moment = timestamps.parse(lot.get(name))
+                        if moment is not None:
+                            moments.append((moment, lot.get("id")))
+            moments.sort(key=lambda pair: pair[0])
+            self._clock_moments = moments
+        return self._clock_moments
+
     def unstable_lot_ids(self, until: datetime | None = None) -> set[str]:
         """Lots whose expiry or maturity falls between the walk's start and ``until`` (now by
-        default), widened by the clock skew: their status may differ between two requests."""
+        default), widened by the clock skew: their status may differ between two requests
+        (``invariants.lots.clock_sensitive``, found by bisection over :meth:`clock_moments`)."""
         end = until or datetime.now(UTC)
-        return {
-            lot.get("id")
-            for _, _, walk in self.lot_lists()
-            for lot in walk.items
-            if isinstance(lot, dict)
-            and lot_invariants.clock_sensitive(lot, self.started_at, end, self.target.skew)
-        }
+        moments = self.clock_moments()
+        low = bisect_left(moments, self.started_at - self.target.skew, key=lambda m: m[0])
+        high = bisect_right(moments, end + self.target.skew, key=lambda m: m[0])
+        return {lot_id for _, lot_id in moments[low:high]}

@@ -18,7 +18,7 @@ from runner_fake_suite import CATALOG, FAKE_MODULE, write_fake_suite
 
 from scrip_conformance import catalog
 from scrip_conformance.cli import main
-from scrip_conformance.runner import command
+from scrip_conformance.runner import command, session
 
 # Distinctive keys: a search for them in every output must find nothing.
 KEY_A = "sk_LEAKCANARY_a9f3e1_orgA_7b2c"
@@ -64,6 +64,9 @@ def fake_suite_installed(root: Path, break_must: bool = True) -> Iterator[Path]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(command.resources, "contracts_dir", lambda: suite)
         mp.setattr(catalog, "default_catalog", lambda: CATALOG)
+        # The stand-in suite brings its own options in place of the contracts plugin's.
+        plugins = tuple(p for p in session.SUITE_PLUGINS if p != "scrip_conformance")
+        mp.setattr(session, "SUITE_PLUGINS", plugins)
         try:
             yield suite
         finally:

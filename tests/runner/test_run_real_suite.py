@@ -24,6 +24,24 @@ def test_the_embedded_reference_is_conformant_and_every_report_is_written(tmp_pa
         assert (result.report_dir / name).stat().st_size > 0
     assert list((result.report_dir / "allure-results").glob("*-result.json"))
     assert "Verdict: CONFORMANT" in result.stdout
+    # The embedded target counts the requests, each charged to one phase.
+    performance = summary["performance"]
+    assert performance["requests"] == sum(performance["phases_requests"].values()) > 0
+    assert performance["phases_requests"]["contracts"] > 0
+    assert performance["phases_requests"]["discovery"] > 0
+    phases = performance["phases_seconds"]
+    assert phases["startup"] > 0 and phases["contracts"] > 0 and phases["fuzzing"] == 0
+    # The run's duration starts once the target is up; the phases from the command's start.
+    after_startup = sum(phases.values()) - phases["startup"]
+    assert after_startup <= summary["duration_seconds"] + 0.01 <= sum(phases.values()) + 0.02
+    assert performance["requests_per_second"] > 0
+
+
+def test_a_run_against_a_url_reports_its_phases_and_no_request_count(broken_server_run):
+    performance = broken_server_run.summary["performance"]
+    assert performance["requests"] is None and performance["requests_per_second"] is None
+    assert performance["phases_requests"] is None
+    assert performance["phases_seconds"]["contracts"] > 0
 
 
 def test_a_server_breaking_a_lot_invariant_exits_1(broken_server_run):

@@ -210,7 +210,6 @@ def schemathesis_config(settings: FuzzSettings) -> dict[str, Any]:
         "workers": 1,
         "request-timeout": settings.request_timeout,
         "suppress-health-check": ["all"],
-        "headers": {"Connection": "close"},
         "auth": {"openapi": {"ApiKeyAuth": {"api_key": settings.api_key}}},
         "generation": {
             "mode": "all",

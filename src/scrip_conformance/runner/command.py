@@ -27,6 +27,7 @@ from scrip_conformance.runner import html_report
 from scrip_conformance.runner.baseline import Baseline, BaselineError, load_baseline
 from scrip_conformance.runner.collector import VerdictCollector
 from scrip_conformance.runner.console import render_final
+from scrip_conformance.runner.ordering import SuiteOrder
 from scrip_conformance.runner.outcomes import ContractResult, by_area
 from scrip_conformance.runner.phases import PhaseClock
 from scrip_conformance.runner.preflight import check_base_url, preflight
@@ -264,6 +265,7 @@ class Plan:
 
 def execute(args: argparse.Namespace) -> int:
     args.started_monotonic = time.monotonic()
+    args.started_cpu = time.process_time()
     out = RedactingStream(sys.stdout, [])
     err = RedactingStream(sys.stderr, [])
     try:
@@ -405,10 +407,15 @@ def _run(
         out.flush()
 
     collector = VerdictCollector([c.as_dict() for c in plan.contracts.values()], progress)
-    clock = PhaseClock(getattr(args, "started_monotonic", None), target.request_count)
+    clock = PhaseClock(
+        getattr(args, "started_monotonic", None),
+        getattr(args, "started_cpu", None),
+        target.request_count,
+    )
     report_dir = plan.report_dir
+    plugins = [clock, SuiteOrder()]
     code = run_suite(
-        resources.contracts_dir(), report_dir, options, collector, target.secrets, [clock]
+        resources.contracts_dir(), report_dir, options, collector, target.secrets, plugins
     )
     clock.switch("reports")
     if code == 2 and not collector.tests_done and not collector.collection_errors:

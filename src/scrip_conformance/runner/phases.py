@@ -43,26 +43,33 @@ def item_phase(nodeid: str) -> str:
 
 
 class PhaseClock:
-    """Charges elapsed time (and requests, when ``request_count`` is given) to the current phase.
+    """Charges elapsed time, CPU time of this process (all its threads, so an embedded target's
+    too) and requests (when ``request_count`` is given) to the current phase.
 
-    ``started`` is the run's start on ``clock`` (default: now). Also a pytest plugin: added to the runner's in-process session, it switches phases around
-    tests and fixture set-ups.
+    ``started`` and ``started_cpu`` are the run's start on ``clock`` and ``cpu_clock`` (default:
+    now). Also a pytest plugin: added to
+    the runner's in-process session, it switches phases around tests and fixture set-ups.
     """
 
     def __init__(
         self,
         started: float | None = None,
+        started_cpu: float | None = None,
         request_count: Callable[[], int] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        cpu_clock: Callable[[], float] = time.process_time,
     ) -> None:
         self._clock = clock
+        self._cpu_clock = cpu_clock
         self._count = request_count
         self.seconds: dict[str, float] = dict.fromkeys(PHASES, 0.0)
+        self.cpu_seconds: dict[str, float] = dict.fromkeys(PHASES, 0.0)
         self.requests: dict[str, int] | None = (
             dict.fromkeys(PHASES, 0) if request_count is not None else None
         )
         self.current = "startup"
         self._since = clock() if started is None else started
+        self._since_cpu = cpu_clock() if started_cpu is None else started_cpu
         self._since_count = 0  # a request counter starts at zero with its target
 
     def _requests_now(self) -> int:
@@ -70,11 +77,12 @@ class PhaseClock:
 
     def switch(self, phase: str) -> None:
         """Charge the time since the last switch to the current phase, then enter ``phase``."""
-        now, count = self._clock(), self._requests_now()
+        now, cpu, count = self._clock(), self._cpu_clock(), self._requests_now()
         self.seconds[self.current] += max(now - self._since, 0.0)
+        self.cpu_seconds[self.current] += max(cpu - self._since_cpu, 0.0)
         if self.requests is not None:
             self.requests[self.current] += max(count - self._since_count, 0)
-        self.current, self._since, self._since_count = phase, now, count
+        self.current, self._since, self._since_cpu, self._since_count = phase, now, cpu, count
 
     def finish(self) -> None:
         """Charge the time up to now; the clock can go on (a later ``finish`` adds to it)."""
@@ -94,6 +102,7 @@ class PhaseClock:
         requests = self.total_requests
         return {
             "phases_seconds": {p: round(self.seconds[p], 3) for p in PHASES},
+            "phases_cpu_seconds": {p: round(self.cpu_seconds[p], 3) for p in PHASES},
             "phases_requests": dict(self.requests) if self.requests is not None else None,
             "requests": requests,
             "requests_per_second": (

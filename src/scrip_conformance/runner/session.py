@@ -50,14 +50,15 @@ class SuiteOptions:
         return args + list(self.extra_args)
 
 
-# The plugins the suite needs, named by module (a package name would mark the whole package for
-# assertion rewriting). Auto-loading stays off: plugins installed beside the suite
+# The plugins the suite needs. Auto-loading stays off: plugins installed beside the suite
 # (pytest-randomly, ...) cannot change what it does, and pytest does not assertion-rewrite every
 # module of every plugin's distribution on each start (about 300 schemathesis, hypothesis and
-# anyio modules, recompiled on every run where bytecode is not written).
+# anyio modules, recompiled on every run where bytecode is not written). Ours go by entry-point
+# name, so that a suite's ``-p no:scrip_conformance`` still blocks them; the others by module,
+# as a package name would mark the whole package for rewriting.
 SUITE_PLUGINS = (
-    "scrip_conformance.pytest_plugin",
-    "scrip_conformance.fuzzing.plugin",
+    "scrip_conformance",
+    "scrip_conformance_fuzzing",
     "allure_pytest.plugin",
     "_hypothesis_pytestplugin",
 )
