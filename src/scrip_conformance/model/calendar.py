@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
+
+from scrip_conformance.invariants import timestamps
 
 
 def as_utc(moment: datetime) -> datetime:
@@ -13,29 +15,13 @@ def as_utc(moment: datetime) -> datetime:
 
 
 def period_start(moment: datetime, granularity: str) -> datetime:
-    """Start of the calendar period containing ``moment``."""
-    m = as_utc(moment)
-    day = m.replace(hour=0, minute=0, second=0, microsecond=0)
-    if granularity == "day":
-        return day
-    if granularity == "week":
-        return day - timedelta(days=day.weekday())
-    if granularity == "month":
-        return day.replace(day=1)
-    raise ValueError(f"unknown granularity {granularity!r}")
+    """Start of the calendar period containing ``moment`` (the invariants' alignment rule)."""
+    return timestamps.period_start(as_utc(moment), granularity)
 
 
 def period_end(start: datetime, granularity: str) -> datetime:
     """Start of the period after the one starting at ``start`` (buckets are half-open)."""
-    if granularity == "day":
-        return start + timedelta(days=1)
-    if granularity == "week":
-        return start + timedelta(days=7)
-    if granularity == "month":
-        if start.month == 12:
-            return start.replace(year=start.year + 1, month=1)
-        return start.replace(month=start.month + 1)
-    raise ValueError(f"unknown granularity {granularity!r}")
+    return timestamps.next_period(start, granularity)
 
 
 def parse_timestamp(text: str) -> datetime:
