@@ -3,6 +3,7 @@ for a person: the verdict, charts, every failing contract with its findings, the
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from html import escape
 from typing import Any
 
@@ -116,7 +117,16 @@ def _schedule(schedule: Schedule | None) -> str:
         return head + f'<p class="muted">Not available: {escape(schedule.error)}.</p>'
     if not schedule.rows:
         return head + '<p class="muted">The target has no LOT asset.</p>'
-    return head + "".join(charts.expiration_chart(r, i) for i, r in enumerate(schedule.rows[:8]))
+    shown = sorted(schedule.rows, key=_outstanding, reverse=True)[:8]
+    return head + "".join(charts.expiration_chart(r, i) for i, r in enumerate(shown))
+
+
+def _outstanding(row: dict[str, Any]) -> Decimal:
+    """The row's total_outstanding, so the chart shows the assets holding the most value."""
+    try:
+        return Decimal(str(row.get("total_outstanding")))
+    except (InvalidOperation, ValueError):
+        return Decimal(0)
 
 
 def _coverage(coverage: Any) -> str:
