@@ -4,8 +4,9 @@ of the suite's process, for 10^5 and 10^6 lots (linear time, flat memory is the 
 The reference's bulk loader (``scrip_conformance.reference.bulk``) fills a database file once
 (kept under --db-dir for later runs); a counting reference server serves it in a process of its
 own, so the memory measured (``wait4`` of the ``scrip-conformance run --read-only`` process) is
-the suite's alone. ``--walk all`` raises the walk limits so that every lot is read; ``--walk
-default`` keeps the plugin's default limits.
+the suite's alone; ``cpu`` is the suite's CPU seconds, ``server cpu`` the reference server's (the
+machine may be shared: CPU seconds say more than wall time then). ``--walk all`` raises the walk
+limits so that every lot is read; ``--walk default`` keeps the plugin's default limits.
 
 Usage: python benchmarks/read_only_scale.py [--lots N ...] [--walk all|default ...]
        [--db-dir DIR] [--report-root DIR] [--seed N]
@@ -74,6 +75,7 @@ def one(lots: int, walk: str, db: Path, seed: int, report_dir: Path) -> dict:
         "cpu": measured.cpu_seconds,
         "rss": measured.peak_rss_mb,
         "requests": server.requests,
+        "server_cpu": server.cpu_seconds,
         "discovery": phases.get("discovery"),
         "contracts": phases.get("contracts"),
     }
@@ -105,15 +107,18 @@ def main(argv: list[str] | None = None) -> int:
                   f"{row['rss']:.0f} MB; {machine()}", flush=True)
     print()
     head = (f"{'lots':>9} {'walk':8} {'wall':>8} {'cpu':>8} {'discovery':>9} {'contracts':>9} "
-            f"{'requests':>8} {'µs/lot':>7} {'peak RSS':>9}  verdict (passed/failed/not run)")
+            f"{'requests':>8} {'µs/lot':>7} {'cpu µs/lot':>10} {'server cpu':>10} {'peak RSS':>9}  "
+            "verdict (passed/failed/not run)")
     print(head)
     print("-" * len(head))
     for lots, walk, row in rows:
         totals = row["totals"]
         per_lot = 1e6 * row["wall"] / lots
+        cpu_per_lot = 1e6 * row["cpu"] / lots if row["cpu"] is not None else float("nan")
         print(f"{lots:>9} {walk:8} {fmt(row['wall']):>8} {fmt(row['cpu']):>8} "
               f"{fmt(row['discovery']):>9} {fmt(row['contracts']):>9} {row['requests'] or '-':>8} "
-              f"{per_lot:>7.0f} {fmt(row['rss'], ' MB', 0):>9}  {row['verdict']} "
+              f"{per_lot:>7.0f} {cpu_per_lot:>10.0f} {fmt(row['server_cpu']):>10} "
+              f"{fmt(row['rss'], ' MB', 0):>9}  {row['verdict']} "
               f"({totals.get('passed')}/{totals.get('failed')}/{totals.get('not_run')})")
     for lots, walk, row in rows:
         print(f"  {lots} {walk}: {row['command']}  (exit {row['exit_code']})")

@@ -3,7 +3,9 @@
 For each size, in a fresh subprocess (so peak memory is per size): bulk-load a database file,
 start the server on it, then time over HTTP (client-observed, keep-alive) a first or second page
 of a participant's lots, a 12-month day-granularity expiration schedule of the asset, and GET
-participant. Prints median and p99 in milliseconds, the load time and the peak RSS.
+participant, and the whole-organisation liability report split by bucket (``by_bucket=true``, the
+heaviest report: one grouped pass over the journal). Prints median and p99 in milliseconds, the
+load time and the peak RSS.
 
     python benchmarks/reference.py                    # 10^4, 10^5, 10^6
     python benchmarks/reference.py --sizes 10000,100000 --requests 300
@@ -42,7 +44,7 @@ def timed(client, path: str, params: dict, samples: list[float]) -> dict:
     return response.json()
 
 
-def run_one(size: int, requests: int, schedule_requests: int) -> dict:
+def run_one(size: int, requests: int, schedule_requests: int, liability_requests: int) -> dict:
     import httpx
 
     from scrip_conformance.reference.bulk import load_lots
@@ -58,6 +60,7 @@ def run_one(size: int, requests: int, schedule_requests: int) -> dict:
         lots_ms: list[float] = []
         schedule_ms: list[float] = []
         participant_ms: list[float] = []
+        liability_ms: list[float] = []
         with ReferenceServer(api_keys={KEY: ORG}, db_path=db) as srv:
             with httpx.Client(base_url=srv.base_url, headers={"X-API-Key": KEY}) as client:
                 for _ in range(20):  # warm-up
@@ -85,6 +88,8 @@ def run_one(size: int, requests: int, schedule_requests: int) -> dict:
                 for _ in range(schedule_requests):
                     body = timed(client, "/v1/reports/expiration-schedule", window, schedule_ms)
                 buckets = len(body["data"][0]["buckets"])
+                for _ in range(liability_requests):
+                    timed(client, "/v1/reports/liability", {"by_bucket": "true"}, liability_ms)
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     figures = {
         "lots": size,
@@ -96,6 +101,7 @@ def run_one(size: int, requests: int, schedule_requests: int) -> dict:
         ("lots_page", lots_ms),
         ("schedule_12m_day", schedule_ms),
         ("get_participant", participant_ms),
+        ("liability_by_bucket", liability_ms),
     ):
         figures[name] = {
             "median_ms": round(statistics.median(samples), 2),
@@ -110,10 +116,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--schedule-requests", type=int, default=20)
+    parser.add_argument("--liability-requests", type=int, default=5)
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:
-        print(json.dumps(run_one(args.one, args.requests, args.schedule_requests)))
+        print(
+            json.dumps(
+                run_one(args.one, args.requests, args.schedule_requests, args.liability_requests)
+            )
+        )
         return 0
     rows = []
     for size in (int(s) for s in args.sizes.split(",") if s.strip()):
@@ -127,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
                 str(args.requests),
                 "--schedule-requests",
                 str(args.schedule_requests),
+                "--liability-requests",
+                str(args.liability_requests),
             ],
             capture_output=True,
             text=True,
@@ -144,7 +157,9 @@ def main(argv: list[str] | None = None) -> int:
             f" | schedule 12m/day {r['schedule_12m_day']['median_ms']:.1f}/"
             f"{r['schedule_12m_day']['p99_ms']:.1f} ms"
             f" | GET participant {r['get_participant']['median_ms']:.2f}/"
-            f"{r['get_participant']['p99_ms']:.2f} ms  (median/p99)",
+            f"{r['get_participant']['p99_ms']:.2f} ms"
+            f" | liability by bucket {r['liability_by_bucket']['median_ms']:.0f}/"
+            f"{r['liability_by_bucket']['p99_ms']:.0f} ms  (median/p99)",
             flush=True,
         )
     print(json.dumps(rows, indent=2))

@@ -46,7 +46,7 @@ def build_probes(discovery, target, api) -> tuple[list[Probe], dict[str, str]]:
     """Every invalid request tried, and the contracts that could not be probed (with why)."""
     generator = rng(target, "error-probes")
     unknown = str(uuid.UUID(int=generator.getrandbits(128), version=4))
-    participant = discovery.participants[0].id if discovery.participants else None
+    participant = discovery.first_participant_id
     lot_asset = next(iter(discovery.lot_assets()), None)
     simple_asset = next(iter(discovery.simple_assets()), None)
     skipped: dict[str, str] = {}
@@ -82,9 +82,7 @@ def build_probes(discovery, target, api) -> tuple[list[Probe], dict[str, str]]:
             )
         )
     foreign = walk_list(api, "/v1/participants", page_size=1, max_items=1)
-    cursor = (
-        foreign.responses[0].body["pagination"].get("next_cursor") if foreign.responses else None
-    )
+    cursor = foreign.next_cursor
     if cursor:
         probes.append(
             Probe(

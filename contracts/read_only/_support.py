@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from scrip_conformance.client import ApiResponse
+from scrip_conformance.discovery import Findings
 from scrip_conformance.invariants import check_response
 from scrip_conformance.invariants.schema import check_matches_spec
 from scrip_conformance.target import Target
@@ -36,9 +37,12 @@ def params_for(contract_ids: Iterable[str]) -> list[Any]:
 MAX_SHOWN = 20
 
 
-def assert_contract(violations: Iterable[Violation], contract_id: str) -> None:
+def assert_contract(violations: Iterable[Violation] | Findings, contract_id: str) -> None:
     """Fail with the violations of ``contract_id`` among ``violations``, if any (the first
     ``MAX_SHOWN`` of them in full, the rest counted)."""
+    if isinstance(violations, Findings):
+        raise_if_any(violations.of(contract_id))
+        return
     found = [v for v in violations if v.contract_id == contract_id]
     if len(found) > MAX_SHOWN:
         rest = len(found) - MAX_SHOWN

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from scrip_conformance.discovery import Findings
 from scrip_conformance.invariants import check_response
 from scrip_conformance.invariants.schema import check_matches_spec
 
@@ -13,18 +14,16 @@ from ._probes import ODD_INPUTS, build_probes
 @pytest.fixture(scope="session")
 def response_audit(api):
     """Violations of the per-response invariants over every response the client receives from
-    now on (the hygiene contracts read it)."""
-    found: list = []
+    now on (the hygiene contracts read it), bounded per contract (:class:`Findings`)."""
+    found = Findings()
 
     def observe(response):
         if response.operation_id:
-            found.extend(v.at(response.curl) for v in check_response(response.context()))
+            found.add(check_response(response.context()), response.curl)
             if response.is_json:
-                found.extend(
-                    v.at(response.curl)
-                    for v in check_matches_spec(
-                        response.operation_id, response.status_code, response.body
-                    )
+                found.add(
+                    check_matches_spec(response.operation_id, response.status_code, response.body),
+                    response.curl,
                 )
 
     api.observers.append(observe)

@@ -29,7 +29,7 @@ def get_operations() -> list[tuple[str, str]]:
 
 def concrete(path: str, discovery, target) -> tuple[str, dict]:
     """A path with real ids where the walk found some, and the required query parameters."""
-    participant = discovery.participants[0].id if discovery.participants else None
+    participant = discovery.first_participant_id
     asset = next(iter(discovery.lot_assets()), None) or next(iter(discovery.asset_by_id()), None)
     fallback = str(uuid.UUID(int=rng(target, "auth-ids").getrandbits(128), version=4))
     if "/participants/{id}" in path:

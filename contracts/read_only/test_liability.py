@@ -3,13 +3,10 @@ of every participant's balances."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from decimal import Decimal
-
 import pytest
 
 from scrip_conformance.discovery import walk_list
-from scrip_conformance.invariants import amounts, liability
+from scrip_conformance.invariants import liability
 from scrip_conformance.pytest_plugin import not_run, require_feature
 
 from ._support import assert_contract, params_for
@@ -36,20 +33,8 @@ def liability_findings(discovery, target, api):
             for v in liability.check_bucket_rows_sum(plain.items, split.items)
         ]
     if discovery.complete and split.complete:
-        unstable = discovery.unstable_lot_ids()
-        shaky_assets = {
-            a
-            for _, a, walk in discovery.lot_lists()
-            for lot in walk.items
-            if lot.get("id") in unstable
-        }
-        sums: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
-        for participant in discovery.participants:
-            for row in participant.balance_rows():
-                for bucket in ("available", "held", "deferred"):
-                    sums[(row.get("asset_id"), bucket.upper())] += (
-                        amounts.parse(row.get(bucket)) or 0
-                    )
+        shaky_assets = discovery.unstable_assets()
+        sums = discovery.balance_sums  # every participant's balances, summed as walked
         steady_rows = [r for r in split.items if r.get("asset_id") not in shaky_assets]
         steady_sums = {k: v for k, v in sums.items() if k[0] not in shaky_assets}
         found += [

@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 import pytest
 
 from scrip_conformance.discovery import walk_list
-from scrip_conformance.invariants import lots as lot_invariants
 from scrip_conformance.invariants import schedule, timestamps
 from scrip_conformance.invariants._common import violation
 from scrip_conformance.invariants.liability import check_schedule_agrees
@@ -48,28 +47,6 @@ NEEDS = {
 }
 
 
-def windows(discovery, target) -> list[tuple[str, str]]:
-    """Windows tried: a wide one, an aligned calendar month, and seeded unaligned ones; every
-    one spans fewer than 1000 days so that day granularity is allowed."""
-    generator = rng(target, "schedule-windows")
-    now = discovery.started_at.replace(microsecond=0)
-    month = now.replace(day=1, hour=0, minute=0, second=0)
-    month_end = timestamps.next_period(month, "month") - timedelta(seconds=1)
-    chosen = [(now - timedelta(days=60), now + timedelta(days=600)), (month, month_end)]
-    for _ in range(max(target.limits["windows"] - 2, 0)):
-        start = now + timedelta(
-            days=generator.randint(-200, 400), seconds=generator.randint(0, 86399)
-        )
-        chosen.append(
-            (
-                start,
-                start
-                + timedelta(days=generator.randint(1, 400), seconds=generator.randint(0, 86399)),
-            )
-        )
-    return [(timestamps.format_z(a), timestamps.format_z(b)) for a, b in chosen]
-
-
 def fetch(api, query) -> tuple[dict[str, dict], str]:
     walk = walk_list(api, PATH, query)
     rows = {r.get("asset_id"): r for r in walk.items if isinstance(r, dict)}
@@ -92,7 +69,7 @@ def schedule_findings(discovery, target, api):
         return None
     found = Findings()
     results: dict[tuple[str, str, str], tuple[dict, str]] = {}
-    for window in windows(discovery, target):
+    for window in discovery.schedule_windows:
         window_from, window_to = (timestamps.parse(t) for t in window)
         for granularity in GRANULARITIES:
             query = {"from": window[0], "to": window[1], "granularity": granularity}
@@ -121,12 +98,7 @@ def schedule_findings(discovery, target, api):
                     ],
                     request,
                 )
-    unstable = discovery.unstable_lot_ids()
-    steady = {
-        a
-        for a in lot_assets
-        if not {lot.get("id") for lot in discovery.lots_of_asset(a)} & unstable
-    }
+    steady = set(lot_assets) - discovery.unstable_assets()
     _edges(found, discovery, target, api, steady)
     _liability(found, results, discovery, target, api, steady)
     _filters(found, results, discovery, target, api, steady)
@@ -194,12 +166,10 @@ def _recompute(found, results, discovery, steady):
         for asset_id, row in rows.items():
             if asset_id not in steady:
                 continue
-            expected = schedule.recompute(
-                discovery.lots_of_asset(asset_id),
-                timestamps.parse(start),
-                timestamps.parse(end),
-                granularity,
-            )
+            fold = discovery.expiry_folds.get(asset_id)
+            if fold is None:
+                continue
+            expected = fold.expected(timestamps.parse(start), timestamps.parse(end), granularity)
             found.add(
                 schedule.compare_to_expected(row, expected, discovery.scale_of(asset_id) or 0),
                 request,
@@ -212,16 +182,15 @@ def _edges(found, discovery, target, api, steady):
     candidates = [
         (asset_id, lot)
         for asset_id in sorted(steady)
-        for lot in discovery.lots_of_asset(asset_id)
-        if lot_invariants.is_outstanding(lot)
-        and (timestamps.parse(lot.get("expires_at")) or horizon) > horizon
+        for lot in discovery.lot_samples[asset_id].items
+        if (timestamps.parse(lot.get("expires_at")) or horizon) > horizon
     ]
     generator = rng(target, "schedule-edges")
     for asset_id, lot in sample(generator, candidates, 3):
         edge_text = lot["expires_at"]
         edge = timestamps.parse(edge_text)
         granularity = generator.choice(GRANULARITIES)
-        known = discovery.lots_of_asset(asset_id)
+        known = discovery.lot_samples[asset_id].items  # a lower bound of the lots at the edge
         for window in (
             (edge_text, edge_text),
             (timestamps.format_z(edge - timedelta(days=1)), edge_text),
@@ -249,12 +218,7 @@ def _liability(found, results, discovery, target, api, steady):
     for asset_id, row in rows.items():
         if asset_id not in steady:
             continue
-        overdrawn = not discovery.complete or any(
-            (r.get("available") or "").startswith("-")
-            for p in discovery.participants
-            for r in p.balance_rows()
-            if r.get("asset_id") == asset_id
-        )
+        overdrawn = not discovery.complete or asset_id in discovery.overdrawn_assets
         found.add(
             check_schedule_agrees(row, walk.items, overdraft_possible=overdrawn), walk.first_request
         )

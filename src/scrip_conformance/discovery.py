@@ -1,38 +1,112 @@
-"""One walk over the data a target already holds: assets, participants, their balances and lots.
+"""One streamed walk over the data a target already holds: assets, participants, balances, lots.
 
 Everything is read with GET through the list endpoints, page by page, within the walk limits of
-the target. The walk records whether each list was read to its end, so contracts that need all
-the data (recomputing the schedule, summing balances) know whether they can run.
+the target. Each page is judged and folded as it arrives, then dropped: the per-lot contracts,
+the order of each lot list, each participant's balances against the sums of its lots (once that
+participant's lots are read), per-asset totals for recomputing the expiration schedule and for
+the liability report. What remains after :meth:`Discovery.run` is small whatever the data set:
+totals, bounded samples (a few whole lot lists for the filter contracts, ids for pagination, a
+few lots per asset), the lot dates close to the run's time window, and the violations found,
+bounded per contract (:class:`Findings`).
 """
 
 from __future__ import annotations
 
+import random
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from scrip_conformance.client import ApiResponse, TargetClient
-from scrip_conformance.invariants import timestamps
+from scrip_conformance.invariants import amounts, balances, lots, timestamps
 from scrip_conformance.invariants._common import items
+from scrip_conformance.invariants.schedule import ExpiryFold
 from scrip_conformance.target import Target
 from scrip_conformance.violations import ContractFailure, Violation
 
 PAGE_SIZE = 200
+MAX_KEPT = 20  # violations kept in full per contract; the rest are counted
+# lot dates kept for :meth:`Discovery.unstable_lot_ids`: those from the walk's start (less the
+# clock skew) to this long after it; a run (walk and contracts) takes far less
+CLOCK_HORIZON = timedelta(days=2)
+KEPT_LIST_MAX_LOTS = 2000  # a whole lot list is kept (for the filter contracts) up to this size
+LOT_SAMPLE_PER_ASSET = 64  # outstanding lots with a future expiry kept per asset (window edges)
+ID_SAMPLE = 16  # lot lists and participants kept by id for the pagination contracts
+SLIM_LOT_FIELDS = ("id", "status", "remaining", "reference_id", "expires_at", "matures_at")
+
+
+class Findings:
+    """Violations found while walking, per contract: the first ``keep`` in full, the rest only
+    counted (a broken server with a million bad lots must not fill the memory)."""
+
+    def __init__(self, keep: int = MAX_KEPT):
+        self.keep = keep
+        self.kept: dict[str, list[Violation]] = defaultdict(list)
+        self.counts: Counter[str] = Counter()
+        self.ran: set[str] = set()  # contracts the walk could judge at least once
+
+    def add(self, violations: Iterable[Violation], request: str | None = None) -> None:
+        for found in violations:
+            if request is not None and found.request is None:
+                found = found.at(request)
+            self.counts[found.contract_id] += 1
+            kept = self.kept[found.contract_id]
+            if len(kept) < self.keep:
+                kept.append(found)
+
+    def of(self, contract_id: str) -> list[Violation]:
+        """The violations kept for ``contract_id``, plus one counting those left out."""
+        kept = list(self.kept.get(contract_id, ()))
+        rest = self.counts[contract_id] - len(kept)
+        if rest > 0:
+            kept.append(
+                Violation(contract_id, f"... and {rest} more violations of this contract",
+                          "no violation", f"{rest} more, like the ones above")
+            )  # fmt: skip
+        return kept
+
+    def __iter__(self) -> Iterator[Violation]:
+        for contract_id in list(self.kept):
+            yield from self.of(contract_id)
+
+
+class Reservoir:
+    """A uniform sample of at most ``size`` items of a stream, seeded (deterministic for one
+    stream and seed), kept in stream order."""
+
+    def __init__(self, size: int, seed: str):
+        self.size = size
+        self.seen = 0
+        self._random = random.Random(seed)
+        self._kept: list[tuple[int, Any]] = []
+
+    def offer(self, item: Any) -> None:
+        self.seen += 1
+        if len(self._kept) < self.size:
+            self._kept.append((self.seen, item))
+            return
+        slot = self._random.randrange(self.seen)
+        if slot < self.size:
+            self._kept[slot] = (self.seen, item)
+
+    @property
+    def items(self) -> list[Any]:
+        return [item for _, item in sorted(self._kept, key=lambda pair: pair[0])]
 
 
 @dataclass
 class Walk:
-    """The items of one list, read page by page."""
+    """The items of one (small) list, read page by page; pages are not kept."""
 
     items: list[Any] = field(default_factory=list)
     complete: bool = False  # the last page said has_more false
-    responses: list[ApiResponse] = field(default_factory=list)
-
-    @property
-    def first_request(self) -> str:
-        return self.responses[0].curl if self.responses else ""
+    first_request: str = ""
+    pages: int = 0
+    next_cursor: str | None = None  # the cursor the last page read offered
 
 
 def iter_pages(
@@ -83,14 +157,20 @@ def walk_list(
     *,
     page_size: int = PAGE_SIZE,
     max_items: int | None = None,
+    on_page: Callable[[ApiResponse], None] | None = None,
 ) -> Walk:
-    """Read a list up to ``max_items`` items (all when None)."""
+    """Read a (small) list up to ``max_items`` items (all when None); ``on_page`` sees each
+    page before it is dropped."""
     walk = Walk()
     for response in iter_pages(api, path, params, page_size):
-        walk.responses.append(response)
+        if on_page is not None:
+            on_page(response)
+        walk.pages += 1
+        walk.first_request = walk.first_request or response.curl
         walk.items.extend(items(response.body))
-        has_more = response.body.get("pagination", {}).get("has_more") is True
-        if not has_more:
+        pagination = _pagination(response.body)
+        walk.next_cursor = pagination.get("next_cursor")
+        if pagination.get("has_more") is not True:
             walk.complete = True
             break
         if max_items is not None and len(walk.items) >= max_items:
@@ -102,21 +182,55 @@ def walk_list(
 
 
 @dataclass
-class ParticipantData:
-    """One participant: its summary, its detail (with balances) and its lots per LOT asset."""
+class LotList:
+    """One participant's lots of one asset, kept whole (slimmed to what filters compare)."""
 
-    summary: dict
-    detail: dict
-    detail_response: ApiResponse
-    lots: dict[str, Walk] = field(default_factory=dict)
+    participant_id: str
+    asset_id: str
+    lots: list[dict]
+    first_request: str
 
     @property
-    def id(self) -> str:
-        return self.summary["id"]
+    def variety(self) -> int:
+        return len({lot.get("status") for lot in self.lots})
 
-    def balance_rows(self) -> list[dict]:
-        rows = self.detail.get("balances")
-        return [r for r in rows if isinstance(r, dict)] if isinstance(rows, list) else []
+
+@dataclass
+class _ListFold:
+    """What the walk keeps of one lot list while reading it."""
+
+    sums: dict[str, Decimal] = field(
+        default_factory=lambda: {b: Decimal(0) for b in balances.BUCKETS}
+    )
+    count: int = 0
+    last: dict | None = None  # the last lot of the previous page (for the order check)
+    order_broken: bool = False
+    kept: list[dict] | None = field(default_factory=list)  # None once over the size limit
+    first_request: str = ""
+    complete: bool = False
+
+
+def schedule_windows(started_at: datetime, target: Target) -> list[tuple[str, str]]:
+    """Windows the schedule contracts try: a wide one, an aligned calendar month, and seeded
+    unaligned ones; every one spans fewer than 1000 days so that day granularity is allowed.
+    (Known before the walk, so that the walk folds exactly what recomputing them needs.)"""
+    generator = random.Random(f"{target.seed}:schedule-windows")
+    now = started_at.replace(microsecond=0)
+    month = now.replace(day=1, hour=0, minute=0, second=0)
+    month_end = timestamps.next_period(month, "month") - timedelta(seconds=1)
+    chosen = [(now - timedelta(days=60), now + timedelta(days=600)), (month, month_end)]
+    for _ in range(max(target.limits["windows"] - 2, 0)):
+        start = now + timedelta(
+            days=generator.randint(-200, 400), seconds=generator.randint(0, 86399)
+        )
+        chosen.append(
+            (
+                start,
+                start
+                + timedelta(days=generator.randint(1, 400), seconds=generator.randint(0, 86399)),
+            )
+        )
+    return [(timestamps.format_z(a), timestamps.format_z(b)) for a, b in chosen]
 
 
 class Discovery:
@@ -125,39 +239,211 @@ class Discovery:
     def __init__(self, api: TargetClient, target: Target):
         self.api = api
         self.target = target
-        self.assets = Walk()
-        self.participants_walk = Walk()
-        self.participants: list[ParticipantData] = []
         self.started_at = datetime.now(UTC)
         self.finished_at = self.started_at
-        self._clock_moments: list[tuple[datetime, str]] | None = None
+        self._reset()
 
+    def _reset(self) -> None:
+        target = self.target
+        self.assets = Walk()
+        self.participants_complete = False
+        self.participant_count = 0
+        self.first_participant_id: str | None = None
+        self.findings = Findings()
+        self.lots_walked = 0
+        self.lot_lists_walked = 0
+        self.lot_lists_complete = 0
+        self.lot_lists_ordered = 0  # lists of two lots or more (their order can be judged)
+        self.balance_sums: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+        self.overdrawn_assets: set[str] = set()
+        self.schedule_windows = schedule_windows(self.started_at, target)
+        self.expiry_folds: dict[str, ExpiryFold] = {}
+        self.lot_samples: dict[str, Reservoir] = {}
+        self.kept_lists: list[LotList] = []  # the most varied complete lists, whole
+        self._ranked_lists: list[tuple[tuple[int, int], LotList]] = []  # (rank, list) while walking
+        self.lists_sample = Reservoir(ID_SAMPLE, f"{target.seed}:walk-lot-lists")
+        self.multi_balance_sample = Reservoir(ID_SAMPLE, f"{target.seed}:walk-participants")
+        self._moments: list[tuple[datetime, str, str]] = []
+        self._lists_done = 0
+
+    # -- the walk ----------------------------------------------------------------------------
     def run(self) -> Discovery:
         self.started_at = datetime.now(UTC)
-        self._clock_moments = None
-        self.assets = walk_list(self.api, "/v1/assets", max_items=self.target.max_assets)
-        self.participants_walk = walk_list(
-            self.api, "/v1/participants", max_items=self.target.max_participants
-        )
+        self._reset()
+        target = self.target
+        self.assets = walk_list(self.api, "/v1/assets", max_items=target.max_assets)
         lot_assets = self.lot_assets()
-        for summary in self.participants_walk.items:
-            if not isinstance(summary, dict) or not isinstance(summary.get("id"), str):
-                continue
-            response = self.api.get(f"/v1/participants/{summary['id']}")
-            detail = response.expect(200, "ERROR-UNKNOWN-ID-404", "a listed participant is missing")
-            data = ParticipantData(summary, detail if isinstance(detail, dict) else {}, response)
-            for row in data.balance_rows():
-                asset_id = row.get("asset_id")
-                if asset_id in lot_assets:
-                    data.lots[asset_id] = walk_list(
-                        self.api,
-                        f"/v1/participants/{data.id}/balances/lots",
-                        {"asset_id": asset_id},
-                        max_items=self.target.max_lots_per_participant,
-                    )
-            self.participants.append(data)
+        bounds = [timestamps.parse(t) for window in self.schedule_windows for t in window]
+        self.expiry_folds = {a: ExpiryFold(bounds) for a in lot_assets}
+        self.lot_samples = {
+            a: Reservoir(LOT_SAMPLE_PER_ASSET, f"{target.seed}:walk-lots:{a}") for a in lot_assets
+        }
+        self.participants_complete = False
+        for response in iter_pages(self.api, "/v1/participants", None, PAGE_SIZE):
+            page = items(response.body)
+            room = target.max_participants - self.participant_count
+            for summary in page[:room]:
+                self.participant_count += 1
+                if isinstance(summary, dict) and isinstance(summary.get("id"), str):
+                    self._walk_participant(summary["id"], lot_assets)
+            if _pagination(response.body).get("has_more") is not True:
+                self.participants_complete = len(page) <= room
+                break
+            if self.participant_count >= target.max_participants:
+                break
+        self._moments.sort(key=lambda moment: moment[0])
+        self.kept_lists = [
+            lot_list for _, lot_list in sorted(self._ranked_lists, key=lambda k: k[0])
+        ]
         self.finished_at = datetime.now(UTC)
         return self
+
+    def _walk_participant(self, participant_id: str, lot_assets: dict[str, dict]) -> None:
+        if self.first_participant_id is None:
+            self.first_participant_id = participant_id
+        response = self.api.get(f"/v1/participants/{participant_id}")
+        detail = response.expect(200, "ERROR-UNKNOWN-ID-404", "a listed participant is missing")
+        detail = detail if isinstance(detail, dict) else {}
+        asked_at = response.started_at
+        where, subject = response.curl, f"participant {participant_id}"
+        rows = detail.get("balances")
+        rows = [r for r in rows if isinstance(r, dict)] if isinstance(rows, list) else []
+        found = self.findings
+        found.add(balances.check_counters(detail), where)
+        found.add(balances.check_rows_sorted(rows, subject), where)
+        if len(rows) > 1:
+            self.multi_balance_sample.offer(participant_id)
+        for row in rows:
+            asset_id = row.get("asset_id")
+            scale = self.scale_of(asset_id)
+            if scale is not None:
+                found.add(
+                    balances.check_row_scale(row, scale, f"{subject}, asset {asset_id}"), where
+                )
+            for bucket in balances.BUCKETS:
+                self.balance_sums[(asset_id, bucket.upper())] += _amount(row.get(bucket))
+            if str(row.get("available") or "").startswith("-"):
+                self.overdrawn_assets.add(asset_id)
+        earliest: datetime | None = None  # the first lot date at or after the detail was read
+        for row in rows:
+            asset_id = row.get("asset_id")
+            if asset_id not in lot_assets:
+                continue
+            fold, soonest = self._walk_lots(participant_id, asset_id, asked_at)
+            if soonest is not None and (earliest is None or soonest < earliest):
+                earliest = soonest
+            if fold.complete:
+                found.ran.add("BALANCE-EQUALS-LOT-SUMS")
+                if not self._moved(earliest):
+                    found.add(
+                        balances.check_matches_sums(
+                            row, fold.sums, self.scale_of(asset_id) or 0,
+                            f"{subject}, asset {asset_id}",
+                        ),
+                        where,
+                    )  # fmt: skip
+        if not self._moved(earliest):
+            listed = walk_list(self.api, f"/v1/participants/{participant_id}/balances")
+            if listed.complete:
+                found.add(
+                    balances.check_list_equals_detail(listed.items, rows, subject),
+                    listed.first_request,
+                )
+
+    def _moved(self, earliest: datetime | None) -> bool:
+        """Whether a lot date seen (``earliest``: the first one after the balances were read)
+        has passed by now: balances and lots may then legitimately disagree."""
+        return earliest is not None and earliest <= datetime.now(UTC) + self.target.skew
+
+    def _walk_lots(
+        self, participant_id: str, asset_id: str, asked_at: datetime
+    ) -> tuple[_ListFold, datetime | None]:
+        """Walk one lot list, judging and folding each page; the fold and the first lot date
+        at or after ``asked_at`` less the clock skew."""
+        target = self.target
+        fold = _ListFold()
+        scale = self.scale_of(asset_id)
+        schedule_fold = self.expiry_folds.get(asset_id)
+        sample = self.lot_samples.get(asset_id)
+        low, high = self.started_at - target.skew, self.started_at + CLOCK_HORIZON
+        after = asked_at - target.skew
+        soonest: datetime | None = None
+        edge_after = self.started_at + timedelta(minutes=10)
+        path = f"/v1/participants/{participant_id}/balances/lots"
+        cap = target.max_lots_per_participant
+        self.lot_lists_walked += 1
+        for response in iter_pages(self.api, path, {"asset_id": asset_id}, PAGE_SIZE):
+            fold.first_request = fold.first_request or response.curl
+            skew = target.skew + (response.finished_at - response.started_at)
+            page = items(response.body)
+            for lot in page:
+                self.findings.add(
+                    lots.check_lot(
+                        lot, scale=scale, asset_id=asset_id, now=response.started_at, skew=skew
+                    ),
+                    response.curl,
+                )
+            room = max(cap - fold.count, 0)
+            cut = len(page) > room
+            page = page[:room]
+            if not fold.order_broken:
+                chained = ([fold.last] if fold.last is not None else []) + page
+                broken = lots.check_order(
+                    chained, f"participant {participant_id}, asset {asset_id}"
+                )
+                self.findings.add(broken, response.curl)
+                fold.order_broken = bool(broken)
+            for lot in page:
+                if not isinstance(lot, dict):
+                    continue
+                fold.count += 1
+                fold.last = lot
+                bucket = str(lot.get("status", "")).lower()
+                if bucket in fold.sums:
+                    fold.sums[bucket] += _amount(lot.get("remaining"))
+                for name in ("expires_at", "matures_at"):
+                    moment = timestamps.parse(lot.get(name))
+                    if moment is None:
+                        continue
+                    if low <= moment <= high:
+                        self._moments.append((moment, lot.get("id"), asset_id))
+                    if moment >= after and (soonest is None or moment < soonest):
+                        soonest = moment
+                if schedule_fold is not None:
+                    schedule_fold.add(lot)
+                if sample is not None and lots.is_outstanding(lot):
+                    expires = timestamps.parse(lot.get("expires_at"))
+                    if expires is not None and expires > edge_after:
+                        sample.offer(_slim(lot))
+                if fold.kept is not None:
+                    if len(fold.kept) < KEPT_LIST_MAX_LOTS:
+                        fold.kept.append(_slim(lot))
+                    else:
+                        fold.kept = None
+            if _pagination(response.body).get("has_more") is not True:
+                fold.complete = not cut
+                break
+            if fold.count >= cap:
+                break
+        self.lots_walked += fold.count
+        if fold.count > 1:
+            self.lot_lists_ordered += 1
+        if fold.count > 2:
+            self.lists_sample.offer((participant_id, asset_id))
+        if fold.complete:
+            self.lot_lists_complete += 1
+        if fold.complete and fold.count and fold.kept is not None:
+            self._keep_list(LotList(participant_id, asset_id, fold.kept, fold.first_request))
+        return fold, soonest
+
+    def _keep_list(self, lot_list: LotList) -> None:
+        """Keep the most varied complete lists (by statuses, then walk order), bounded."""
+        self._lists_done += 1
+        self._ranked_lists.append(((-lot_list.variety, self._lists_done), lot_list))
+        limit = self.target.limits["filter_participants"]
+        if len(self._ranked_lists) > limit:
+            self._ranked_lists.sort(key=lambda kept: kept[0])
+            del self._ranked_lists[limit:]
 
     # -- views -------------------------------------------------------------------------------
     def asset_by_id(self) -> dict[str, dict]:
@@ -169,57 +455,45 @@ class Discovery:
     def simple_assets(self) -> dict[str, dict]:
         return {i: a for i, a in self.asset_by_id().items() if a.get("inventory_mode") == "SIMPLE"}
 
-    def scale_of(self, asset_id: str) -> int | None:
-        scale = self.asset_by_id().get(asset_id, {}).get("scale")
+    def scale_of(self, asset_id: Any) -> int | None:
+        scale = self.asset_by_id().get(asset_id, {}).get("scale") if asset_id else None
         return scale if isinstance(scale, int) else None
-
-    def lot_lists(self) -> Iterator[tuple[ParticipantData, str, Walk]]:
-        """Every (participant, asset_id, lots walk) pair walked."""
-        for participant in self.participants:
-            for asset_id, walk in participant.lots.items():
-                yield participant, asset_id, walk
-
-    def lots_of_asset(self, asset_id: str) -> list[dict]:
-        return [
-            lot
-            for _, a, walk in self.lot_lists()
-            if a == asset_id
-            for lot in walk.items
-            if isinstance(lot, dict)
-        ]
 
     @property
     def complete(self) -> bool:
         """Every asset, participant and lot was read (nothing cut by a walk limit)."""
         return (
             self.assets.complete
-            and self.participants_walk.complete
-            and all(walk.complete for _, _, walk in self.lot_lists())
+            and self.participants_complete
+            and self.lot_lists_complete == self.lot_lists_walked
         )
 
-    def clock_moments(self) -> list[tuple[datetime, str]]:
-        """Every walked lot's expiry and maturity moments with its id, in time order (parsed
-        once: contracts ask for the unstable lots many times, on data walked once)."""
-        if self._clock_moments is None:
-            moments = []
-            for _, _, walk in self.lot_lists():
-                for lot in walk.items:
-                    if not isinstance(lot, dict):
-                        continue
-                    for name in ("expires_at", "matures_at"):
-                        moment = timestamps.parse(lot.get(name))
-                        if moment is not None:
-                            moments.append((moment, lot.get("id")))
-            moments.sort(key=lambda pair: pair[0])
-            self._clock_moments = moments
-        return self._clock_moments
+    def _unstable(self, until: datetime | None) -> list[tuple[datetime, str, str]]:
+        end = until or datetime.now(UTC)
+        moments = self._moments
+        low = bisect_left(moments, self.started_at - self.target.skew, key=lambda m: m[0])
+        high = bisect_right(moments, end + self.target.skew, key=lambda m: m[0])
+        return moments[low:high]
 
     def unstable_lot_ids(self, until: datetime | None = None) -> set[str]:
         """Lots whose expiry or maturity falls between the walk's start and ``until`` (now by
         default), widened by the clock skew: their status may differ between two requests
-        (``invariants.lots.clock_sensitive``, found by bisection over :meth:`clock_moments`)."""
-        end = until or datetime.now(UTC)
-        moments = self.clock_moments()
-        low = bisect_left(moments, self.started_at - self.target.skew, key=lambda m: m[0])
-        high = bisect_right(moments, end + self.target.skew, key=lambda m: m[0])
-        return {lot_id for _, lot_id in moments[low:high]}
+        (``invariants.lots.clock_sensitive``)."""
+        return {lot_id for _, lot_id, _ in self._unstable(until)}
+
+    def unstable_assets(self, until: datetime | None = None) -> set[str]:
+        """Assets holding one of :meth:`unstable_lot_ids`."""
+        return {asset_id for _, _, asset_id in self._unstable(until)}
+
+
+def _amount(text: Any) -> Decimal:
+    return amounts.parse(text) or Decimal(0)
+
+
+def _slim(lot: dict) -> dict:
+    return {name: lot.get(name) for name in SLIM_LOT_FIELDS}
+
+
+def _pagination(body: Any) -> dict:
+    page = body.get("pagination") if isinstance(body, dict) else None
+    return page if isinstance(page, dict) else {}

@@ -77,7 +77,13 @@ OPTIONS = (
         "only tests verifying this contract id (repeatable)",
         multiple=True,
     ),
-    Option("--request-timeout", "SCRIP_REQUEST_TIMEOUT", "seconds per request (default 10)", 10.0),
+    Option(
+        "--request-timeout",
+        "SCRIP_REQUEST_TIMEOUT",
+        "seconds per request (default 10); the whole-organisation reports (/v1/reports/*) get "
+        "six times as long, as their cost grows with the ledger (a page's does not)",
+        10.0,
+    ),
     Option("--max-assets", "SCRIP_MAX_ASSETS", "assets to walk at most (default 100)", 100),
     Option(
         "--max-participants",

@@ -99,3 +99,16 @@ def test_a_429_is_retried_after_the_delay_it_asks_for():
     client = client_for(lambda request: next(answers))
     assert client.get("/v1/assets").status_code == 200
     assert [r.status_code for r in client.requests] == [429, 200]
+
+
+def test_whole_organisation_reports_get_a_longer_timeout_than_pages():
+    seen = {}
+
+    def handler(request):
+        seen[request.url.path] = request.extensions["timeout"]["read"]
+        return httpx.Response(200, json={})
+
+    client = client_for(handler, timeout=10.0)
+    client.get("/v1/participants")
+    client.get("/v1/reports/liability")
+    assert seen == {"/v1/participants": 10.0, "/v1/reports/liability": 60.0}

@@ -68,3 +68,12 @@ def test_the_balances_list_must_equal_the_inline_balances():
     assert ids(balances.check_list_equals_detail([ROW], [{**ROW, "held": "2.01"}])) == [
         "BALANCES-LIST-EQUALS-DETAIL"
     ]
+
+
+def test_balances_judged_from_sums_folded_page_by_page():
+    sums = balances.lot_sums(LOTS[:3])
+    for bucket, more in balances.lot_sums(LOTS[3:]).items():
+        sums[bucket] += more
+    assert balances.check_matches_sums(ROW, sums, 2) == []
+    sums["held"] += 1
+    assert ids(balances.check_matches_sums(ROW, sums, 2)) == ["BALANCE-EQUALS-LOT-SUMS"]

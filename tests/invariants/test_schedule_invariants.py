@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import random
+from datetime import timedelta
 
 import pytest
 
@@ -188,3 +190,44 @@ def test_a_filter_never_raises_a_figure():
     assert ids(schedule.check_restricted(full, bigger, "program_id=p", equal=False)) == [
         "SCHEDULE-FILTERS-RESTRICT"
     ]
+
+
+def _random_lots(generator, count, around):
+    statuses = ("AVAILABLE", "HELD", "DEFERRED", "CONSUMED", "EXPIRED")
+    made = []
+    for _ in range(count):
+        expires = None
+        if generator.random() > 0.1:
+            expires = timestamps.format_z(
+                around
+                + timedelta(days=generator.randint(-90, 90), seconds=generator.randint(0, 86399))
+            )
+        made.append(
+            {"status": generator.choice(statuses), "expires_at": expires,
+             "remaining": f"{generator.randint(0, 500)}.{generator.randint(0, 99):02d}"}
+        )  # fmt: skip
+    return made
+
+
+def test_the_streamed_fold_recomputes_exactly_what_the_lots_give():
+    """Folding lots one by one (day histogram, exact instants on the bounds' days) gives the
+    same schedule as recomputing from every lot, for each window given and each granularity."""
+    generator = random.Random(5)
+    windows = [(FROM, TO), (FROM + timedelta(hours=7, seconds=3), TO + timedelta(days=40))]
+    lots = _random_lots(generator, 400, FROM)
+    lots += [{"status": "AVAILABLE", "remaining": "1.00", "expires_at": timestamps.format_z(w)}
+             for window in windows for w in window]  # fmt: skip
+    fold = schedule.ExpiryFold([b for window in windows for b in window])
+    for lot in lots:
+        fold.add(lot)
+    for window_from, window_to in windows:
+        for granularity in timestamps.GRANULARITIES:
+            assert fold.expected(window_from, window_to, granularity) == schedule.recompute(
+                lots, window_from, window_to, granularity
+            )
+
+
+def test_the_fold_refuses_a_window_whose_bounds_it_was_not_given():
+    fold = schedule.ExpiryFold([FROM, TO])
+    with pytest.raises(ValueError):
+        fold.expected(FROM + timedelta(days=2), TO, "day")

@@ -33,3 +33,25 @@ def test_an_extra_field_a_wrong_type_or_an_undocumented_status_is_named():
 
 def test_server_errors_are_left_to_error_no_5xx():
     assert check_matches_spec("getAsset", 500, {"oops": True}) == []
+
+
+MUTATIONS = [
+    ("id", "not-a-uuid"), ("id", "550e8400-e29b-41d4-a716-44665544000"),
+    ("created_at", "2024-13-01T00:00:00Z"), ("created_at", "2024-01-15 10:30:00"),
+    ("expires_at", None), ("matures_at", "yesterday"), ("status", "WEIRD"), ("amount", 100),
+    ("remaining", None), ("reference_id", 7), ("color", "red"),
+]  # fmt: skip
+
+
+def test_the_compiled_fast_path_agrees_with_the_spec_validator():
+    """Each answer the fast path lets through, spec_schemas accepts too (and the reverse)."""
+    from scrip_conformance import spec_schemas
+    from scrip_conformance.invariants import schema
+
+    fast = schema._fast_validator("listParticipantLots", 200)
+    assert fast is not None and schema._fast_validator("getAsset", 401) is not None
+    for name, value in MUTATIONS:
+        body = {"data": [LOT, dict(LOT, **{name: value})], "pagination": PAGE["pagination"]}
+        slow = spec_schemas.validate_response("listParticipantLots", 200, body)
+        assert fast.is_valid(body) == (slow == []), (name, value, slow)
+        assert (check_matches_spec("listParticipantLots", 200, body) == []) == (slow == [])

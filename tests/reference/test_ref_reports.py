@@ -208,3 +208,15 @@ def test_schedule_keeps_lots_expiring_at_the_end_of_year_9999(api, world):
     assert [(b["bucket_start"][:10], b["amount"]) for b in row["buckets"]] == [
         ("9999-12-01", "2.00")
     ]
+
+
+def test_liability_for_one_as_of_follows_every_write_in_between(api, world, clock):
+    """The report is aggregated once per as_of for paging; a write in between is still seen."""
+    api.adjust(world["pid"], world, "10")
+    stamp = clock.current.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    query = {"as_of": stamp, "by_bucket": "true"}
+    first = api.get("/v1/reports/liability", params=query).json()
+    assert [r["balance"] for r in first["data"]] == ["10.00"]
+    api.adjust(world["pid"], world, "5")  # at the same instant: inside the same as_of
+    again = api.get("/v1/reports/liability", params=query).json()
+    assert [r["balance"] for r in again["data"]] == ["15.00"]

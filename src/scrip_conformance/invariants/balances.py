@@ -71,7 +71,14 @@ def check_matches_lots(
     row: dict, lots: Sequence[dict], scale: int, subject: str = ""
 ) -> list[Violation]:
     """BALANCE-EQUALS-LOT-SUMS for one participant and one LOT asset (all its lots given)."""
-    sums = lot_sums(lots)
+    return check_matches_sums(row, lot_sums(lots), scale, subject)
+
+
+def check_matches_sums(
+    row: dict, sums: dict[str, Decimal], scale: int, subject: str = ""
+) -> list[Violation]:
+    """BALANCE-EQUALS-LOT-SUMS from the lots' sums per bucket (:func:`lot_sums` of every lot of
+    the participant and asset, folded page by page)."""
     found = []
     for bucket in ("held", "deferred"):
         figure = amounts.parse(row.get(bucket))

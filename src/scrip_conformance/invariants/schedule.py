@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -213,6 +213,64 @@ def recompute(
             entry[0] += remaining
             entry[1] += 1
     return expected
+
+
+class ExpiryFold:
+    """The outstanding lots of one asset folded by expiry, lot by lot, into what recomputing
+    the schedule needs for any window whose bounds were given in advance: exact totals, the
+    amounts and counts per UTC day, and per exact instant on the days holding a bound.
+
+    A day without a bound lies wholly before, inside or after any such window, and inside one
+    period of any granularity (periods are whole UTC days), so its lots need not be told apart.
+    """
+
+    def __init__(self, bounds: Iterable[datetime | None]):
+        self.bound_days = {b.astimezone(UTC).date() for b in bounds if b is not None}
+        self.total = Decimal(0)
+        self.never = Decimal(0)
+        self.days: dict[date, list] = {}  # day -> [amount, count]
+        self.exact: dict[datetime, list] = {}  # instant on a bound's day -> [amount, count]
+
+    def add(self, lot: Any) -> None:
+        """Fold one lot (anything but an outstanding lot is ignored)."""
+        if not isinstance(lot, dict) or not is_outstanding(lot):
+            return
+        remaining = remaining_of(lot)
+        self.total += remaining
+        expires = timestamps.parse(lot.get("expires_at"))
+        if expires is None:
+            self.never += remaining
+            return
+        day = expires.date()  # parse gives UTC
+        entry = (
+            self.exact.setdefault(expires, [Decimal(0), 0])
+            if day in self.bound_days
+            else self.days.setdefault(day, [Decimal(0), 0])
+        )
+        entry[0] += remaining
+        entry[1] += 1
+
+    def expected(self, window_from: datetime, window_to: datetime, granularity: str) -> Expected:
+        """What :func:`recompute` gives for every lot folded (the bounds must be known ones)."""
+        if not {window_from.astimezone(UTC).date(), window_to.astimezone(UTC).date()} <= (
+            self.bound_days
+        ):
+            raise ValueError("the window's bounds were not given to the fold")
+        expected = Expected(never_expiring=self.never, total_outstanding=self.total)
+        moments = [
+            (datetime.combine(day, time(), UTC), entry) for day, entry in self.days.items()
+        ] + list(self.exact.items())
+        for moment, (amount, count) in moments:
+            if moment < window_from:
+                expected.expiring_before_window += amount
+            elif moment > window_to:
+                expected.expiring_after_window += amount
+            else:
+                start = timestamps.period_start(moment, granularity)
+                entry = expected.buckets.setdefault(start, [Decimal(0), 0])
+                entry[0] += amount
+                entry[1] += count
+        return expected
 
 
 def compare_to_expected(row: dict, expected: Expected, scale: int) -> list[Violation]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -11,7 +12,14 @@ _UTC_Z = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$")
 
 def parse(text: object) -> datetime | None:
     """An aware datetime for an RFC 3339 string, or None when it is not one."""
-    if not isinstance(text, str) or not _RFC3339.match(text):
+    if not isinstance(text, str):
+        return None
+    return _parse(text)
+
+
+@functools.lru_cache(maxsize=8192)  # a page's timestamps are read by several checks in a row
+def _parse(text: str) -> datetime | None:
+    if not _RFC3339.match(text):
         return None
     try:
         value = datetime.fromisoformat(text.replace("z", "Z").replace("t", "T"))

@@ -68,6 +68,9 @@ class Ledger:
         self.clock = clock or utc_now
         self._last_entity_ts: datetime | None = None
         self.id_source: Callable[[], str] = new_id
+        # liability sums of recent (org, as_of, filters, data version): the pages after the
+        # first carry the first page's as_of, so paging the report aggregates the journal once
+        self._liability_sums: dict[tuple, dict] = {}
 
     def new_id(self) -> str:
         """A fresh UUID (the demo loader swaps in a seeded source)."""
@@ -1809,25 +1812,20 @@ class Ledger:
                 self.load_program(conn, org, q["program_id"])
                 where.append("m.program_id = :program")
                 params["program"] = q["program_id"]
-            rows = conn.execute(
-                f"SELECT m.asset_id, m.program_id, {self.liability_bucket_sql(by_bucket)} AS b, "
-                "SUM(m.delta / 1000000000), SUM(m.delta % 1000000000) "
-                "FROM movements m LEFT JOIN lots l ON l.id = m.lot_id "
-                f"WHERE {' AND '.join(where)} "
-                "AND (m.lot_id IS NULL OR l.expires_at IS NULL OR l.expires_at >= :as_of) "
-                "GROUP BY m.asset_id, m.program_id, b",
-                params,
-            ).fetchall()
-            # groups touched only by lots that expired before as_of still count as touched
-            touched = conn.execute(
-                f"SELECT DISTINCT m.asset_id, m.program_id, "
-                f"{self.liability_bucket_sql(by_bucket)} AS b FROM movements m "
-                f"LEFT JOIN lots l ON l.id = m.lot_id WHERE {' AND '.join(where)}",
-                params,
-            ).fetchall()
-            sums = {(r[0], r[1], r[2]): exact_sum(r[3], r[4]) for r in rows}
+            # the database as this connection sees it: another connection's commits change
+            # data_version, this one's change total_changes
+            version = (conn.execute("PRAGMA data_version").fetchone()[0], conn.total_changes)
+            cache_key = (org, as_of_text, q.get("asset_id"), q.get("program_id"), by_bucket)
+            cached = self._liability_sums.get(cache_key)
+            if cached is not None and cached[0] == version:
+                sums = cached[1]
+            else:
+                sums = self.liability_sums(conn, where, params, by_bucket)
+                if len(self._liability_sums) >= 16:
+                    self._liability_sums.pop(next(iter(self._liability_sums)))
+                self._liability_sums[cache_key] = (version, sums)
             keys = sorted(
-                {(r[0], r[1], r[2]) for r in touched},
+                sums,
                 key=lambda k: (k[0], k[1], BUCKET_RANK.get(k[2], 0) if k[2] else 0),
             )
 
@@ -1863,6 +1861,28 @@ class Ledger:
                     }
                 )
             return 200, {"as_of": as_of_text, "data": data, "pagination": pagination}
+
+    def liability_sums(
+        self,
+        conn: sqlite3.Connection,
+        where: list[str],
+        params: Mapping[str, Any],
+        by_bucket: bool,
+    ) -> dict[tuple[str, str, str | None], int]:
+        """Balance per (asset, program, bucket) as of ``:as_of``, in minor units: one grouped
+        pass over the journal, where every group touched gets an entry (a group touched only by
+        lots that expired before as_of counts as touched, with zero)."""
+        kept = "(m.lot_id IS NULL OR l.expires_at IS NULL OR l.expires_at >= :as_of)"
+        rows = conn.execute(
+            f"SELECT m.asset_id, m.program_id, {self.liability_bucket_sql(by_bucket)} AS b, "
+            f"SUM(CASE WHEN {kept} THEN m.delta / 1000000000 ELSE 0 END), "
+            f"SUM(CASE WHEN {kept} THEN m.delta % 1000000000 ELSE 0 END) "
+            "FROM movements m LEFT JOIN lots l ON l.id = m.lot_id "
+            f"WHERE {' AND '.join(where)} "
+            "GROUP BY m.asset_id, m.program_id, b",
+            params,
+        ).fetchall()
+        return {(r[0], r[1], r[2]): exact_sum(r[3], r[4]) for r in rows}
 
     def liability_bucket_sql(self, by_bucket: bool) -> str:
         """The bucket of a movement as of ``:as_of``: unmatured lot value is DEFERRED."""

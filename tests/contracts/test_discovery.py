@@ -1,0 +1,109 @@
+"""The streamed walk: it judges every page as it reads it, keeps only bounded samples and totals,
+and what it keeps is what a whole walk would give (folds equal recomputing from every lot)."""
+
+from __future__ import annotations
+
+from asgi_faults import Fault, FaultMiddleware, plus_minor_unit
+
+from scrip_conformance.client import TargetClient
+from scrip_conformance.discovery import Discovery, Findings, Reservoir, walk_list
+from scrip_conformance.invariants import schedule, timestamps
+from scrip_conformance.target import Target
+from scrip_conformance.violations import Violation
+
+
+def walked(server, **options) -> Discovery:
+    target = Target(server.base_url, "sk_a", seed=7, budget="quick", **options)
+    api = TargetClient(server.base_url, "sk_a")
+    return Discovery(api, target).run()
+
+
+def every_lot(discovery: Discovery) -> dict[str, list[dict]]:
+    """Every lot per asset, read again by a plain walk that keeps everything."""
+    found: dict[str, list[dict]] = {}
+    participants = walk_list(discovery.api, "/v1/participants").items
+    for participant in participants:
+        for asset_id in discovery.lot_assets():
+            lots = walk_list(
+                discovery.api,
+                f"/v1/participants/{participant['id']}/balances/lots",
+                {"asset_id": asset_id},
+            )
+            found.setdefault(asset_id, []).extend(lots.items)
+    return found
+
+
+def test_findings_keep_the_first_violations_of_each_contract_and_count_the_rest():
+    findings = Findings(keep=2)
+    findings.add([Violation("A", f"bad {i}", "good", "bad") for i in range(50)], "curl one")
+    findings.add([Violation("B", "bad", "good", "bad")])
+    shown = findings.of("A")
+    assert [v.summary for v in shown[:2]] == ["bad 0", "bad 1"]
+    assert shown[0].request == "curl one"
+    assert len(shown) == 3 and "48 more" in shown[2].summary
+    assert len(findings.of("B")) == 1 and findings.of("C") == []
+
+
+def test_a_reservoir_is_bounded_seeded_and_in_stream_order():
+    def fill(seed):
+        sample = Reservoir(5, seed)
+        for i in range(1000):
+            sample.offer(i)
+        return sample.items
+
+    first = fill("s")
+    assert len(first) == 5 and first == sorted(first) and first == fill("s")
+    assert first != list(range(5))  # later items get their chance
+    assert fill("s") != fill("t")
+
+
+def test_the_walk_of_the_reference_finds_nothing_and_its_folds_match_every_lot(reference_with):
+    discovery = walked(reference_with())
+    assert list(discovery.findings) == []
+    assert discovery.complete and discovery.lots_walked > 0
+    assert "BALANCE-EQUALS-LOT-SUMS" in discovery.findings.ran
+    lots = every_lot(discovery)
+    assert discovery.lots_walked == sum(len(v) for v in lots.values())
+    for window in discovery.schedule_windows:
+        start, end = (timestamps.parse(t) for t in window)
+        for asset_id, fold in discovery.expiry_folds.items():
+            assert fold.expected(start, end, "week") == schedule.recompute(
+                lots[asset_id], start, end, "week"
+            )
+    limit = discovery.target.limits["filter_participants"]
+    assert 0 < len(discovery.kept_lists) <= limit
+    for kept in discovery.kept_lists:
+        assert [lot["id"] for lot in kept.lots] == [
+            lot["id"]
+            for lot in walk_list(
+                discovery.api,
+                f"/v1/participants/{kept.participant_id}/balances/lots",
+                {"asset_id": kept.asset_id},
+            ).items
+        ]
+
+
+def test_the_walk_judges_each_page_and_names_the_request(reference_with):
+    def inflated(path, query, status, body):
+        if path.endswith("/balances/lots") and status == 200:
+            for lot in body.get("data", []):
+                lot["remaining"] = plus_minor_unit(lot["amount"])
+        return status, body
+
+    server = reference_with(FaultMiddleware, fault=Fault("every lot inflated", answer=inflated))
+    discovery = walked(server)
+    found = discovery.findings.of("LOT-REMAINING-LE-AMOUNT")
+    assert found and all("/balances/lots" in (v.request or "") for v in found[:-1])
+    assert discovery.findings.counts["LOT-REMAINING-LE-AMOUNT"] == discovery.lots_walked
+    assert len(found) <= discovery.findings.keep + 1
+    assert discovery.findings.of("BALANCE-EQUALS-LOT-SUMS")  # the sums no longer agree
+
+
+def test_walk_limits_leave_the_walk_incomplete(reference_with):
+    server = reference_with()
+    few = walked(server, max_participants=1)
+    assert few.participant_count == 1 and not few.participants_complete and not few.complete
+    capped = walked(server, max_lots_per_participant=1)
+    assert capped.participants_complete and capped.lot_lists_ordered == 0
+    assert capped.lot_lists_complete < capped.lot_lists_walked and not capped.complete
+    assert capped.findings.of("BALANCE-EQUALS-LOT-SUMS") == []  # a cut list is never summed
