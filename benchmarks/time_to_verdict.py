@@ -1,6 +1,7 @@
 """Time to verdict of ``scrip-conformance run`` (--quick, default, --deep) against the embedded
 reference, phase by phase, with the requests per second the suite drives; beside it, plain
-``st run`` with the same number of examples per operation as each budget's fuzzing.
+``st run`` with the same number of examples per operation and the same phases as each budget's
+fuzzing.
 
 Usage: python benchmarks/time_to_verdict.py [--budget quick|default|deep ...] [--seed N]
        [--report-root DIR] [--no-plain]
@@ -65,17 +66,18 @@ def plain_run(budget: str, seed: int, report_dir: Path) -> dict:
     if exe is None:
         return {"error": "st is not installed"}
     examples = BUDGETS[budget].max_examples
+    phases = ",".join(BUDGETS[budget].phases)
     report_dir.mkdir(parents=True, exist_ok=True)
     with counted_server(demo=True) as server:
         command = [exe, "run", str(resources.spec_path()), "--url", server.base_url,
                    "-H", f"X-API-Key: {KEY_A}", "--checks", "all", "--seed", str(seed),
-                   "--max-examples", str(examples), "--generation-database", "none",
-                   "--no-color"]
+                   "--max-examples", str(examples), "--phases", phases,
+                   "--generation-database", "none", "--no-color"]
         measured = run_measured(command, log=report_dir / "plain-st.log")
     requests = server.requests
     return {
         "command": f"st run openapi/scrip.yaml --url URL -H 'X-API-Key: KEY' --checks all "
-        f"--seed {seed} --max-examples {examples} --generation-database none",
+        f"--seed {seed} --max-examples {examples} --phases {phases} --generation-database none",
         "examples": examples,
         "exit_code": measured.exit_code,
         "wall": measured.wall_seconds,

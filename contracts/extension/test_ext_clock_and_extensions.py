@@ -9,14 +9,15 @@ contract here is reported as not run. Clock-driven checks are judged on the targ
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from scrip_conformance.model.calendar import parse_timestamp
 from scrip_conformance.provisioning.clock import ServerClock, local_now
-from scrip_conformance.provisioning.session import extension_supported
+from scrip_conformance.provisioning.fixtures import new_session
+from scrip_conformance.provisioning.session import LedgerSession, extension_supported
 from scrip_conformance.pytest_plugin import not_run, require_feature
 from scrip_conformance.violations import ContractFailure, Violation
 
@@ -61,8 +62,18 @@ def _before(clock: ServerClock, instant: datetime) -> Iterator[None]:
         not_run(f"the requests before the transition took longer than {LEAD.total_seconds()}s")
 
 
-@pytest.mark.contract("EXT-MATURITY-FOLLOWS-CLOCK")
-def test_a_maturing_lot_is_deferred_then_available(ext):
+# -- lots that mature or expire during the run ----------------------------------------------
+# Each scenario is a generator: it sets up and checks the state before its transition, yields
+# the transition instant with the target's clock as calibrated for it, and checks the state
+# after it when resumed. The module's scenarios all start first and then wait once, past the
+# latest instant: one wait of LEAD for all of them instead of one each.
+
+
+_Steps = Iterator[tuple[datetime, ServerClock]]
+"""A clock scenario: its transition, then (resumed) the checks after it."""
+
+
+def _maturing_lot(ext) -> _Steps:
     c = "EXT-MATURITY-FOLLOWS-CLOCK"
     asset = ext.sandbox.asset("LOT", 2)
     p = ext.sandbox.participant("maturity")
@@ -72,14 +83,13 @@ def test_a_maturing_lot_is_deferred_then_available(ext):
         ext.adjust(c, p, asset, "CREDIT", "3.00", matures_at=matures)
         ext.adjust(c, p, asset, "DEBIT", "6.00")  # the deferred 3.00 is not spendable: 422
         ext.check(c, p, asset)
-    clock.wait_past(matures, MARGIN)
+    yield matures, clock
     ext.check(c, p, asset)
     ext.adjust(c, p, asset, "DEBIT", "6.00")
     ext.check(c, p, asset)
 
 
-@pytest.mark.contract("EXT-MATURITY-FOLLOWS-CLOCK")
-def test_a_lot_maturing_during_an_overdraft_settles_it(ext):
+def _lot_maturing_during_an_overdraft(ext) -> _Steps:
     c = "EXT-MATURITY-FOLLOWS-CLOCK"
     asset = ext.sandbox.asset("LOT", 2)
     p = ext.sandbox.participant("maturity-overdraft")
@@ -89,12 +99,11 @@ def test_a_lot_maturing_during_an_overdraft_settles_it(ext):
         ext.adjust(c, p, asset, "CREDIT", "4.00", matures_at=matures)
         ext.adjust(c, p, asset, "DEBIT", "7.00", allow_negative=True)
         ext.check(c, p, asset)
-    clock.wait_past(matures, MARGIN)
+    yield matures, clock
     ext.check(c, p, asset)
 
 
-@pytest.mark.contract("EXT-EXPIRY-FOLLOWS-CLOCK")
-def test_an_expiring_lot_is_available_then_expired(ext):
+def _expiring_lot(ext) -> _Steps:
     c = "EXT-EXPIRY-FOLLOWS-CLOCK"
     asset = ext.sandbox.asset("LOT", 2)
     p = ext.sandbox.participant("expiry")
@@ -106,11 +115,75 @@ def test_an_expiring_lot_is_available_then_expired(ext):
         ext.operation(c, "hold", p, asset, amount="6.00", reference_id="exp")  # splits the lot
         ext.check(c, p, asset)
         ext.check_schedule(c, asset, *window, granularity="day")
-    clock.wait_past(expires, MARGIN)
+    yield expires, clock
     ext.check(c, p, asset)
     ext.check_schedule(c, asset, *window, granularity="day")
     ext.adjust(c, p, asset, "DEBIT", "1.00")  # nothing AVAILABLE is left: 422
     ext.check(c, p, asset)
+
+
+_SCENARIOS: tuple[Callable[..., _Steps], ...] = (
+    _maturing_lot,
+    _lot_maturing_during_an_overdraft,
+    _expiring_lot,
+)
+_OUTCOMES = (Exception, pytest.skip.Exception, pytest.fail.Exception)
+
+
+class _Transitions:
+    """The module's clock scenarios, each started (up to its transition) or failed there."""
+
+    def __init__(self, new_session: Callable[[], LedgerSession]) -> None:
+        self.running: dict[str, _Steps] = {}
+        self.failed: dict[str, BaseException] = {}
+        transitions = []
+        for scenario in _SCENARIOS:
+            steps = scenario(new_session())  # each scenario has a model of its own
+            try:
+                transitions.append(next(steps))
+            except _OUTCOMES as exc:
+                self.failed[scenario.__name__] = exc
+                continue
+            self.running[scenario.__name__] = steps
+        for instant, clock in transitions:  # the first waits; the later ones are then past
+            clock.wait_past(instant, MARGIN)
+
+    def finish(self, scenario) -> None:
+        """Raise what the scenario's start raised, or run its checks after the transition."""
+        name = scenario.__name__
+        if name in self.failed:
+            raise self.failed.pop(name)
+        steps = self.running.pop(name)
+        for _ in steps:
+            pass
+
+
+@pytest.fixture(scope="module")
+def transitions(target, wire, run_prefix_name, run_program) -> _Transitions:
+    """The clock scenarios, started and waited for once (module scope: shared by their tests)."""
+    require_feature(target, "extension")
+
+    def fresh() -> LedgerSession:
+        return new_session(wire, run_prefix_name, run_program)
+
+    if not extension_supported(fresh()):
+        not_run("the target rejects the x-scrip-conformance-extension fields of adjust (400)")
+    return _Transitions(fresh)
+
+
+@pytest.mark.contract("EXT-MATURITY-FOLLOWS-CLOCK")
+def test_a_maturing_lot_is_deferred_then_available(transitions):
+    transitions.finish(_maturing_lot)
+
+
+@pytest.mark.contract("EXT-MATURITY-FOLLOWS-CLOCK")
+def test_a_lot_maturing_during_an_overdraft_settles_it(transitions):
+    transitions.finish(_lot_maturing_during_an_overdraft)
+
+
+@pytest.mark.contract("EXT-EXPIRY-FOLLOWS-CLOCK")
+def test_an_expiring_lot_is_available_then_expired(transitions):
+    transitions.finish(_expiring_lot)
 
 
 @pytest.mark.contract("EXT-SCHEDULE-WINDOW-EDGE-INSIDE")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import schemathesis
 
 from scrip_conformance.fuzzing import BUDGETS, FuzzSettings, KnownIds, schemathesis_config
-from scrip_conformance.fuzzing.config import as_toml
+from scrip_conformance.fuzzing.config import PHASES, as_toml
 from scrip_conformance.fuzzing.report import (
     FuzzFailure,
     FuzzReport,
@@ -75,6 +75,16 @@ def test_the_budget_seed_and_phases_reach_schemathesis():
     assert project.generation.max_examples == BUDGETS["deep"].max_examples
     assert project.phases.fuzzing.enabled and not project.phases.coverage.enabled
     assert project.base_url == "http://127.0.0.1:1"
+
+
+def test_the_quick_budget_leaves_out_the_coverage_phase_and_the_others_keep_every_phase():
+    for name, budget in BUDGETS.items():
+        config = schemathesis_config(FuzzSettings("http://127.0.0.1:1", "k", budget=budget))
+        enabled = {phase for phase, entry in config["phases"].items() if entry["enabled"]}
+        expected = set(PHASES) - {"coverage"} if name == "quick" else set(PHASES)
+        assert enabled == expected, name
+    chosen = FuzzSettings("http://127.0.0.1:1", "k", budget=BUDGETS["quick"], phases=("coverage",))
+    assert chosen.phases == ("coverage",)  # an explicit choice wins over the budget's
 
 
 def test_the_toml_rendering_is_a_valid_schemathesis_config():

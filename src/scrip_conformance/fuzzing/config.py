@@ -89,13 +89,18 @@ class FuzzSettings:
     seed: int = 0
     budget: Budget = field(default_factory=lambda: budget_named(None))
     read_only: bool = False
-    phases: tuple[str, ...] = PHASES
+    phases: tuple[str, ...] | None = None
+    """The schemathesis phases to run (None: the budget's)."""
     operations: tuple[str, ...] = ()
     """Restrict to these operationIds (empty: every operation the mode allows)."""
     known_ids: KnownIds = field(default_factory=KnownIds)
     request_timeout: float = 10.0
     max_time: int | None = None
     """Overrides the budget's time limit when set."""
+
+    def __post_init__(self) -> None:
+        if self.phases is None:
+            object.__setattr__(self, "phases", tuple(self.budget.phases))
 
 
 def _dictionaries(ids: KnownIds) -> dict[str, dict[str, list[str]]]:

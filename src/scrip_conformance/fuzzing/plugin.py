@@ -42,8 +42,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         "--fuzz-phases",
-        default=",".join(PHASES),
-        help=f"comma-separated schemathesis phases (default: {','.join(PHASES)})",
+        default=None,
+        help=f"comma-separated schemathesis phases, of {','.join(PHASES)} (default: the "
+        "budget's: all but coverage under quick, all otherwise)",
     )
     group.addoption(
         "--fuzz-read-only",
@@ -129,7 +130,7 @@ def settings_from(
         seed=int(seed),
         budget=budget,
         read_only=read_only,
-        phases=phases or PHASES,
+        phases=phases or None,
         known_ids=known_ids or KnownIds(),
         max_time=_option(config, "--fuzz-max-time", None),
     )

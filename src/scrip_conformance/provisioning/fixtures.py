@@ -33,7 +33,12 @@ def run_program(wire: HttpWire, run_prefix_name: str) -> str:
     return Sandbox(wire, LedgerModel(), run_prefix_name).program_id
 
 
-@pytest.fixture
-def ledger(wire: HttpWire, run_prefix_name: str, run_program: str) -> LedgerSession:
+def new_session(wire: HttpWire, run_prefix_name: str, run_program: str) -> LedgerSession:
+    """A fresh model-checked session: its own model, the run's prefix and program."""
     model = LedgerModel()
     return LedgerSession(wire, Sandbox(wire, model, run_prefix_name, run_program), model)
+
+
+@pytest.fixture
+def ledger(wire: HttpWire, run_prefix_name: str, run_program: str) -> LedgerSession:
+    return new_session(wire, run_prefix_name, run_program)

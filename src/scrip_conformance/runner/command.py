@@ -200,6 +200,8 @@ class Target:
     embedded: bool
     request_count: Callable[[], int] | None = None
     """How many requests the target has answered (the embedded target counts them)."""
+    server_cpu: Callable[[], float] | None = None
+    """CPU seconds the target has used (the embedded target publishes them)."""
 
     @property
     def secrets(self) -> list[str]:
@@ -213,7 +215,7 @@ def _target(args: argparse.Namespace, out: RedactingStream) -> Iterator[Target]:
         return
     from scrip_conformance.runner.embedded import embedded_target
 
-    with embedded_target() as embedded:
+    with embedded_target(prepare=_import_suite_plugins) as embedded:
         print(f"started the embedded reference implementation at {embedded.base_url}", file=out)
         yield Target(
             embedded.base_url,
@@ -221,7 +223,25 @@ def _target(args: argparse.Namespace, out: RedactingStream) -> Iterator[Target]:
             embedded.second_org_key,
             True,
             embedded.requests_answered,
+            embedded.server_cpu_seconds,
         )
+
+
+def _import_suite_plugins() -> None:
+    """Import what the pytest session will load (schemathesis, hypothesis, the plugins), so that
+    it happens while the embedded server starts rather than after."""
+    import importlib
+
+    modules = (
+        "scrip_conformance.pytest_plugin",
+        "scrip_conformance.fuzzing.plugin",
+        "scrip_conformance.fuzzing.run",
+        "allure_pytest.plugin",
+        "_hypothesis_pytestplugin",
+    )
+    for name in modules:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
 
 
 def _preflight(target: Target, timeout: float, err: RedactingStream) -> int:
@@ -407,10 +427,18 @@ def _run(
         out.flush()
 
     collector = VerdictCollector([c.as_dict() for c in plan.contracts.values()], progress)
+    cpu_clock = time.process_time
+    if target.server_cpu is not None:
+        server_cpu = target.server_cpu
+
+        def cpu_clock() -> float:
+            return time.process_time() + server_cpu()
+
     clock = PhaseClock(
         getattr(args, "started_monotonic", None),
         getattr(args, "started_cpu", None),
         target.request_count,
+        cpu_clock=cpu_clock,
     )
     report_dir = plan.report_dir
     plugins = [clock, SuiteOrder()]

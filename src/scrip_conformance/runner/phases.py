@@ -43,8 +43,8 @@ def item_phase(nodeid: str) -> str:
 
 
 class PhaseClock:
-    """Charges elapsed time, CPU time of this process (all its threads, so an embedded target's
-    too) and requests (when ``request_count`` is given) to the current phase.
+    """Charges elapsed time, CPU time (``cpu_clock``: the runner's adds the embedded target's
+    process to this one's) and requests (when ``request_count`` is given) to the current phase.
 
     ``started`` and ``started_cpu`` are the run's start on ``clock`` and ``cpu_clock`` (default:
     now). Also a pytest plugin: added to
