@@ -7,6 +7,8 @@ fallback (see ``scrip_conformance.target.OPTIONS``). A contract test carries
 ``@pytest.mark.contract("ID", ...)``; it is selected when one of its contracts belongs to a
 selected profile. Failures print the violations (contract, request as curl, expected, observed)
 instead of a traceback; a failure of SHOULD-level contracts only is reported as a warning.
+Under pytest-xdist a run against a target is scheduled so that its results are a serial run's
+(``--parallel-schedule``, see ``scrip_conformance.parallel_schedule``).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from scrip_conformance.target import OPTIONS, Target, TargetConfigError, resolve
 from scrip_conformance.violations import ContractFailure
 
 MARKER = "contract"
+PARALLEL_SCHEDULES = ("serial-equivalent", "xdist")
 NOT_RUN_PREFIX = "not run: "
 _TARGET_KEY = pytest.StashKey[Target]()
 _WARNINGS_KEY = pytest.StashKey[list]()
@@ -59,6 +62,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
             help=f"{option.help} [env {option.env}]",
             **kwargs,
         )
+    group.addoption(
+        "--parallel-schedule",
+        dest="parallel_schedule",
+        choices=PARALLEL_SCHEDULES,
+        default=PARALLEL_SCHEDULES[0],
+        help="under pytest-xdist: serial-equivalent (every test sees the target as in a serial "
+        "run; see scrip_conformance.parallel_schedule) or xdist (xdist's own --dist, whose "
+        "results may depend on timing)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -81,6 +93,21 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_configure_node(node: Any) -> None:
     """pytest-xdist: every worker uses the controller's seed."""
     node.workerinput["scrip_seed"] = _target(node.config).seed
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """pytest-xdist: a run against a target gets the serial-equivalent schedule (unless
+    ``--parallel-schedule xdist``); runs without a target keep xdist's own."""
+    if config.getoption("parallel_schedule") != "serial-equivalent":
+        return None
+    target = _target(config)
+    if not target.base_url:
+        return None
+    from scrip_conformance.parallel_schedule import WRITING_PROFILES, SerialEquivalentScheduling
+
+    writes = bool(set(target.profiles) & WRITING_PROFILES)
+    return SerialEquivalentScheduling(config, log, writes=writes)
 
 
 def _target(config: pytest.Config) -> Target:
