@@ -41,7 +41,8 @@ def liability_findings(discovery, target, api):
             v.at(split.first_request)
             for v in liability.check_equals_balance_sums(steady_rows, steady_sums)
         ]
-        ran.add("LIABILITY-EQUALS-BALANCE-SUMS")
+        if steady_rows or steady_sums:  # not a vacuous pass when every asset had lots expiring
+            ran.add("LIABILITY-EQUALS-BALANCE-SUMS")
     return found, ran
 
 
@@ -49,5 +50,5 @@ def liability_findings(discovery, target, api):
 def test_liability_report_keeps_the_contract(contract_id, liability_findings):
     found, ran = liability_findings
     if contract_id == "LIABILITY-EQUALS-BALANCE-SUMS" and contract_id not in ran:
-        not_run("the walk limits left participants or lots unread")
+        not_run("the walk limits left participants or lots unread, or lots expired meanwhile")
     assert_contract(found, contract_id)

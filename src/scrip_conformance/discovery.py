@@ -24,7 +24,7 @@ from typing import Any
 from scrip_conformance.client import ApiResponse, TargetClient
 from scrip_conformance.invariants import amounts, balances, lots, timestamps
 from scrip_conformance.invariants._common import items
-from scrip_conformance.invariants.schedule import ExpiryFold
+from scrip_conformance.invariants.schedule import ExpiryFold, UnstableLot
 from scrip_conformance.target import Target
 from scrip_conformance.violations import ContractFailure, Violation
 
@@ -263,7 +263,8 @@ class Discovery:
         self._ranked_lists: list[tuple[tuple[int, int], LotList]] = []  # (rank, list) while walking
         self.lists_sample = Reservoir(ID_SAMPLE, f"{target.seed}:walk-lot-lists")
         self.multi_balance_sample = Reservoir(ID_SAMPLE, f"{target.seed}:walk-participants")
-        self._moments: list[tuple[datetime, str, str]] = []
+        # (moment, lot id, asset id, remaining when an outstanding lot's expiry, else None)
+        self._moments: list[tuple[datetime, str, str, Decimal | None]] = []
         self._lists_done = 0
 
     # -- the walk ----------------------------------------------------------------------------
@@ -406,7 +407,15 @@ class Discovery:
                     if moment is None:
                         continue
                     if low <= moment <= high:
-                        self._moments.append((moment, lot.get("id"), asset_id))
+                        expiring = name == "expires_at" and lots.is_outstanding(lot)
+                        self._moments.append(
+                            (
+                                moment,
+                                lot.get("id"),
+                                asset_id,
+                                lots.remaining_of(lot) if expiring else None,
+                            )
+                        )
                     if moment >= after and (soonest is None or moment < soonest):
                         soonest = moment
                 if schedule_fold is not None:
@@ -468,7 +477,7 @@ class Discovery:
             and self.lot_lists_complete == self.lot_lists_walked
         )
 
-    def _unstable(self, until: datetime | None) -> list[tuple[datetime, str, str]]:
+    def _unstable(self, until: datetime | None) -> list[tuple[datetime, str, str, Any]]:
         end = until or datetime.now(UTC)
         moments = self._moments
         low = bisect_left(moments, self.started_at - self.target.skew, key=lambda m: m[0])
@@ -479,11 +488,22 @@ class Discovery:
         """Lots whose expiry or maturity falls between the walk's start and ``until`` (now by
         default), widened by the clock skew: their status may differ between two requests
         (``invariants.lots.clock_sensitive``)."""
-        return {lot_id for _, lot_id, _ in self._unstable(until)}
+        return {moment[1] for moment in self._unstable(until)}
 
     def unstable_assets(self, until: datetime | None = None) -> set[str]:
         """Assets holding one of :meth:`unstable_lot_ids`."""
-        return {asset_id for _, _, asset_id in self._unstable(until)}
+        return {moment[2] for moment in self._unstable(until)}
+
+    def unstable_expiries(self, until: datetime | None = None) -> dict[str, list[UnstableLot]]:
+        """Per asset, the lots walked outstanding whose expiry falls between the walk's start
+        and ``until`` (now by default), widened by the clock skew, sorted by expiry: what the
+        schedule and the liability report may have lost to expiry when computed (a lot walked
+        already expired stays so; a maturity changes neither report's outstanding figures)."""
+        found: dict[str, list[UnstableLot]] = defaultdict(list)
+        for moment, lot_id, asset_id, remaining in self._unstable(until):
+            if remaining is not None:
+                found[asset_id].append(UnstableLot(moment, remaining, str(lot_id)))
+        return dict(found)
 
 
 def _amount(text: Any) -> Decimal:

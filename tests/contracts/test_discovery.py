@@ -3,6 +3,8 @@ and what it keeps is what a whole walk would give (folds equal recomputing from 
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from asgi_faults import Fault, FaultMiddleware, plus_minor_unit
 
 from scrip_conformance.client import TargetClient
@@ -107,3 +109,35 @@ def test_walk_limits_leave_the_walk_incomplete(reference_with):
     assert capped.participants_complete and capped.lot_lists_ordered == 0
     assert capped.lot_lists_complete < capped.lot_lists_walked and not capped.complete
     assert capped.findings.of("BALANCE-EQUALS-LOT-SUMS") == []  # a cut list is never summed
+
+
+def test_the_walk_keeps_the_amount_and_expiry_of_each_lot_expiring_during_the_run(reference_with):
+    from datetime import UTC, datetime, timedelta
+
+    soon = timestamps.format_z(datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1))
+    rewritten: dict[str, tuple[str, str]] = {}  # lot id -> (status, remaining) as served
+
+    def expiring_soon(path, query, status, body):
+        if path.endswith("/balances/lots") and status == 200:
+            for lot in body.get("data", [])[:2]:  # the first two lots of each page expire soon
+                lot["expires_at"] = soon
+                rewritten[lot["id"]] = (lot["status"], lot["remaining"])
+        return status, body
+
+    server = reference_with(FaultMiddleware, fault=Fault("expiring soon", answer=expiring_soon))
+    discovery = walked(server)
+    later = timestamps.parse(soon) + timedelta(minutes=1)
+    kept = discovery.unstable_expiries(later)
+    outstanding = {
+        lot_id: remaining
+        for lot_id, (status, remaining) in rewritten.items()
+        if status in ("AVAILABLE", "HELD", "DEFERRED") and Decimal(remaining) > 0
+    }
+    assert outstanding and set(rewritten) - set(outstanding)  # both kinds were served
+    flat = {lot.lot_id: lot for lots in kept.values() for lot in lots}
+    assert set(flat) == set(outstanding)  # only lots walked outstanding can still expire
+    assert all(lot.remaining == Decimal(outstanding[i]) for i, lot in flat.items())
+    assert all(lot.expires_at == timestamps.parse(soon) for lot in flat.values())
+    assert set(kept) <= discovery.unstable_assets(later)
+    assert set(rewritten) <= discovery.unstable_lot_ids(later)
+    assert discovery.unstable_expiries(datetime.now(UTC) - timedelta(days=1)) == {}
