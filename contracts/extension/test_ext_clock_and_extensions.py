@@ -21,7 +21,11 @@ from scrip_conformance.provisioning.session import LedgerSession, extension_supp
 from scrip_conformance.pytest_plugin import not_run, require_feature
 from scrip_conformance.violations import ContractFailure, Violation
 
-LEAD = timedelta(seconds=2)  # how far into the run lots mature or expire
+MIN_LEAD = timedelta(seconds=1)  # how far into the run lots mature or expire, at least
+LEAD_PER_UNCERTAINTY = 20
+"""The lead also grows with the clock estimate's uncertainty (half a round trip plus 50 ms), so
+a distant target gets the time its few requests before the transition take: 1 s on loopback,
+2 s at a 100 ms round trip, 5 s at 400 ms."""
 MARGIN = timedelta(milliseconds=300)
 
 
@@ -46,6 +50,16 @@ def _calibrated(ledger, participant, asset, contract) -> ServerClock:
     return clock
 
 
+def _too_slow(clock: ServerClock) -> str:
+    seconds = _lead(clock).total_seconds()
+    return f"the requests before the transition took longer than {seconds:g}s"
+
+
+def _lead(clock: ServerClock) -> timedelta:
+    """How far ahead of the target's now a scenario puts its transition."""
+    return max(MIN_LEAD, LEAD_PER_UNCERTAINTY * clock.uncertainty)
+
+
 @contextlib.contextmanager
 def _before(clock: ServerClock, instant: datetime) -> Iterator[None]:
     """Checks of the state before ``instant``: valid only if they all ran surely before it.
@@ -57,16 +71,16 @@ def _before(clock: ServerClock, instant: datetime) -> Iterator[None]:
     except ContractFailure:
         if clock.before(instant, MARGIN):
             raise
-        not_run(f"the requests before the transition took longer than {LEAD.total_seconds()}s")
+        not_run(_too_slow(clock))
     if not clock.before(instant, MARGIN):
-        not_run(f"the requests before the transition took longer than {LEAD.total_seconds()}s")
+        not_run(_too_slow(clock))
 
 
 # -- lots that mature or expire during the run ----------------------------------------------
 # Each scenario is a generator: it sets up and checks the state before its transition, yields
 # the transition instant with the target's clock as calibrated for it, and checks the state
 # after it when resumed. The module's scenarios all start first and then wait once, past the
-# latest instant: one wait of LEAD for all of them instead of one each.
+# latest instant: one wait for all of them instead of one each.
 
 
 _Steps = Iterator[tuple[datetime, ServerClock]]
@@ -78,7 +92,7 @@ def _maturing_lot(ext) -> _Steps:
     asset = ext.sandbox.asset("LOT", 2)
     p = ext.sandbox.participant("maturity")
     clock = _calibrated(ext, p, asset, c)
-    matures = clock.now() + LEAD
+    matures = clock.now() + _lead(clock)
     with _before(clock, matures):
         ext.adjust(c, p, asset, "CREDIT", "3.00", matures_at=matures)
         ext.adjust(c, p, asset, "DEBIT", "6.00")  # the deferred 3.00 is not spendable: 422
@@ -94,7 +108,7 @@ def _lot_maturing_during_an_overdraft(ext) -> _Steps:
     asset = ext.sandbox.asset("LOT", 2)
     p = ext.sandbox.participant("maturity-overdraft")
     clock = _calibrated(ext, p, asset, c)
-    matures = clock.now() + LEAD
+    matures = clock.now() + _lead(clock)
     with _before(clock, matures):
         ext.adjust(c, p, asset, "CREDIT", "4.00", matures_at=matures)
         ext.adjust(c, p, asset, "DEBIT", "7.00", allow_negative=True)
@@ -108,7 +122,7 @@ def _expiring_lot(ext) -> _Steps:
     asset = ext.sandbox.asset("LOT", 2)
     p = ext.sandbox.participant("expiry")
     clock = _calibrated(ext, p, asset, c)
-    expires = clock.now() + LEAD
+    expires = clock.now() + _lead(clock)
     window = (expires - timedelta(days=1), expires + timedelta(days=1))
     with _before(clock, expires):
         ext.adjust(c, p, asset, "CREDIT", "4.00", expires_at=expires)

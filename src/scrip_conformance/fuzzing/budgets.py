@@ -33,7 +33,7 @@ class Budget:
 BUDGETS: dict[str, Budget] = {
     "quick": Budget(
         "quick",
-        max_examples=15,
+        max_examples=10,
         stateful_max_steps=6,
         max_time=90,
         phases=("examples", "fuzzing", "stateful"),
