@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import re
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -118,6 +119,9 @@ class ApiResponse:
         return self.body
 
 
+REQUEST_LOG_SIZE = 1000
+
+
 class TargetClient:
     """GET (and, outside read-only mode, other methods) against one target."""
 
@@ -134,7 +138,8 @@ class TargetClient:
         self._key = api_key
         self.timeout = timeout
         self.read_only = read_only
-        self.requests: list[RecordedRequest] = []
+        self.requests: deque[RecordedRequest] = deque(maxlen=REQUEST_LOG_SIZE)
+        """The latest requests sent (bounded: a walk of 10^6 lots sends thousands)."""
         self.observers: list[Callable[[ApiResponse], None]] = []  # called with every response
         self._http = httpx.Client(
             timeout=httpx.Timeout(timeout), transport=transport, follow_redirects=False

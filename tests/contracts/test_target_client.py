@@ -6,7 +6,12 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from scrip_conformance.client import ReadOnlyRefusal, TargetClient, TargetError
+from scrip_conformance.client import (
+    REQUEST_LOG_SIZE,
+    ReadOnlyRefusal,
+    TargetClient,
+    TargetError,
+)
 from scrip_conformance.violations import ContractFailure
 
 
@@ -22,7 +27,7 @@ def test_read_only_mode_refuses_anything_but_get_before_sending():
     for method in ("POST", "PATCH", "DELETE", "PUT"):
         with pytest.raises(ReadOnlyRefusal):
             client.request(method, "/v1/assets", json={"name": "x"})
-    assert sent == [] and client.requests == []
+    assert sent == [] and list(client.requests) == []
     client.get("/v1/assets")
     assert [r.method for r in client.requests] == ["GET"]
 
@@ -90,6 +95,15 @@ def test_timeouts_and_refused_connections_are_clear_errors_without_the_key():
     with pytest.raises(TargetError, match="cannot reach the target") as error:
         refused.get("/v1/assets")
     assert "sk_live_secret" not in str(error.value) and "[REDACTED]" in str(error.value)
+
+
+def test_the_request_log_keeps_only_the_latest_requests():
+    client = client_for(lambda request: httpx.Response(200, json={}))
+    for page in range(REQUEST_LOG_SIZE + 5):
+        client.get("/v1/assets", {"cursor": str(page)})
+    assert len(client.requests) == REQUEST_LOG_SIZE
+    assert client.requests[-1].url.endswith(f"cursor={REQUEST_LOG_SIZE + 4}")
+    assert client.requests[0].url.endswith("cursor=5")
 
 
 def test_a_429_is_retried_after_the_delay_it_asks_for():
