@@ -20,7 +20,7 @@ from typing import Any, NoReturn
 
 import pytest
 
-from scrip_conformance import catalog
+from scrip_conformance import catalog, witnesses
 from scrip_conformance.client import ReadOnlyRefusal, TargetClient, TargetError
 from scrip_conformance.discovery import Discovery
 from scrip_conformance.target import OPTIONS, Target, TargetConfigError, resolve
@@ -248,6 +248,28 @@ def api(target: Target) -> Iterator[TargetClient]:
 def discovery(api: TargetClient, target: Target) -> Discovery:
     """The data the target holds, walked once per session within the walk limits."""
     return Discovery(api, target).run()
+
+
+class WitnessRecorder:
+    """``witness(contract_id, what, count=1)``: record what this test checked for a contract.
+
+    A contract whose tests record no witness has not been exercised, whatever they asserted."""
+
+    def __init__(self, item: pytest.Item) -> None:
+        self._item = item
+        self.counts: witnesses.Witnesses = {}
+
+    def __call__(self, contract_id: str, what: str, count: int = 1) -> None:
+        witnesses.add(self.counts, contract_id, what, count)
+        props = [p for p in self._item.user_properties if p[0] != witnesses.PROPERTY]
+        props.append((witnesses.PROPERTY, witnesses.encode(self.counts)))
+        self._item.user_properties[:] = props
+
+
+@pytest.fixture
+def witness(request: pytest.FixtureRequest) -> WitnessRecorder:
+    """Record the witnesses of this test's contracts (see ``scrip_conformance.witnesses``)."""
+    return WitnessRecorder(request.node)
 
 
 @pytest.fixture(name="not_run")
