@@ -36,6 +36,9 @@ class Contract:
     level: str
     profile: str
     area: str
+    precondition: str = ""
+    """What the target must hold for the contract to be exercised (a contract whose tests find
+    none of it checks nothing: it is reported *not exercised*, never passed)."""
 
     def as_dict(self) -> dict[str, str]:
         return asdict(self)
