@@ -166,7 +166,14 @@ def pytest_collection_modifyitems(
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    unknown = [i for i in contract_ids(item) if i not in catalog.default_catalog()]
+    contracts = catalog.default_catalog()
+    ids = contract_ids(item)
+    unknown = [i for i in ids if i not in contracts]
+    if ids and not any(name == "scrip_contract" for name, _ in item.user_properties):
+        # Carried to JUnit's <properties> (and the collector): which contract, at which level.
+        item.user_properties.append(("scrip_contract", ",".join(ids)))
+        levels = [contracts[i].level if i in contracts else "MUST" for i in ids]
+        item.user_properties.append(("scrip_level", ",".join(levels)))
     if unknown:
         pytest.fail(
             f"contract id(s) not in contracts/catalog.yaml: {', '.join(unknown)}", pytrace=False
@@ -188,9 +195,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
     error = excinfo.value
     if isinstance(error, ContractFailure):
         contracts = catalog.default_catalog()
-        report.user_properties.append(
-            ("scrip_violations", json.dumps([v.as_dict() for v in error.violations]))
-        )
+        violations = ("scrip_violations", json.dumps([v.as_dict() for v in error.violations]))
+        # On the item, so that the teardown report (which JUnit reads properties from) has it.
+        item.user_properties.append(violations)
+        report.user_properties.append(violations)
         levels = {
             contracts[v.contract_id].level if v.contract_id in contracts else "MUST"
             for v in error.violations
@@ -200,6 +208,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
             item.config.stash[_WARNINGS_KEY].append((item.nodeid, str(error)))
             report.outcome = "passed"
             report.longrepr = None
+            item.user_properties.append(("scrip_should_warning", "true"))
             report.user_properties.append(("scrip_should_warning", "true"))
     elif isinstance(error, TargetError | ReadOnlyRefusal):
         report.longrepr = f"{type(error).__name__}: {error}"
@@ -267,9 +276,27 @@ class WitnessRecorder:
 
 
 @pytest.fixture
-def witness(request: pytest.FixtureRequest) -> WitnessRecorder:
+def witness(request: pytest.FixtureRequest) -> Iterator[WitnessRecorder]:
     """Record the witnesses of this test's contracts (see ``scrip_conformance.witnesses``)."""
-    return WitnessRecorder(request.node)
+    recorder = WitnessRecorder(request.node)
+    yield recorder
+    _witnesses_to_allure(contract_ids(request.node), recorder.counts)
+
+
+def _witnesses_to_allure(ids: list[str], counts: witnesses.Witnesses) -> None:
+    """Each contract's witnesses as an Allure parameter of the test (left out of its history
+    id, so that a count changing does not start a new history)."""
+    try:
+        import allure
+    except ImportError:
+        return
+    for cid in dict.fromkeys([*ids, *counts]):
+        try:
+            allure.dynamic.parameter(
+                f"witnesses {cid}", witnesses.describe(counts.get(cid, {})), excluded=True
+            )
+        except Exception:  # noqa: BLE001 - no Allure run in progress: nothing to annotate
+            return
 
 
 @pytest.fixture(name="not_run")

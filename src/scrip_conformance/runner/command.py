@@ -1,10 +1,13 @@
 """``scrip-conformance run``: pre-flight, the suite in-process, a baseline-aware gate, and the
 reports (junit.xml, allure-results/, summary.json, report.html) under a fixed-name report dir.
 
-Exit codes: 0 conformant; 1 not conformant (a MUST contract with a finding the baseline does not
+Exit codes: 0 conformant (every selected MUST contract passed with evidence, or its gap was
+accepted or declared); 1 not conformant (a MUST contract with a finding the baseline does not
 excuse, or a failure outside any contract); 2 usage or configuration error (bad flags, no key, a
 key the target rejects, an unreadable baseline, a suite that cannot load); 3 target unreachable
-or not this API.
+or not this API; 4 inconclusive (no such finding, but a selected MUST contract was not exercised
+or not run and its gap was not accepted: see ``runner.verdict``); 130 interrupted by SIGINT and
+143 by SIGTERM (the reports are still written, marked INTERRUPTED).
 """
 
 from __future__ import annotations
@@ -14,19 +17,22 @@ import contextlib
 import datetime as dt
 import os
 import secrets
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from scrip_conformance import catalog, resources
-from scrip_conformance.cli import EXIT_NOT_CONFORMANT, EXIT_OK, EXIT_USAGE
+from scrip_conformance.cli import EXIT_OK, EXIT_USAGE
 from scrip_conformance.runner import html_report
 from scrip_conformance.runner.baseline import Baseline, BaselineError, load_baseline
 from scrip_conformance.runner.collector import VerdictCollector
 from scrip_conformance.runner.console import render_final
+from scrip_conformance.runner.junit import mark_should_warnings
 from scrip_conformance.runner.ordering import SuiteOrder
 from scrip_conformance.runner.outcomes import ContractResult, by_area
 from scrip_conformance.runner.phases import PhaseClock
@@ -50,6 +56,7 @@ from scrip_conformance.runner.summary import (
     load_previous,
     write_summary,
 )
+from scrip_conformance.runner.verdict import EXIT_SIGINT, EXIT_SIGTERM, GapAcceptance, decide
 
 HELP = "Run the conformance suite against a target (default: the embedded reference) and report."
 
@@ -154,11 +161,19 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="where the reports go (default: ./reports); file names are fixed",
     )
     out.add_argument(
+        "--accept-gap",
+        action="append",
+        metavar="CONTRACT_ID[=REASON]",
+        help="accept that this MUST contract goes without evidence on this target (repeatable): "
+        "the run is not INCONCLUSIVE for it, and every report lists it as accepted",
+    )
+    out.add_argument(
         "--baseline",
         type=Path,
         metavar="FILE",
         help="known findings (contract, check, reason, expires): the gate fails "
-        "only on findings it does not list or whose entry expired",
+        "only on findings it does not list or whose entry expired; entries of kind gap "
+        "accept a contract's missing evidence until they expire",
     )
 
 
@@ -270,6 +285,20 @@ def _mark_unselected(
             result.not_selected_reason = f"not selected: profile {result.profile} ({why})"
 
 
+def _partial_by(args: argparse.Namespace, plan: Plan, results: dict[str, ContractResult]) -> str:
+    """The flags that left contracts out of the run, or empty when every contract was selected."""
+    if all(r.selected for r in results.values()):
+        return ""
+    flags = []
+    if plan.only:
+        flags.append("--rerun-failed" if args.rerun_failed and not args.only else "--only")
+    if args.read_only:
+        flags.append("--read-only")
+    elif set(plan.profiles) != set(catalog.PROFILES):
+        flags.append("--profile")
+    return ", ".join(flags) or "selection"
+
+
 @dataclass
 class Plan:
     """What to run, decided from the flags before any request is sent."""
@@ -281,6 +310,48 @@ class Plan:
     baseline: Baseline | None
     report_dir: Path
     timeout: float
+    accepted_gaps: list[GapAcceptance] = field(default_factory=list)
+
+
+class StopSignals:
+    """SIGINT and SIGTERM stop the run: the first one raises KeyboardInterrupt in the main thread
+    (pytest then ends the session, tears the fixtures down and writes junit.xml) and is
+    remembered, so that the reports say INTERRUPTED and the exit code is 130 or 143. While the
+    reports are written (:meth:`hold`), a signal is only remembered."""
+
+    def __init__(self) -> None:
+        self.received: int | None = None
+        self._raising = True
+        self._saved: dict[int, Any] = {}
+
+    def __enter__(self) -> StopSignals:
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                self._saved[signum] = signal.getsignal(signum)
+                signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for signum, handler in self._saved.items():
+            signal.signal(signum, handler)
+
+    def _handle(self, signum: int, _frame: Any) -> None:
+        first = self.received is None
+        if first:
+            self.received = signum
+        if self._raising:
+            raise KeyboardInterrupt
+
+    def hold(self) -> None:
+        self._raising = False
+
+    @property
+    def name(self) -> str | None:
+        return None if self.received is None else signal.Signals(self.received).name
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_SIGTERM if self.received == signal.SIGTERM else EXIT_SIGINT
 
 
 def execute(args: argparse.Namespace) -> int:
@@ -288,14 +359,20 @@ def execute(args: argparse.Namespace) -> int:
     args.started_cpu = time.process_time()
     out = RedactingStream(sys.stdout, [])
     err = RedactingStream(sys.stderr, [])
-    try:
-        return _execute(args, out, err)
-    except UsageProblem as problem:
-        print(f"error: {problem}", file=err)
-        return EXIT_USAGE
-    finally:
-        out.close_pending()
-        err.close_pending()
+    with StopSignals() as signals:
+        args.signals = signals
+        try:
+            return _execute(args, out, err)
+        except UsageProblem as problem:
+            print(f"error: {problem}", file=err)
+            return EXIT_USAGE
+        except KeyboardInterrupt:  # before or after the suite: nothing to report
+            signals.hold()
+            print(f"interrupted ({signals.name or 'SIGINT'}) before the suite ran", file=err)
+            return signals.exit_code
+        finally:
+            out.close_pending()
+            err.close_pending()
 
 
 def _check_keys(args: argparse.Namespace) -> None:
@@ -346,6 +423,7 @@ def _plan(args: argparse.Namespace, out: RedactingStream) -> Plan | None:
         raise UsageProblem(
             f"unknown contract id(s): {', '.join(unknown)} (see `scrip-conformance contracts`)"
         )
+    accepted = _accepted_gaps(args.accept_gap or [], contracts)
     baseline = None
     if args.baseline is not None:
         try:
@@ -364,7 +442,25 @@ def _plan(args: argparse.Namespace, out: RedactingStream) -> Plan | None:
         baseline,
         report_dir,
         args.request_timeout or DEFAULT_TIMEOUT,
+        accepted + (baseline.gap_acceptances() if baseline is not None else []),
     )
+
+
+def _accepted_gaps(
+    values: list[str], contracts: dict[str, catalog.Contract]
+) -> list[GapAcceptance]:
+    """``--accept-gap ID[=REASON]`` values, checked against the catalogue."""
+    accepted = []
+    for value in values:
+        cid, _, reason = value.partition("=")
+        cid = cid.strip()
+        if cid not in contracts:
+            raise UsageProblem(
+                f"--accept-gap: unknown contract id {cid!r} (see `scrip-conformance contracts`)"
+            )
+        reason = reason.strip() or "accepted with --accept-gap (no reason given)"
+        accepted.append(GapAcceptance(cid, reason, "--accept-gap"))
+    return accepted
 
 
 def _execute(args: argparse.Namespace, out: RedactingStream, err: RedactingStream) -> int:
@@ -442,15 +538,20 @@ def _run(
     )
     report_dir = plan.report_dir
     plugins = [clock, SuiteOrder()]
-    code = run_suite(
-        resources.contracts_dir(), report_dir, options, collector, target.secrets, plugins
-    )
+    signals: StopSignals = getattr(args, "signals", None) or StopSignals()
+    try:
+        code = run_suite(
+            resources.contracts_dir(), report_dir, options, collector, target.secrets, plugins
+        )
+    except KeyboardInterrupt:  # a signal between pytest's own handling points
+        code = 2
+        signals.received = signals.received or signal.SIGINT
+    signals.hold()
     clock.switch("reports")
-    if code == 2 and not collector.tests_done and not collector.collection_errors:
-        scrub_tree(report_dir, target.secrets)
-        print("interrupted", file=err)
-        return 130
-    if collector.collection_errors or code in (3, 4):
+    interrupted = signals.name
+    if interrupted:
+        print(f"interrupted by {interrupted}: writing the reports of what ran", file=err)
+    if not interrupted and (collector.collection_errors or code in (3, 4)):
         scrub_tree(report_dir, target.secrets)
         usage = usage_error_of(report_dir / PYTEST_LOG_NAME)
         first = (collector.collection_errors or [usage or f"pytest exit code {code}"])[0]
@@ -465,15 +566,28 @@ def _run(
         for result in results.values():
             result.findings = [plan.baseline.classify(f, today) for f in result.findings]
     ordered = sorted(results.values(), key=lambda r: r.id)
-    gate_fails = any(r.gate_fails for r in ordered) or bool(collector.unattributed)
-    exit_code = EXIT_NOT_CONFORMANT if gate_fails else EXIT_OK
-    schedule = fetch_schedule(target.base_url, target.api_key, timeout=plan.timeout)
+    run = decide(
+        ordered,
+        unattributed=len(collector.unattributed),
+        acceptances=plan.accepted_gaps,
+        today=today,
+        interrupted_by=signals.received,
+        partial_by=_partial_by(args, plan, results),
+        catalog_size=len(plan.contracts),
+    )
+    exit_code = run.exit_code
+    schedule = (
+        None
+        if interrupted
+        else fetch_schedule(target.base_url, target.api_key, timeout=plan.timeout)
+    )
     info.finished_at = dt.datetime.now(dt.UTC)
+    info.interrupted = interrupted
     summary = build_summary(
         info,
         ordered,
         collector.unattributed,
-        exit_code,
+        run,
         plan.baseline,
         today,
         coverage=collector.coverage,
@@ -483,6 +597,7 @@ def _run(
     clock.finish()
     summary["performance"] = clock.as_dict()
     write_summary(summary, report_dir)
+    mark_should_warnings(report_dir / JUNIT_NAME, summary)
     scrub_tree(report_dir, target.secrets)
     names = (JUNIT_NAME, ALLURE_DIR, SUMMARY_NAME, html_report.REPORT_NAME)
     out.write(render_final(summary, [str(report_dir / name) for name in names]))

@@ -15,7 +15,7 @@ import jsonschema
 
 from scrip_conformance import __version__, resources
 from scrip_conformance.runner.baseline import Baseline
-from scrip_conformance.runner.causes import root_causes
+from scrip_conformance.runner.causes import failing_in_order, root_causes
 from scrip_conformance.runner.outcomes import ContractResult, Finding, totals
 from scrip_conformance.runner.verdict import GapAcceptance, RunVerdict
 
@@ -99,7 +99,9 @@ def _contract_dict(result: ContractResult) -> dict[str, Any]:
 
 def _acceptance(a: GapAcceptance) -> dict[str, Any]:
     expires = a.expires.isoformat() if a.expires else None
-    return {"contract_id": a.contract_id, "reason": a.reason, "source": a.source, "expires": expires}
+    return {
+        "contract_id": a.contract_id, "reason": a.reason, "source": a.source, "expires": expires
+    }  # fmt: skip
 
 
 def build_summary(
@@ -150,6 +152,7 @@ def build_summary(
             "unused": [_acceptance(a) for a in run.unused_acceptances],
         },
         "root_causes": [c.as_dict() for c in root_causes(results)],
+        "failing_contracts": [r.id for r in failing_in_order(results)],
         "totals": totals(results),
         "baseline": baseline_doc,
         "contracts": [_contract_dict(r) for r in sorted(results, key=lambda r: r.id)],
