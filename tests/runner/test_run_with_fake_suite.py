@@ -107,6 +107,17 @@ def test_the_html_report_names_every_failing_contract(broken_run):
     assert "<svg" in html and "chart-expiration-0" in html
 
 
+def test_the_html_report_counts_agree_and_leads_with_the_cause(broken_run):
+    html = (broken_run.report_dir / "report.html").read_text(encoding="utf-8")
+    failed = broken_run.summary["totals"]["failed"]
+    assert f'<span class="tag failed">failed</span> {failed}</span>' in html
+    assert f"Failing contracts ({failed})</h2>" in html
+    assert "SHOULD contracts not met: warnings (1)" in html
+    assert html.index('id="root-causes"') < html.index('id="failing"') < html.index('id="charts"')
+    assert "Pictures" not in html and ">True<" not in html
+    assert 'class="bar-value"' in html  # bars carry their values
+
+
 def test_the_key_appears_in_no_output_even_when_a_test_prints_it(broken_run):
     # The stand-in suite prints the key and puts it in a violation's request on purpose.
     texts = every_output_text(broken_run)
