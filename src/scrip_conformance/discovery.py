@@ -7,7 +7,9 @@ participant's lots are read), per-asset totals for recomputing the expiration sc
 the liability report. What remains after :meth:`Discovery.run` is small whatever the data set:
 totals, bounded samples (a few whole lot lists for the filter contracts, ids for pagination, a
 few lots per asset), the lot dates close to the run's time window, and the violations found,
-bounded per contract (:class:`Findings`).
+bounded per contract (:class:`Findings`), with the witnesses of each contract: what the walk
+actually judged (final-state lots, dated lots, balance rows, counters ...), so that a contract
+whose precondition the data does not meet is reported not exercised rather than passed.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from scrip_conformance import witnesses
 from scrip_conformance.client import ApiResponse, TargetClient
 from scrip_conformance.invariants import amounts, balances, lots, timestamps
 from scrip_conformance.invariants._common import items
@@ -48,6 +51,11 @@ class Findings:
         self.kept: dict[str, list[Violation]] = defaultdict(list)
         self.counts: Counter[str] = Counter()
         self.ran: set[str] = set()  # contracts the walk could judge at least once
+        self.witnessed: witnesses.Witnesses = {}  # what was judged, per contract and kind
+
+    def witness(self, contract_id: str, what: str, count: int = 1) -> None:
+        """Count ``count`` witnesses of kind ``what`` for ``contract_id``."""
+        witnesses.add(self.witnessed, contract_id, what, count)
 
     def add(self, violations: Iterable[Violation], request: str | None = None) -> None:
         for found in violations:
@@ -311,9 +319,13 @@ class Discovery:
         rows = [r for r in rows if isinstance(r, dict)] if isinstance(rows, list) else []
         found = self.findings
         found.add(balances.check_counters(detail), where)
+        counters = detail.get("counters")
+        if isinstance(counters, dict) and counters:
+            found.witness("PARTICIPANT-COUNTERS-ARE-STRINGS", "counter values", len(counters))
         found.add(balances.check_rows_sorted(rows, subject), where)
         if len(rows) > 1:
             self.multi_balance_sample.offer(participant_id)
+            found.witness("BALANCE-ROWS-SORTED", "participants with two or more balance rows")
         for row in rows:
             asset_id = row.get("asset_id")
             scale = self.scale_of(asset_id)
@@ -321,6 +333,7 @@ class Discovery:
                 found.add(
                     balances.check_row_scale(row, scale, f"{subject}, asset {asset_id}"), where
                 )
+                found.witness("BALANCE-AT-SCALE", "balance rows")
             for bucket in balances.BUCKETS:
                 self.balance_sums[(asset_id, bucket.upper())] += _amount(row.get(bucket))
             if str(row.get("available") or "").startswith("-"):
@@ -336,6 +349,7 @@ class Discovery:
             if fold.complete:
                 found.ran.add("BALANCE-EQUALS-LOT-SUMS")
                 if not self._moved(earliest):
+                    found.witness("BALANCE-EQUALS-LOT-SUMS", "balance rows summed from lots")
                     found.add(
                         balances.check_matches_sums(
                             row, fold.sums, self.scale_of(asset_id) or 0,
@@ -350,6 +364,10 @@ class Discovery:
                     balances.check_list_equals_detail(listed.items, rows, subject),
                     listed.first_request,
                 )
+                found.witness(
+                    "BALANCES-LIST-EQUALS-DETAIL", "balance rows compared",
+                    max(len(rows), len(listed.items)),
+                )  # fmt: skip
 
     def _moved(self, earliest: datetime | None) -> bool:
         """Whether a lot date seen (``earliest``: the first one after the balances were read)
@@ -384,6 +402,7 @@ class Discovery:
                     ),
                     response.curl,
                 )
+                self._witness_lot(lot, scale)
             room = max(cap - fold.count, 0)
             cut = len(page) > room
             page = page[:room]
@@ -437,6 +456,7 @@ class Discovery:
         self.lots_walked += fold.count
         if fold.count > 1:
             self.lot_lists_ordered += 1
+            self.findings.witness("LOT-ORDER-OLDEST-FIRST", "lot lists of two or more lots")
         if fold.count > 2:
             self.lists_sample.offer((participant_id, asset_id))
         if fold.complete:
@@ -444,6 +464,20 @@ class Discovery:
         if fold.complete and fold.count and fold.kept is not None:
             self._keep_list(LotList(participant_id, asset_id, fold.kept, fold.first_request))
         return fold, soonest
+
+    def _witness_lot(self, lot: Any, scale: int | None) -> None:
+        """Count what the per-lot contracts judged on ``lot`` (``lots.check_lot``)."""
+        if not isinstance(lot, dict):
+            return
+        witness = self.findings.witness
+        witness("LOT-REMAINING-LE-AMOUNT", "lots")
+        witness("LOT-BELONGS-TO-ASSET", "lots")
+        if scale is not None:
+            witness("LOT-AMOUNT-AT-SCALE", "lots at a known scale")
+        if lot.get("status") in lots.FINAL_STATUSES:
+            witness("LOT-FINAL-HOLDS-NOTHING", "final-state lots")
+        if lot.get("expires_at") is not None or lot.get("matures_at") is not None:
+            witness("LOT-STATUS-MATCHES-CLOCK", "dated lots")
 
     def _keep_list(self, lot_list: LotList) -> None:
         """Keep the most varied complete lists (by statuses, then walk order), bounded."""
