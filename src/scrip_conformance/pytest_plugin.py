@@ -31,6 +31,7 @@ PARALLEL_SCHEDULES = ("serial-equivalent", "xdist")
 NOT_RUN_PREFIX = "not run: "
 _TARGET_KEY = pytest.StashKey[Target]()
 _WARNINGS_KEY = pytest.StashKey[list]()
+_CHECKS_BEFORE = pytest.StashKey[witnesses.Witnesses]()
 
 
 # -- helpers for contract modules ------------------------------------------------------------
@@ -165,6 +166,7 @@ def pytest_collection_modifyitems(
             raise pytest.UsageError(str(exc)) from None
 
 
+@pytest.hookimpl(tryfirst=True)  # before the fixtures are set up: their checks count too
 def pytest_runtest_setup(item: pytest.Item) -> None:
     contracts = catalog.default_catalog()
     ids = contract_ids(item)
@@ -174,10 +176,34 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         item.user_properties.append(("scrip_contract", ",".join(ids)))
         levels = [contracts[i].level if i in contracts else "MUST" for i in ids]
         item.user_properties.append(("scrip_level", ",".join(levels)))
+    if ids:
+        item.stash[_CHECKS_BEFORE] = witnesses.MODEL_CHECKS.snapshot()
     if unknown:
         pytest.fail(
             f"contract id(s) not in contracts/catalog.yaml: {', '.join(unknown)}", pytrace=False
         )
+
+
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    """What the model-checked write sessions compared while this test ran, for its contracts,
+    becomes its witnesses (before the teardown report, which carries them, is made)."""
+    before = item.stash.get(_CHECKS_BEFORE, None)
+    if before is None:
+        return
+    ids = contract_ids(item)
+    added = witnesses.MODEL_CHECKS.since(before)
+    mine = {cid: kinds for cid, kinds in added.items() if cid in ids}
+    if mine:
+        record_witnesses(item, mine)
+
+
+def record_witnesses(item: pytest.Item, counts: witnesses.Witnesses) -> None:
+    """Add ``counts`` to the witnesses carried by ``item``'s user property."""
+    found = witnesses.decode_properties(item.user_properties)
+    witnesses.merge(found, counts)
+    props = [p for p in item.user_properties if p[0] != witnesses.PROPERTY]
+    props.append((witnesses.PROPERTY, witnesses.encode(found)))
+    item.user_properties[:] = props
 
 
 # -- reporting -------------------------------------------------------------------------------
@@ -270,9 +296,7 @@ class WitnessRecorder:
 
     def __call__(self, contract_id: str, what: str, count: int = 1) -> None:
         witnesses.add(self.counts, contract_id, what, count)
-        props = [p for p in self._item.user_properties if p[0] != witnesses.PROPERTY]
-        props.append((witnesses.PROPERTY, witnesses.encode(self.counts)))
-        self._item.user_properties[:] = props
+        record_witnesses(self._item, {contract_id: {what: count}})
 
 
 @pytest.fixture
