@@ -561,6 +561,10 @@ def _run(
 
     results = collector.results
     _mark_unselected(results, plan.profiles, plan.only, args.read_only)
+    if interrupted:
+        for result in results.values():
+            if result.selected and not result.tests:
+                result.not_reached = f"not reached: the run was stopped by {interrupted}"
     today = dt.datetime.now(dt.UTC).date()
     if plan.baseline is not None:
         for result in results.values():

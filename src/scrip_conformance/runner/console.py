@@ -97,6 +97,9 @@ def _gaps(summary: dict[str, Any]) -> list[str]:
     gaps = summary.get("gaps") or []
     if not gaps:
         return []
+    if summary["verdict"] == "interrupted":
+        return ["", f"{len(gaps)} MUST contract(s) without evidence: the run was interrupted "
+                "(summary.json lists them)"]
     lines = ["", "MUST contracts without evidence"]
     for g in gaps:
         state = g["state"].replace("_", " ")

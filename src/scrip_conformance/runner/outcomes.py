@@ -74,6 +74,8 @@ class ContractResult:
     precondition: str = ""
     witnesses: dict[str, int] = field(default_factory=dict)
     """What its tests checked, by kind (``{"final-state lots": 12}``)."""
+    not_reached: str = ""
+    """Why none of its tests ran although it was selected (the run was interrupted)."""
     first_seen: int = 0
     """Order of its first finding in the run (1 for the first), 0 without a finding."""
 
@@ -105,6 +107,8 @@ class ContractResult:
                 reasons.append(test.reason)
         if reasons:
             return "; ".join(reasons)
+        if self.not_reached:
+            return self.not_reached
         return "no test of the suite checks it"
 
     @property
