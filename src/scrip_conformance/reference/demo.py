@@ -9,6 +9,7 @@ settled by later maturities, a SIMPLE asset, an archived asset and program, inac
 
 from __future__ import annotations
 
+import json
 import random
 import uuid
 from datetime import datetime, timedelta
@@ -288,6 +289,11 @@ def _load(
             org, {"external_id": _external(ledger, org, person), "status": "CLOSED"}
         )
     with ledger.writing() as conn:
+        for person in people[::2]:  # counters, as a rules engine would keep them (strings)
+            counters = {"purchases": str(rng.randint(1, 60)), "visits": str(rng.randint(1, 200))}
+            conn.execute(
+                "UPDATE participants SET counters = ? WHERE id = ?", (json.dumps(counters), person)
+            )
         conn.execute(
             "INSERT INTO programs(id, org, name, description, on_unknown_participant, status, "
             "created_at, updated_at, deleted_at) VALUES (?, ?, 'Sunset Program', NULL, 'CREATE', "

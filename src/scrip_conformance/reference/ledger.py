@@ -404,7 +404,8 @@ class Ledger:
         out = self.participant_summary_json(row)
         out["attributes"] = json.loads(row["attributes"])
         out["tags"] = json.loads(row["tags"])
-        out["counters"] = {}
+        # counters cannot be set through the API; the demo data sets some (rules would)
+        out["counters"] = json.loads(row["counters"]) if "counters" in row.keys() else {}
         out["tiers"] = {}
         out["program_ids"] = [
             r[0]
