@@ -121,12 +121,17 @@ def test_an_interrupted_run_is_never_conformant_and_exits_130_or_143():
     assert (sigterm.verdict, sigterm.exit_code) == ("interrupted", 143)
 
 
-def test_findings_of_one_request_make_one_root_cause_ahead_of_single_ones():
-    a = _failed("A", "curl http://t/one")
-    b = _failed("B", "curl http://t/lots")
-    c = _failed("C", "curl http://t/lots")
-    a.first_seen, b.first_seen, c.first_seen = 1, 2, 3
-    causes = root_causes([c, a, b])
-    assert [(x.request, x.contracts) for x in causes] == [
-        ("curl http://t/lots", ["B", "C"]), ("curl http://t/one", ["A"])]
-    assert [r.id for r in failing_in_order([c, a, b])] == ["A", "B", "C"]
+def test_findings_on_one_endpoint_make_one_root_cause_earliest_first():
+    lots = "curl -X GET -H 'X-API-Key: [REDACTED]' 'http://t/v1/participants/{}/balances/lots?x=1'"
+    a = _failed("A", lots.format("0b0e3c1e-2f43-4c55-9b7a-5d3c2a1b0c9d"))
+    b = _failed("B", "curl -X GET http://t/v1/reports/expiration-schedule")
+    c = _failed("C", lots.format("7f6e5d4c-3b2a-4190-8f7e-6d5c4b3a2918"))
+    warned = _failed("W", "curl -X GET http://t/v1/assets", level="SHOULD")
+    a.first_seen, b.first_seen, c.first_seen, warned.first_seen = 1, 2, 3, 4
+    causes = root_causes([c, warned, b, a])
+    assert [(x.endpoint, x.contracts, x.findings) for x in causes] == [
+        ("GET /v1/participants/{id}/balances/lots", ["A", "C"], 2),
+        ("GET /v1/reports/expiration-schedule", ["B"], 1),
+    ]
+    assert causes[0].request == a.findings[0].request  # a concrete line to reproduce
+    assert [r.id for r in failing_in_order([c, warned, b, a])] == ["A", "B", "C", "W"]

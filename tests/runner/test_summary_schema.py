@@ -48,7 +48,7 @@ def test_a_built_summary_validates_and_caps_findings_while_counting_them_all():
     a = next(c for c in summary["contracts"] if c["id"] == "A")
     assert (a["witnesses"], a["witness_total"]) == ({"lots": 4}, 4)
     assert summary["root_causes"] == [
-        {"request": "curl http://t", "summary": "broke", "contracts": ["B"],
+        {"endpoint": "GET /", "request": "curl http://t", "summary": "broke", "contracts": ["B"],
          "findings": MAX_FINDINGS_PER_CONTRACT + 5}
     ]
 

@@ -53,16 +53,21 @@ def _per_contract(summary: dict[str, Any]) -> list[str]:
 
 
 def _root_causes(summary: dict[str, Any]) -> list[str]:
-    causes = [c for c in summary.get("root_causes") or [] if c["request"]]
+    causes = summary.get("root_causes") or []
     if not causes:
         return []
-    lines = ["", "Probable root causes (findings grouped by the request that showed them)"]
+    lines = [
+        "",
+        "Probable root causes (findings grouped by the endpoint that showed them, earliest "
+        "first: the first may explain the others)",
+    ]
     for i, cause in enumerate(causes[:MAX_CAUSES_SHOWN], 1):
         lines.append(
-            f"  {i}. {cause['summary']} - explains {len(cause['contracts'])} contract(s): "
-            f"{', '.join(cause['contracts'])}"
+            f"  {i}. {cause['endpoint']}: {cause['summary']} - {cause['findings']} finding(s) "
+            f"of {', '.join(cause['contracts'])}"
         )
-        lines.append(f"     {cause['request']}")
+        if cause["request"]:
+            lines.append(f"     {cause['request']}")
     if len(causes) > MAX_CAUSES_SHOWN:
         lines.append(f"  ... and {len(causes) - MAX_CAUSES_SHOWN} more (see report.html)")
     return lines

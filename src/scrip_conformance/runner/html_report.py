@@ -103,19 +103,20 @@ def _text(value: Any) -> str:
 
 
 def _root_causes(summary: dict[str, Any]) -> str:
-    causes = [c for c in summary.get("root_causes") or [] if c.get("request")]
+    causes = summary.get("root_causes") or []
     if not causes:
         return ""
     items = "".join(
-        f'<li><strong>{escape(c["summary"])}</strong> explains {len(c["contracts"])} '
-        f"contract(s): {', '.join(_link(cid) for cid in c['contracts'])}"
-        f'<pre class="curl">{escape(c["request"])}</pre></li>'
+        f"<li><code>{escape(c['endpoint'])}</code>: <strong>{escape(c['summary'])}</strong> "
+        f"({c['findings']} finding(s) of {', '.join(_link(cid) for cid in c['contracts'])})"
+        + (f'<pre class="curl">{escape(c["request"])}</pre>' if c.get("request") else "")
+        + "</li>"
         for c in causes
     )
     return (
         '<h2 id="root-causes">Probable root causes</h2>'
-        '<p class="muted">Findings grouped by the request whose answer showed them; the cause '
-        "explaining the most contracts first.</p>"
+        '<p class="muted">The failing contracts\' findings grouped by the endpoint whose answers '
+        "showed them, the earliest first: it may explain the ones after it.</p>"
         f"<ol>{items}</ol>"
     )
 
