@@ -144,7 +144,8 @@ def pytest_collection_modifyitems(
             "(list them with: scrip-conformance contracts)"
         )
     selected_profiles = set(target.profiles)
-    keep, drop = [], []
+    keep: list[pytest.Item] = []
+    drop: list[pytest.Item] = []
     for item in items:
         ids = contract_ids(item)
         if not ids:
@@ -186,7 +187,8 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 def pytest_runtest_teardown(item: pytest.Item) -> None:
     """What the model-checked write sessions compared while this test ran, for its contracts,
-    becomes its witnesses (before the teardown report, which carries them, is made)."""
+    becomes its witnesses (before the teardown report, which carries them, is made); Allure
+    gets every contract's witnesses of the test."""
     before = item.stash.get(_CHECKS_BEFORE, None)
     if before is None:
         return
@@ -195,6 +197,7 @@ def pytest_runtest_teardown(item: pytest.Item) -> None:
     mine = {cid: kinds for cid, kinds in added.items() if cid in ids}
     if mine:
         record_witnesses(item, mine)
+    _witnesses_to_allure(ids, witnesses.decode_properties(item.user_properties))
 
 
 def record_witnesses(item: pytest.Item, counts: witnesses.Witnesses) -> None:
@@ -300,11 +303,9 @@ class WitnessRecorder:
 
 
 @pytest.fixture
-def witness(request: pytest.FixtureRequest) -> Iterator[WitnessRecorder]:
+def witness(request: pytest.FixtureRequest) -> WitnessRecorder:
     """Record the witnesses of this test's contracts (see ``scrip_conformance.witnesses``)."""
-    recorder = WitnessRecorder(request.node)
-    yield recorder
-    _witnesses_to_allure(contract_ids(request.node), recorder.counts)
+    return WitnessRecorder(request.node)
 
 
 def _witnesses_to_allure(ids: list[str], counts: witnesses.Witnesses) -> None:
