@@ -478,9 +478,9 @@ def _execute(args: argparse.Namespace, out: RedactingStream, err: RedactingStrea
         if code != EXIT_OK:
             return code
     with _target(args, out) as target:
-        secrets: list[str | None] = list(target.secrets)
+        keys: list[str | None] = list(target.secrets)
         for stream in (out, err):
-            stream.add_secrets(secrets)
+            stream.add_secrets(keys)
         if target.embedded:
             code = _preflight(target, plan.timeout, err)
             if code != EXIT_OK:
