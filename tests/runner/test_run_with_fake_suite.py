@@ -256,3 +256,8 @@ def test_only_one_contract_says_partial_in_the_verdict_and_every_report(referenc
     assert result.summary["partial"] == partial
     assert partial in result.summary["verdict_line"]
     assert partial in (result.report_dir / "report.html").read_text(encoding="utf-8")
+    suite = ET.parse(result.report_dir / "junit.xml").getroot().find("testsuite")
+    props = {p.get("name"): p.get("value") for p in suite.find("properties")}
+    assert props["scrip_partial"] == partial and props["scrip_verdict"] == "conformant"
+    environment = (result.report_dir / "allure-results" / "environment.properties").read_text()
+    assert f"scrip_partial={partial}" in environment

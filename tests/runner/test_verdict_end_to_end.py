@@ -103,4 +103,5 @@ def test_a_signal_mid_run_stops_it_and_every_report_says_interrupted(tmp_path, s
     reasons = {c["reason"] for c in summary["contracts"] if c["verdict"] == "not_run"}
     assert f"not reached: the run was stopped by {name}" in reasons
     assert "CONFORMANT" not in out.replace("NOT CONFORMANT", "")
-    assert (report_dir / "junit.xml").stat().st_size > 0
+    junit = (report_dir / "junit.xml").read_text(encoding="utf-8")
+    assert '<property name="scrip_verdict" value="interrupted"' in junit

@@ -32,7 +32,7 @@ from scrip_conformance.runner import html_report
 from scrip_conformance.runner.baseline import Baseline, BaselineError, load_baseline
 from scrip_conformance.runner.collector import VerdictCollector
 from scrip_conformance.runner.console import render_final
-from scrip_conformance.runner.junit import mark_should_warnings
+from scrip_conformance.runner.junit import mark_should_warnings, write_allure_environment
 from scrip_conformance.runner.ordering import SuiteOrder
 from scrip_conformance.runner.outcomes import ContractResult, by_area
 from scrip_conformance.runner.phases import PhaseClock
@@ -603,6 +603,7 @@ def _run(
     summary["performance"] = clock.as_dict()
     write_summary(summary, report_dir)
     mark_should_warnings(report_dir / JUNIT_NAME, summary)
+    write_allure_environment(report_dir / ALLURE_DIR, summary)
     scrub_tree(report_dir, target.secrets)
     names = (JUNIT_NAME, ALLURE_DIR, SUMMARY_NAME, html_report.REPORT_NAME)
     out.write(render_final(summary, [str(report_dir / name) for name in names]))

@@ -1,4 +1,5 @@
-"""junit.xml after the run: a SHOULD contract that was not met is a *warning*, never a plain pass.
+"""junit.xml and allure-results after the run: the run's verdict (partial, interrupted) on the
+test suite, and a SHOULD contract that was not met as a *warning*, never a plain pass.
 
 The contracts plugin reports a SHOULD-only failure as a passed test carrying the property
 ``scrip_should_warning``; JUnit has no warning outcome, and most readers (Jenkins, GitLab, Azure)
@@ -54,6 +55,38 @@ def mark_should_warnings(path: Path, summary: dict[str, Any] | None = None) -> i
             out.text or ""
         )
         marked += 1
-    if marked:
+    if summary is not None:
+        _suite_properties(tree.getroot(), summary)
+    if marked or summary is not None:
         tree.write(path, encoding="utf-8", xml_declaration=True)
     return marked
+
+
+def run_properties(summary: dict[str, Any]) -> dict[str, str]:
+    """The run's verdict as name/value pairs (JUnit suite properties, Allure environment)."""
+    return {
+        "scrip_verdict": summary["verdict"],
+        "scrip_verdict_line": summary.get("verdict_line") or summary["verdict"],
+        "scrip_exit_code": str(summary["exit_code"]),
+        "scrip_partial": summary.get("partial") or "no: every contract was selected",
+        "scrip_seed": str(summary["seed"]),
+    }
+
+
+def _suite_properties(root: ET.Element, summary: dict[str, Any]) -> None:
+    suites = [root] if root.tag == "testsuite" else list(root.iter("testsuite"))
+    for suite in suites:
+        props = suite.find("properties")
+        if props is None:
+            props = ET.Element("properties")
+            suite.insert(0, props)
+        for name, value in run_properties(summary).items():
+            ET.SubElement(props, "property", name=name, value=value)
+
+
+def write_allure_environment(allure_dir: Path, summary: dict[str, Any]) -> None:
+    """``environment.properties``: Allure's Environment widget shows the run's verdict."""
+    if not allure_dir.is_dir():
+        return
+    lines = [f"{name}={value}" for name, value in run_properties(summary).items()]
+    (allure_dir / "environment.properties").write_text("\n".join(lines) + "\n", encoding="utf-8")
