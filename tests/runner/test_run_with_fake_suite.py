@@ -177,6 +177,7 @@ def test_rerun_failed_runs_only_what_failed_last_time(reference, tmp_path):
     assert summary["selection"] == {"only": ["FAKE-MUST-BREAKS", "FAKE-SHOULD-BREAKS"],
                                     "rerun_failed": True}
     assert summary["seed"] == 5
+    assert summary["partial"] == "partial: 2 of 6 contracts selected (--rerun-failed)"
     assert rerun.verdicts()["FAKE-MUST-BREAKS"] == "passed"
     assert rerun.verdicts()["FAKE-SHOULD-BREAKS"] == "warned"
     ran = [c["id"] for c in summary["contracts"] if c["tests"]]

@@ -290,8 +290,10 @@ def _partial_by(args: argparse.Namespace, plan: Plan, results: dict[str, Contrac
     if all(r.selected for r in results.values()):
         return ""
     flags = []
-    if plan.only:
-        flags.append("--rerun-failed" if args.rerun_failed and not args.only else "--only")
+    if args.only:
+        flags.append("--only")
+    if args.rerun_failed:
+        flags.append("--rerun-failed")
     if args.read_only:
         flags.append("--read-only")
     elif set(plan.profiles) != set(catalog.PROFILES):
