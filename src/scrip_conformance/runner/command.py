@@ -12,11 +12,13 @@ or not run and its gap was not accepted: see ``runner.verdict``); 130 interrupte
 
 from __future__ import annotations
 
+import _thread
 import argparse
 import contextlib
 import datetime as dt
 import os
 import secrets
+import shutil
 import signal
 import sys
 import threading
@@ -25,6 +27,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from scrip_conformance import catalog, resources
 from scrip_conformance.cli import EXIT_OK, EXIT_USAGE
@@ -318,13 +322,21 @@ class Plan:
 class StopSignals:
     """SIGINT and SIGTERM stop the run: the first one raises KeyboardInterrupt in the main thread
     (pytest then ends the session, tears the fixtures down and writes junit.xml) and is
-    remembered, so that the reports say INTERRUPTED and the exit code is 130 or 143. While the
-    reports are written (:meth:`hold`), a signal is only remembered."""
+    remembered, so that the reports say INTERRUPTED and the exit code is 130 or 143. Code that
+    swallows the interrupt (schemathesis ends its run early and returns) cannot keep the run
+    going: no test starts after a signal (this is also a pytest plugin), and until pytest has
+    taken the interrupt (and tears down, writes junit.xml) it is raised again every
+    :data:`REPEAT_SECONDS`. While the reports are written (:meth:`hold`), a signal is only
+    remembered."""
+
+    REPEAT_SECONDS = 2.0
 
     def __init__(self) -> None:
         self.received: int | None = None
         self._raising = True
         self._saved: dict[int, Any] = {}
+        self._repeater: threading.Thread | None = None
+        self._taken = False  # pytest caught the interrupt and is ending the session
 
     def __enter__(self) -> StopSignals:
         if threading.current_thread() is threading.main_thread():
@@ -338,14 +350,31 @@ class StopSignals:
             signal.signal(signum, handler)
 
     def _handle(self, signum: int, _frame: Any) -> None:
-        first = self.received is None
-        if first:
+        if self.received is None:
             self.received = signum
+            if self._raising:
+                self._repeater = threading.Thread(target=self._repeat, daemon=True)
+                self._repeater.start()
         if self._raising:
             raise KeyboardInterrupt
 
+    def _repeat(self) -> None:
+        while True:
+            time.sleep(self.REPEAT_SECONDS)
+            if not self._raising or self._taken:
+                return
+            _thread.interrupt_main()  # runs _handle in the main thread, which raises again
+
+    def pytest_keyboard_interrupt(self) -> None:
+        self._taken = True
+
     def hold(self) -> None:
         self._raising = False
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        if self.received is not None and self._raising:
+            raise KeyboardInterrupt
 
     @property
     def name(self) -> str | None:
@@ -472,22 +501,73 @@ def _execute(args: argparse.Namespace, out: RedactingStream, err: RedactingStrea
     plan = _plan(args, out)
     if plan is None:
         return EXIT_OK
-    if args.base_url:
-        # Before starting anything: a closed port or a wrong key is a one-line message.
-        code = _preflight(
-            Target(args.base_url, args.api_key, args.second_org_key, False), plan.timeout, err
-        )
-        if code != EXIT_OK:
-            return code
-    with _target(args, out) as target:
-        keys: list[str | None] = list(target.secrets)
-        for stream in (out, err):
-            stream.add_secrets(keys)
-        if target.embedded:
-            code = _preflight(target, plan.timeout, err)
+    try:
+        if args.base_url:
+            # Before starting anything: a closed port or a wrong key is a one-line message.
+            code = _preflight(
+                Target(args.base_url, args.api_key, args.second_org_key, False), plan.timeout, err
+            )
             if code != EXIT_OK:
                 return code
-        return _run(args, plan, target, out, err)
+        with _target(args, out) as target:
+            keys: list[str | None] = list(target.secrets)
+            for stream in (out, err):
+                stream.add_secrets(keys)
+            if target.embedded:
+                code = _preflight(target, plan.timeout, err)
+                if code != EXIT_OK:
+                    return code
+            return _run(args, plan, target, out, err)
+    except KeyboardInterrupt:
+        return _interrupted_before_the_suite(args, plan, out, err)
+
+
+def _interrupted_before_the_suite(
+    args: argparse.Namespace, plan: Plan, out: RedactingStream, err: RedactingStream
+) -> int:
+    """A signal before the suite started: the reports say INTERRUPTED, with nothing run (those
+    of an earlier run in the report dir are removed, not left to be read as this one's)."""
+    signals: StopSignals = getattr(args, "signals", None) or StopSignals()
+    signals.hold()
+    name = signals.name or "SIGINT"
+    print(f"interrupted by {name} before the suite ran: writing the reports", file=err)
+    collector = VerdictCollector([c.as_dict() for c in plan.contracts.values()])
+    results = collector.results
+    _mark_unselected(results, plan.profiles, plan.only, args.read_only)
+    for result in results.values():
+        if result.selected:
+            result.not_reached = f"not reached: the run was stopped by {name} before the suite"
+    ordered = sorted(results.values(), key=lambda r: r.id)
+    run = decide(
+        ordered,
+        acceptances=plan.accepted_gaps,
+        interrupted_by=signals.received or signal.SIGINT,
+        partial_by=_partial_by(args, plan, results),
+        catalog_size=len(plan.contracts),
+    )
+    info = RunInfo(
+        base_url=args.base_url or "the embedded reference (not started)",
+        embedded=not args.base_url,
+        seed=plan.seed,
+        budget=args.budget,
+        read_only=args.read_only,
+        profiles=plan.profiles,
+        only=plan.only,
+        rerun_failed=args.rerun_failed,
+        interrupted=name,
+    )
+    for stale in (JUNIT_NAME, PYTEST_LOG_NAME):
+        with contextlib.suppress(OSError):
+            (plan.report_dir / stale).unlink()
+    with contextlib.suppress(OSError):
+        shutil.rmtree(plan.report_dir / ALLURE_DIR)
+    summary = build_summary(info, ordered, [], run, plan.baseline)
+    html = html_report.render_report(summary, by_area(ordered), None)
+    (plan.report_dir / html_report.REPORT_NAME).write_text(html, encoding="utf-8")
+    write_summary(summary, plan.report_dir)
+    names = (SUMMARY_NAME, html_report.REPORT_NAME)
+    out.write(render_final(summary, [str(plan.report_dir / n) for n in names]))
+    return run.exit_code
 
 
 def _run(
@@ -540,8 +620,8 @@ def _run(
         cpu_clock=cpu_clock,
     )
     report_dir = plan.report_dir
-    plugins = [clock, SuiteOrder()]
     signals: StopSignals = getattr(args, "signals", None) or StopSignals()
+    plugins = [clock, SuiteOrder(), signals]
     try:
         code = run_suite(
             resources.contracts_dir(), report_dir, options, collector, target.secrets, plugins
