@@ -105,3 +105,27 @@ def test_a_signal_mid_run_stops_it_and_every_report_says_interrupted(tmp_path, s
     assert "CONFORMANT" not in out.replace("NOT CONFORMANT", "")
     junit = (report_dir / "junit.xml").read_text(encoding="utf-8")
     assert '<property name="scrip_verdict" value="interrupted"' in junit
+
+
+def test_an_interrupt_before_the_suite_writes_interrupted_reports_and_no_stale_ones(
+    reference, tmp_path, monkeypatch
+):
+    from scrip_conformance.runner import command
+
+    report_dir = tmp_path / "r"
+    report_dir.mkdir()
+    (report_dir / "junit.xml").write_text("<testsuites/>")  # an earlier run's
+
+    def interrupted(*_args, **_kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(command, "_preflight", interrupted)
+    result = run_cli(["--base-url", reference.base_url, "--api-key", KEY_A, "--quick"],
+                     report_dir)
+    assert result.code == 130, result.stderr
+    summary = result.summary
+    validate_summary(summary)
+    assert (summary["verdict"], summary["interrupted"]) == ("interrupted", {"signal": "SIGINT"})
+    assert summary["totals"]["passed"] == 0
+    assert not (report_dir / "junit.xml").exists()
+    assert "Interrupted by SIGINT" in (report_dir / "report.html").read_text(encoding="utf-8")
