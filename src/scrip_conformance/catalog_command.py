@@ -55,8 +55,9 @@ def execute(args: argparse.Namespace) -> int:
         json.dump([c.as_dict() for c in contracts], sys.stdout, indent=2)
         sys.stdout.write("\n")
         return 0
-    width = max((len(c.id) for c in [*contracts, HEADER]), default=0)
-    for c in [HEADER, *contracts]:
+    rows: list[_Header | catalog.Contract] = [HEADER, *contracts]
+    width = max(len(c.id) for c in rows)
+    for c in rows:
         print(f"{c.id:<{width}}  {c.level:<6}  {c.profile:<12}  {c.statement}")
     print(f"{len(contracts)} contracts", file=sys.stderr)
     return 0

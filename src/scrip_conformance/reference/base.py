@@ -56,7 +56,7 @@ class LedgerBase:
         self.id_source: Callable[[], str] = new_id
         # liability sums of recent (org, as_of, filters, data version): the pages after the
         # first carry the first page's as_of, so paging the report aggregates the journal once
-        self._liability_sums: dict[tuple, dict] = {}
+        self._liability_sums: dict[tuple, tuple[tuple[int, int], dict]] = {}
 
     def new_id(self) -> str:
         """A fresh UUID (the demo loader swaps in a seeded source)."""

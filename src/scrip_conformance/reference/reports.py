@@ -57,7 +57,7 @@ class Reports(BalanceOperations):
 
         The end is None for the period in year 9999 that has no successor.
         """
-        periods = []
+        periods: list[tuple[datetime, datetime | None]] = []
         current = self.period_start(start, granularity)
         while current <= end:
             try:
