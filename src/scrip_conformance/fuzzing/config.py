@@ -97,6 +97,9 @@ class FuzzSettings:
     request_timeout: float = 10.0
     max_time: int | None = None
     """Overrides the budget's time limit when set."""
+    unsupported: frozenset[str] = frozenset()
+    """Features the target declares unsupported (``--unsupported``): fuzzing neither requires
+    nor judges them."""
 
     def __post_init__(self) -> None:
         if self.phases is None:
@@ -204,7 +207,10 @@ def schemathesis_config(settings: FuzzSettings) -> dict[str, Any]:
     # the fuzzing phase of operations with a path id stopped after ~15 of the budget's examples
     # (measured with schemathesis 4.32.5); without them each operation gets its full budget.
     phases["fuzzing"]["extra-data-sources"] = {"responses": False}
-    checks: dict[str, Any] = {"enabled": True}
+    # D-METHODS accepts 404 as well as 405: undocumented_method_refused judges instead.
+    checks: dict[str, Any] = {"enabled": True, "unsupported_method": {"enabled": False}}
+    if "rate-limit-headers" in settings.unsupported:
+        checks["rate_limit_headers"] = {"enabled": False}
     if settings.read_only:
         # Read-only mode sends GET requests only: no requests with unexpected methods.
         phases["coverage"]["unexpected-methods"] = []
@@ -214,6 +220,8 @@ def schemathesis_config(settings: FuzzSettings) -> dict[str, Any]:
         "base-url": settings.base_url,
         "workers": 1,
         "request-timeout": settings.request_timeout,
+        # wait out a 429's Retry-After and send again (D-RATELIMIT); run.py paces by the headers
+        "rate-limit": "auto",
         "suppress-health-check": ["all"],
         "auth": {"openapi": {"ApiKeyAuth": {"api_key": settings.api_key}}},
         "generation": {
