@@ -190,18 +190,19 @@ def schemathesis_config(settings: FuzzSettings) -> dict[str, Any]:
     operations: list[dict[str, Any]] = []
     for op in sorted(spec_operation_ids()):
         entry: dict[str, Any] = {"include-operation-id": op}
-        checks: dict[str, Any] = {}
+        op_checks: dict[str, Any] = {}
         if op in _POSITIVE_EXTRA:
-            checks["positive_data_acceptance"] = {
+            op_checks["positive_data_acceptance"] = {
                 "expected-statuses": _POSITIVE_BASE + _POSITIVE_EXTRA[op]
             }
         if op not in _ID_LOOKUP_ONLY_IN_PATH:
-            checks["ensure_resource_availability"] = {"enabled": False}
-        entry["checks"] = checks
+            op_checks["ensure_resource_availability"] = {"enabled": False}
+        entry["checks"] = op_checks
         if op in bindings:
             entry["parameters"] = bindings[op]
         operations.append(entry)
-    phases: dict[str, Any] = {name: {"enabled": name in settings.phases} for name in PHASES}
+    chosen = settings.phases or ()
+    phases: dict[str, Any] = {name: {"enabled": name in chosen} for name in PHASES}
     phases["stateful"]["max-steps"] = budget.stateful_max_steps
     # Ids come from our dictionaries. With schemathesis' own response-captured values as well,
     # the fuzzing phase of operations with a path id stopped after ~15 of the budget's examples

@@ -34,7 +34,7 @@ def load_schema(settings: FuzzSettings) -> Any:
     """The spec as a schemathesis schema, configured for ``settings`` and filtered by mode."""
     config = schemathesis.Config.from_dict(schemathesis_config(settings))
     raw = with_examples(load_spec(), settings.known_ids)
-    schema = schemathesis.openapi.from_dict(raw, config=config)
+    schema: Any = schemathesis.openapi.from_dict(raw, config=config)
     schema.location = spec_path().absolute().as_uri()
     # Include filters are alternatives (the config's own operation entries are one), so narrow
     # the run with exclusions, which all apply.
@@ -214,7 +214,7 @@ def _run(settings: FuzzSettings) -> FuzzReport:
         seed=settings.seed,
         budget=settings.budget.name,
         read_only=settings.read_only,
-        phases=list(settings.phases),
+        phases=list(settings.phases or ()),
         spec_sha256=spec_sha256(),
         domain_checks=list(domain_checks.DOMAIN_CHECKS),
         known_ids=settings.known_ids.as_dict(),
