@@ -31,3 +31,17 @@ def test_a_should_rule_found_by_a_domain_check_reports_under_its_own_contract():
     mixed = should + "\n" + must
     assert contract_for_failure("lot_page", mixed) == LEDGER_CONTRACT
     assert contract_for_failure("undocumented_method_refused", "") == "FUZZ-INPUT-VALIDATION"
+
+
+def test_schema_valid_requests_may_get_what_the_spec_lists_beyond_json_schema():
+    config = _config()
+    expected = {
+        entry["include-operation-id"]: entry["checks"].get("positive_data_acceptance", {})
+        .get("expected-statuses")
+        for entry in config["operations"]
+    }
+    assert "400" in expected["listPrograms"]  # opaque cursors
+    assert {"400", "422"} <= set(expected["voidHoldParticipantBalance"])
+    assert {"400", "422"} <= set(expected["forfeitParticipantBalance"])
+    assert "400" in expected["updateAsset"] and "422" not in expected["updateAsset"]
+    assert expected["createProgram"] is None  # nothing beyond the schema: schemathesis' default

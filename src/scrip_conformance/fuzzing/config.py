@@ -16,28 +16,25 @@ from scrip_conformance.resources import load_spec
 
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
 
-# Statuses a schema-valid request may legitimately get besides 2xx, per operation (spec
-# decisions): opaque cursors (D-PAGINATION), cross-field rules the schema cannot state (from > to,
-# SIMPLE assets on LOT-only operations, amounts at the asset's scale, extension-field rules), and
-# the ledger's refusals (409, 422).
-_CURSOR = ["400"]
-_POSITIVE_EXTRA: dict[str, list[str]] = {
-    "listPrograms": _CURSOR,
-    "listAssets": _CURSOR,
-    "createAsset": ["400"],
-    "updateAsset": ["400"],
-    "listParticipants": _CURSOR,
-    "listParticipantBalances": _CURSOR,
-    "listParticipantLots": _CURSOR,
-    "adjustParticipantBalance": ["400", "422"],
-    "holdParticipantBalance": ["400", "422"],
-    "releaseParticipantBalance": ["400", "422"],
-    "forfeitParticipantBalance": ["400", "422"],
-    "voidHoldParticipantBalance": ["400", "422"],
-    "getExpirationSchedule": ["400"],
-    "getLiabilityReport": ["400"],
-}
+
+def beyond_json_schema() -> dict[str, list[str]]:
+    """operationId -> the statuses a schema-valid request may get for breaking a rule JSON Schema
+    cannot state, as the spec lists them (``x-beyond-json-schema``: opaque cursors, amounts at
+    the asset's scale, cross-field rules, LOT-only fields, the ledger's refusals)."""
+    rules = (load_spec().get("x-beyond-json-schema") or {}).get("rules") or []
+    out: dict[str, set[str]] = {}
+    for rule in rules:
+        status = str(rule.get("answer", "")).split(" ", 1)[0]
+        if not status.isdigit():
+            continue
+        for op in rule.get("operations") or []:
+            out.setdefault(op, set()).add(status)
+    return {op: sorted(statuses) for op, statuses in sorted(out.items())}
+
+
 _POSITIVE_BASE = ["2xx", "401", "403", "404", "409", "429"]
+"""What a schema-valid request may get anywhere: success, the key's refusals, an unknown id,
+a conflict, the rate limit; :func:`beyond_json_schema` adds the rest per operation."""
 
 # `ensure_resource_availability` reads a 404 right after a create as "the created resource is
 # missing". That holds only where the link-fed path id is the one thing a 404 can be about; the
@@ -188,13 +185,13 @@ def schemathesis_config(settings: FuzzSettings) -> dict[str, Any]:
     dictionaries = _dictionaries(settings.known_ids)
     bindings = _parameter_bindings(dictionaries)
     operations: list[dict[str, Any]] = []
+    extra = beyond_json_schema()
     for op in sorted(spec_operation_ids()):
         entry: dict[str, Any] = {"include-operation-id": op}
         op_checks: dict[str, Any] = {}
-        if op in _POSITIVE_EXTRA:
-            op_checks["positive_data_acceptance"] = {
-                "expected-statuses": _POSITIVE_BASE + _POSITIVE_EXTRA[op]
-            }
+        more = [status for status in extra.get(op, []) if status not in _POSITIVE_BASE]
+        if more:
+            op_checks["positive_data_acceptance"] = {"expected-statuses": _POSITIVE_BASE + more}
         if op not in _ID_LOOKUP_ONLY_IN_PATH:
             op_checks["ensure_resource_availability"] = {"enabled": False}
         entry["checks"] = op_checks
