@@ -1,0 +1,147 @@
+"""Bugs that escaped the suite before issue 13: writes accepted from inactive participants, a
+liability report that ignores a past ``as_of``, and program filters that keep the program's
+assets but not only its lots."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from datetime import datetime, timedelta
+
+from scrip_conformance.reference.ledger import Ledger
+from scrip_conformance.selftest.variants.base import variant
+from scrip_conformance.selftest.variants.probe import Probe
+
+_COUNTER = itertools.count(1)
+
+
+# ---------------------------------------------------------------------------- inactive
+def _inactive(p: Probe, status: str) -> str:
+    body = {
+        "external_id": f"selftest-{status.lower()}-{next(_COUNTER)}-{p.program[:8]}",
+        "program_id": p.program,
+        "status": status,
+    }
+    return p.post("/v1/participants", body).json()["id"]
+
+
+def _suspended_credited(p: Probe) -> bool:
+    return (
+        p.write("adjust", _inactive(p, "SUSPENDED"), type="CREDIT", amount="1.00").status_code
+        == 200
+    )
+
+
+def _closed_credited(p: Probe) -> bool:
+    return (
+        p.write("adjust", _inactive(p, "CLOSED"), type="CREDIT", amount="1.00").status_code == 200
+    )
+
+
+@variant(
+    "inactive-participant-writable",
+    family="errors",
+    contracts=("PROV-INACTIVE-PARTICIPANT-REFUSES-WRITES",),
+    symptom=_closed_credited,
+)
+class InactiveParticipantWritable(Ledger):
+    """The participant's status is never checked on writes: adjust, hold and release of a
+    SUSPENDED or CLOSED participant succeed instead of 422 participant_inactive."""
+
+    def check_active(self, participant):
+        return None
+
+
+@variant(
+    "suspended-participant-writable",
+    family="errors",
+    contracts=("PROV-INACTIVE-PARTICIPANT-REFUSES-WRITES",),
+    symptom=_suspended_credited,
+)
+class SuspendedParticipantWritable(Ledger):
+    """Only CLOSED participants are refused (``status == 'CLOSED'``): a SUSPENDED participant
+    still takes adjust, hold and release."""
+
+    def check_active(self, participant):
+        if participant["status"] == "CLOSED":
+            super().check_active(participant)
+
+
+# ---------------------------------------------------------------------------- liability
+def _past_as_of_ignored(p: Probe) -> bool:
+    p.credit("1.00")
+    created = p.lots()[0]["created_at"]
+    time.sleep(0.4)
+    p.credit("2.00")
+    moment = datetime.fromisoformat(created.replace("Z", "+00:00")) + timedelta(seconds=0.2)
+    query = {
+        "asset_id": p.asset,
+        "program_id": p.program,
+        "as_of": moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+    }
+    rows = p.get("/v1/reports/liability", query).json()["data"]
+    return [r["balance"] for r in rows] != ["1.00"]
+
+
+@variant(
+    "liability-ignores-as-of",
+    family="balances",
+    contracts=("PROV-LIABILITY-AS-OF-PAST",),
+    symptom=_past_as_of_ignored,
+)
+class LiabilityIgnoresAsOf(Ledger):
+    """The liability report sums the ledger as it is now whatever ``as_of`` says (and echoes
+    the ``as_of`` asked for), so a report at a past instant counts later writes."""
+
+    def liability_sums(self, conn, where, params, by_bucket):
+        now = dict(params, as_of=self.format_time(self.now()))
+        return super().liability_sums(conn, where, now, by_bucket)
+
+
+# ---------------------------------------------------------------------------- program filters
+def _two_programs(p: Probe) -> str:
+    second = p.post("/v1/programs", {"name": f"selftest second {next(_COUNTER)}"}).json()["id"]
+    p.post(f"/v1/programs/{second}/assets", {"asset_id": p.asset})
+    p.credit("1.00")
+    p.write("adjust", program_id=second, type="CREDIT", amount="2.00")
+    return second
+
+
+def _schedule_counts_other_programs(p: Probe) -> bool:
+    _two_programs(p)
+    row = p.schedule(
+        **{"from": "2020-01-01T00:00:00Z", "to": "2030-01-01T00:00:00Z", "program_id": p.program}
+    )
+    return row["total_outstanding"] != "1.00"
+
+
+@variant(
+    "schedule-program-keeps-all-lots",
+    family="schedule",
+    contracts=("PROV-SCHEDULE-PROGRAM-RESTRICTS-LOTS",),
+    symptom=_schedule_counts_other_programs,
+)
+class ScheduleProgramKeepsAllLots(Ledger):
+    """The schedule's ``program_id`` keeps the assets linked to the program but sums every
+    lot of them, those credited under other programs included."""
+
+    def schedule_row(self, conn, asset, start, end, granularity, program_id):
+        return super().schedule_row(conn, asset, start, end, granularity, None)
+
+
+def _lot_list_program_ignored(p: Probe) -> bool:
+    _two_programs(p)
+    return len(p.lots(program_id=p.program)) != 1
+
+
+@variant(
+    "lot-program-filter-ignored",
+    family="filters",
+    contracts=("PROV-PROGRAM-FILTERS-RESTRICT-LOTS",),
+    symptom=_lot_list_program_ignored,
+)
+class LotProgramFilterIgnored(Ledger):
+    """The lot list ignores ``program_id``: lots credited under every program are listed."""
+
+    def lot_filters(self, q):
+        return super().lot_filters({k: v for k, v in q.items() if k != "program_id"})
