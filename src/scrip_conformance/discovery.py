@@ -236,9 +236,20 @@ def schedule_windows(started_at: datetime, target: Target) -> list[tuple[str, st
 class Discovery:
     """The walk's results; built once per session by :meth:`run`."""
 
-    def __init__(self, api: TargetClient, target: Target):
+    def __init__(
+        self,
+        api: TargetClient,
+        target: Target,
+        *,
+        include_assets: Iterable[str] = (),
+        include_participants: Iterable[str] = (),
+    ):
         self.api = api
         self.target = target
+        # walked whatever the walk limits (the run's own evidence): read by id when the capped
+        # list walk did not reach them
+        self.include_assets = list(include_assets)
+        self.include_participants = list(include_participants)
         self.started_at = datetime.now(UTC)
         self.finished_at = self.started_at
         self._reset()
@@ -249,6 +260,7 @@ class Discovery:
         self.participants_complete = False
         self.participant_count = 0
         self.first_participant_id: str | None = None
+        self.walked_participants: set[str] = set()
         self.findings = Findings()
         self.lots_walked = 0
         self.lot_lists_walked = 0
@@ -273,6 +285,7 @@ class Discovery:
         self._reset()
         target = self.target
         self.assets = walk_list(self.api, "/v1/assets", max_items=target.max_assets)
+        self._read_included_assets()
         lot_assets = self.lot_assets()
         bounds = [timestamps.parse(t) for window in self.schedule_windows for t in window]
         self.expiry_folds = {a: ExpiryFold(bounds) for a in lot_assets}
@@ -292,6 +305,10 @@ class Discovery:
                 break
             if self.participant_count >= target.max_participants:
                 break
+        for participant_id in self.include_participants:
+            if participant_id not in self.walked_participants:
+                self.participant_count += 1
+                self._walk_participant(participant_id, lot_assets)
         self._moments.sort(key=lambda moment: moment[0])
         self.kept_lists = [
             lot_list for _, lot_list in sorted(self._ranked_lists, key=lambda k: k[0])
@@ -302,6 +319,7 @@ class Discovery:
     def _walk_participant(self, participant_id: str, lot_assets: dict[str, dict]) -> None:
         if self.first_participant_id is None:
             self.first_participant_id = participant_id
+        self.walked_participants.add(participant_id)
         response = self.api.get(f"/v1/participants/{participant_id}")
         detail = response.expect(200, "ERROR-UNKNOWN-ID-404", "a listed participant is missing")
         detail = detail if isinstance(detail, dict) else {}
@@ -350,6 +368,16 @@ class Discovery:
                     balances.check_list_equals_detail(listed.items, rows, subject),
                     listed.first_request,
                 )
+
+    def _read_included_assets(self) -> None:
+        """Add the included assets the capped asset walk did not reach, each read by id."""
+        walked = self.asset_by_id()
+        for asset_id in self.include_assets:
+            if asset_id not in walked:
+                response = self.api.get(f"/v1/assets/{asset_id}")
+                body = response.expect(200, "ERROR-UNKNOWN-ID-404", "a run's asset is missing")
+                if isinstance(body, dict):
+                    self.assets.items.append(body)
 
     def _moved(self, earliest: datetime | None) -> bool:
         """Whether a lot date seen (``earliest``: the first one after the balances were read)

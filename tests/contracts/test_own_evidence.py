@@ -1,0 +1,115 @@
+"""The run's own evidence (``provisioning.evidence``): on an empty organization it gives the
+read-only walk one lot list with every status, dated lots, reference ids, several balance rows and
+a SIMPLE asset; a target refusing a past expiry still gets an EXPIRED lot (the build waits for
+it); and the walk includes the evidence whatever its limits."""
+
+from __future__ import annotations
+
+import pytest
+
+from scrip_conformance.client import TargetClient
+from scrip_conformance.discovery import Discovery
+from scrip_conformance.model import LedgerModel
+from scrip_conformance.provisioning import evidence
+from scrip_conformance.provisioning.sandbox import Sandbox, run_prefix
+from scrip_conformance.provisioning.wire import HttpWire
+from scrip_conformance.reference.errors import validation
+from scrip_conformance.reference.ledger import Ledger
+from scrip_conformance.reference.server import ReferenceServer
+from scrip_conformance.target import resolve
+
+KEY = "sk_evidence"
+STATUSES = {"AVAILABLE", "HELD", "DEFERRED", "CONSUMED", "EXPIRED"}
+
+
+class RefusesPastExpiry(Ledger):
+    """A correct server may refuse a credit whose expires_at is already past."""
+
+    def adjust(self, org, participant_id, body):
+        expires = body.get("expires_at")
+        if expires and self.parse_time(expires, "expires_at") <= self.now():
+            raise validation("expires_at must be in the future")
+        return super().adjust(org, participant_id, body)
+
+
+def _target(server: ReferenceServer, **limits):
+    options = {"base_url": server.base_url, "api_key": KEY, "budget": "quick", "scrip_seed": 3}
+    options["profile"] = ["read-only", "provisioning"]
+    return resolve({**options, **limits}, {})
+
+
+def _build(server: ReferenceServer, sleep=lambda seconds: None):
+    client = TargetClient(server.base_url, KEY, read_only=False)
+    wire = HttpWire(client)
+    prefix = run_prefix()
+    program = Sandbox(wire, LedgerModel(), prefix).program_id
+    return client, evidence.build(wire, prefix, program, sleep=sleep)
+
+
+@pytest.fixture
+def empty_server():
+    with ReferenceServer(api_keys={KEY: "org-evidence"}) as server:
+        yield server
+
+
+def test_an_empty_organization_gets_every_lot_status_and_what_the_walk_needs(empty_server):
+    client, made = _build(empty_server)
+    assert made.missing == []
+    discovery = Discovery(
+        client,
+        _target(empty_server),
+        include_assets=made.asset_ids,
+        include_participants=made.participants,
+    ).run()
+    richest = discovery.kept_lists[0]
+    assert {lot["status"] for lot in richest.lots} == STATUSES
+    assert len({lot["reference_id"] for lot in richest.lots if lot["reference_id"]}) >= 2
+    assert sum(1 for lot in richest.lots if lot["expires_at"]) >= 3
+    assert discovery.simple_assets()
+    assert discovery.multi_balance_sample.items  # a participant with several balance rows
+    assert len(discovery.lists_sample.items) >= 2  # lot lists of three lots or more
+    assert discovery.participant_count == 3
+    assert not list(discovery.findings)
+
+
+def test_a_target_refusing_a_past_expiry_gets_a_lot_that_expires_at_once_and_the_build_waits():
+    waits: list[float] = []
+    with ReferenceServer(api_keys={KEY: "org-evidence"}, ledger_factory=RefusesPastExpiry) as srv:
+        _client, made = _build(srv, sleep=waits.append)
+    assert made.lots.get("EXPIRED") == 1
+    assert made.missing == []
+    assert waits and 0 < waits[0] <= 10  # until the lot surely expired, clock skew included
+
+
+def test_the_walk_includes_the_evidence_beyond_its_limits(empty_server):
+    client = TargetClient(empty_server.base_url, KEY, read_only=False)
+    wire = HttpWire(client)
+    other = Sandbox(wire, LedgerModel(), "zzother")
+    for _ in range(3):
+        other.asset("LOT", 2)
+        other.participant()
+    _client, made = _build(empty_server)
+    target = _target(empty_server, max_assets="1", max_participants="1")
+    discovery = Discovery(
+        client, target, include_assets=made.asset_ids, include_participants=made.participants
+    ).run()
+    assert not discovery.complete  # the limits did cut the walk
+    assert set(made.asset_ids) <= set(discovery.asset_by_id())
+    assert set(made.participants) <= discovery.walked_participants
+    assert STATUSES <= {lot["status"] for kept in discovery.kept_lists for lot in kept.lots}
+
+
+def test_a_target_without_the_extension_fields_is_noted_not_raised():
+    class NoExtension(Ledger):
+        """Refuses the extension fields, as D-EXTENSION allows."""
+
+        def adjust(self, org, participant_id, body):
+            if any(f in body for f in ("expires_at", "matures_at", "reference_id")):
+                raise validation("unknown field")
+            return super().adjust(org, participant_id, body)
+
+    with ReferenceServer(api_keys={KEY: "org-evidence"}, ledger_factory=NoExtension) as srv:
+        _client, made = _build(srv)
+    assert made.lots.get("CONSUMED") == 1 and made.lots.get("HELD") == 2
+    assert any("extension" in line for line in made.missing)
+    assert "EXPIRED" not in made.lots
