@@ -261,6 +261,8 @@ class Discovery:
         self.participant_count = 0
         self.first_participant_id: str | None = None
         self.walked_participants: set[str] = set()
+        self.listed_participants = 0  # of them, reached through the participant list
+        self.cut_lists: list[tuple[str, str]] = []  # (participant, asset) lists cut by the limit
         self.findings = Findings()
         self.lots_walked = 0
         self.lot_lists_walked = 0
@@ -305,6 +307,7 @@ class Discovery:
                 break
             if self.participant_count >= target.max_participants:
                 break
+        self.listed_participants = self.participant_count
         for participant_id in self.include_participants:
             if participant_id not in self.walked_participants:
                 self.participant_count += 1
@@ -469,6 +472,8 @@ class Discovery:
             self.lists_sample.offer((participant_id, asset_id))
         if fold.complete:
             self.lot_lists_complete += 1
+        else:
+            self.cut_lists.append((participant_id, asset_id))
         if fold.complete and fold.count and fold.kept is not None:
             self._keep_list(LotList(participant_id, asset_id, fold.kept, fold.first_request))
         return fold, soonest
@@ -504,6 +509,38 @@ class Discovery:
             and self.participants_complete
             and self.lot_lists_complete == self.lot_lists_walked
         )
+
+    def complete_assets(self) -> set[str]:
+        """Assets whose every holder's balances and lots were read to the end: all of them when
+        the walk is complete; else the included ones (the run's own assets, which only its
+        included participants hold) whose lot lists were all read whole."""
+        known = set(self.asset_by_id())
+        if self.complete:
+            return known
+        cut = {asset_id for _, asset_id in self.cut_lists}
+        return (set(self.include_assets) & known) - cut
+
+    def unreached(self) -> list[str]:
+        """What the walk limits left unread, one line each (empty when the walk is complete)."""
+        target, lines = self.target, []
+        if not self.assets.complete:
+            lines.append(
+                f"assets after the first {len(self.assets.items)} listed (--max-assets "
+                f"{target.max_assets})"
+            )
+        if not self.participants_complete:
+            lines.append(
+                f"participants after the first {self.listed_participants} listed "
+                f"(--max-participants {target.max_participants})"
+            )
+        for participant_id, asset_id in self.cut_lists[:5]:
+            lines.append(
+                f"lots of participant {participant_id}, asset {asset_id} after the first "
+                f"{target.max_lots_per_participant} (--max-lots-per-participant)"
+            )
+        if len(self.cut_lists) > 5:
+            lines.append(f"... and {len(self.cut_lists) - 5} more lot lists cut the same way")
+        return lines
 
     def _unstable(self, until: datetime | None) -> list[tuple[datetime, str, str, Any]]:
         end = until or datetime.now(UTC)

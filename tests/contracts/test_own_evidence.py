@@ -97,6 +97,17 @@ def test_the_walk_includes_the_evidence_beyond_its_limits(empty_server):
     assert set(made.asset_ids) <= set(discovery.asset_by_id())
     assert set(made.participants) <= discovery.walked_participants
     assert STATUSES <= {lot["status"] for kept in discovery.kept_lists for lot in kept.lots}
+    # the run's own assets are read whole: the sums over them can still be judged
+    assert set(made.asset_ids) <= discovery.complete_assets()
+    unreached = " | ".join(discovery.unreached())
+    assert "--max-assets 1" in unreached and "--max-participants 1" in unreached
+
+
+def test_a_complete_walk_reaches_everything_and_says_so(empty_server):
+    client, made = _build(empty_server)
+    discovery = Discovery(client, _target(empty_server)).run()
+    assert discovery.complete and discovery.unreached() == []
+    assert set(made.asset_ids) <= discovery.complete_assets()
 
 
 def test_a_target_without_the_extension_fields_is_noted_not_raised():
