@@ -42,7 +42,7 @@ AGREES = "SCHEDULE-AGREES-WITH-LIABILITY"
 # contracts that need something the target may not hold; the reason they are then not run
 NEEDS = {
     "SCHEDULE-WINDOW-EDGE-INCLUSIVE": "no outstanding lot with a future expiry was walked",
-    "SCHEDULE-RECOMPUTED-FROM-LOTS": "the walk limits left lots of every asset unread, or "
+    "SCHEDULE-RECOMPUTED-FROM-LOTS": "the walk limits left lots unread (of every asset), or "
     f"more than {schedule.MAX_UNSTABLE_LOTS} lots of every asset expired meanwhile",
     "SCHEDULE-AGREES-WITH-LIABILITY": "no liability report, or lots expired meanwhile",
 }
