@@ -359,3 +359,37 @@ def test_the_lot_list_and_liability_program_filters_keep_only_that_programs_lots
                 reply,
             )
         witness(c, "program-filtered liability reports", 1)
+
+
+LINK_TWICE = "PROV-LINK-TWICE-CONFLICT"
+
+
+@pytest.mark.contract(LINK_TWICE)
+def test_linking_an_asset_twice_to_a_program_is_a_conflict(ledger: LedgerSession, witness):
+    """The second link of the same asset to the same program answers 409 conflict and leaves
+    the asset linked once."""
+    c = LINK_TWICE
+    asset = ledger.sandbox.asset("LOT", 2)
+    second = ledger.sandbox.program("link-twice")
+    ledger.sandbox.link(second, asset)
+    again = ledger.wire.post(f"/v1/programs/{second}/assets", {"asset_id": asset.id})
+    code = again.body.get("code") if isinstance(again.body, dict) else None
+    if again.status != 409 or code != "conflict":
+        _fail(
+            c,
+            "linking an already linked asset is not a conflict",
+            "409 conflict",
+            f"{again.status} {again.body!r}",
+            again,
+        )
+    read = ledger.wire.get(f"/v1/assets/{asset.id}")
+    linked = _ok(c, read, "the asset could not be read").get("program_ids") or []
+    if sorted(linked) != sorted({ledger.program_id, second}):
+        _fail(
+            c,
+            "the asset's programs changed after the refused link",
+            sorted({ledger.program_id, second}),
+            linked,
+            read,
+        )
+    witness(c, "refused second links", 1)

@@ -145,3 +145,74 @@ class LotProgramFilterIgnored(Ledger):
 
     def lot_filters(self, q):
         return super().lot_filters({k: v for k, v in q.items() if k != "program_id"})
+
+
+# ---------------------------------------------------------------------------- list filters
+def _participants(p: Probe, **query) -> list[dict]:
+    return p.get("/v1/participants", {"limit": 200, **query}).json()["data"]
+
+
+def _to_bound_exclusive(p: Probe) -> bool:
+    created = p.get(f"/v1/participants/{p.participant}").json()["created_at"]
+    return p.participant not in {x["id"] for x in _participants(p, to=created)}
+
+
+@variant(
+    "participant-to-bound-exclusive",
+    family="filters",
+    contracts=("FILTER-PARTICIPANTS-EXACT",),
+    symptom=_to_bound_exclusive,
+)
+class ParticipantToBoundExclusive(Ledger):
+    """The participant list's ``to`` bound is exclusive (``created_at < to``), so a participant
+    created exactly at the bound is left out although the spec makes both bounds inclusive."""
+
+    def list_participants(self, org, q):
+        if not q.get("to"):
+            return super().list_participants(org, q)
+        bound = self.parse_time(q["to"], "to") - timedelta(microseconds=1)
+        return super().list_participants(org, dict(q, to=self.format_time(bound)))
+
+
+def _descending_ignored(p: Probe) -> bool:
+    p.new_participant()
+    rows = _participants(p, sort_by="created_at", sort_dir="desc")
+    stamps = [r["created_at"] for r in rows]
+    return stamps != sorted(stamps, reverse=True)
+
+
+@variant(
+    "participant-sort-dir-ignored",
+    family="filters",
+    contracts=("LIST-SORT-ORDER",),
+    symptom=_descending_ignored,
+)
+class ParticipantSortDirIgnored(Ledger):
+    """The participant list ignores ``sort_dir``: ``desc`` still lists in ascending order."""
+
+    def list_participants(self, org, q):
+        return super().list_participants(org, {k: v for k, v in q.items() if k != "sort_dir"})
+
+
+def _search_case_sensitive(p: Probe) -> bool:
+    name = p.get(f"/v1/assets/{p.asset}").json()["name"]
+    found = p.get("/v1/assets", {"search": name.upper(), "limit": 200}).json()["data"]
+    return p.asset not in {a["id"] for a in found}
+
+
+@variant(
+    "asset-search-case-sensitive",
+    family="filters",
+    contracts=("FILTER-ASSETS-EXACT",),
+    symptom=_search_case_sensitive,
+)
+class AssetSearchCaseSensitive(Ledger):
+    """The asset list's ``search`` matches case-sensitively (``GLOB`` instead of ``LIKE``), so
+    a term typed in another case finds nothing."""
+
+    def list_assets(self, org, q):
+        status, body = super().list_assets(org, q)
+        term = q.get("search")
+        if term and status == 200:
+            body["data"] = [a for a in body["data"] if term in a["symbol"] or term in a["name"]]
+        return status, body
