@@ -68,7 +68,12 @@ def test_an_empty_organization_gets_every_lot_status_and_what_the_walk_needs(emp
     assert discovery.simple_assets()
     assert discovery.multi_balance_sample.items  # a participant with several balance rows
     assert len(discovery.lists_sample.items) >= 2  # lot lists of three lots or more
-    assert discovery.participant_count == 3
+    assert discovery.participant_count == len(made.participants) == 6
+    assert discovery.overdrawn_assets  # a negative available balance (D-OVERDRAFT)
+    statuses = {a.get("status") for a in discovery.asset_by_id().values()}
+    assert statuses == {"ACTIVE", "ARCHIVED"}
+    listed = client.get("/v1/participants", {"limit": 200}).body["data"]
+    assert {p["status"] for p in listed} == {"ACTIVE", "SUSPENDED", "CLOSED"}
     assert not list(discovery.findings)
 
 

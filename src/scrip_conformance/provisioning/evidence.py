@@ -5,10 +5,13 @@ A writing run creates, under its prefix: one lot list holding every lot status (
 under two reference ids, DEFERRED, CONSUMED, EXPIRED) with dated lots (past and future expiries,
 a past maturity), a second LOT asset at scale 0 and a SIMPLE asset (several balance rows, the
 SIMPLE-asset error probe), a second participant with lots of its own and a third one without any
-(lists of several items to page through with small limits), and balances for the liability
-report. Building is best effort: what the target refuses is written down in
-:attr:`Evidence.missing` (and the read-only contracts that needed it stay unexercised), never
-raised, so the read-only walk still runs.
+(lists of several items to page through with small limits), balances for the liability report,
+an overdrawn participant (negative available), an archived asset holding a lot, and SUSPENDED
+and CLOSED participants with profile fields (for the list filters and search).
+
+Building is best effort: what the target refuses is written down in :attr:`Evidence.missing`
+(and the read-only contracts that needed it stay unexercised), never raised, so the read-only
+walk still runs.
 
 Participant counters cannot be made: no operation of the spec sets them (D-SCOPE leaves out the
 rules and events that fill them).
@@ -108,6 +111,8 @@ def build(
     expired_at = _every_status(writer, varied, lots_asset, now, clock)
     _more_balance_rows(writer, varied, whole_asset, simple_asset, now)
     _second_participant(writer, second, lots_asset, now)
+    _overdraft_and_archive(writer, sandbox, lots_asset)
+    _participant_statuses(wire, evidence)
     if expired_at is not None:  # a lot made to expire soon: wait until it surely has
         left = (expired_at + skew + timedelta(seconds=0.5) - clock()).total_seconds()
         if left > 0:
@@ -220,6 +225,54 @@ def _more_balance_rows(
     if reply.status == 200:
         writer.evidence.made("dated")
     writer.ok(writer.credit(participant, simple, "4.00"), "a credit of a SIMPLE asset")
+
+
+def _overdraft_and_archive(writer: _Writer, sandbox: Sandbox, asset: AssetRef) -> None:
+    """A participant overdrawn by a debit with allow_negative (D-OVERDRAFT: available below
+    zero, no AVAILABLE lot left), and an archived asset still holding a lot (D-ARCHIVED)."""
+    evidence = writer.evidence
+    try:
+        overdrawn = sandbox.participant("evidence-overdrawn")
+        archived = sandbox.asset("LOT", 2)
+    except ContractFailure as failure:
+        evidence.missing.append(f"the overdrawn participant: {failure.violations[0].observed}")
+        return
+    evidence.participants.append(overdrawn)
+    evidence.assets.append(archived)
+    if writer.ok(writer.credit(overdrawn, asset, "1.00"), "a lot to overdraw"):
+        writer.ok(
+            writer.write(
+                "adjust", overdrawn, asset, type="DEBIT", amount="3.00", allow_negative=True
+            ),
+            "a debit with allow_negative (a negative available balance)",
+        )
+    if writer.ok(writer.credit(overdrawn, archived, "2.00"), "a lot of the asset to archive"):
+        try:
+            sandbox.archive(archived)
+        except ContractFailure as failure:
+            evidence.missing.append(f"an archived asset: {failure.violations[0].observed}")
+
+
+def _participant_statuses(wire: HttpWire, evidence: Evidence) -> None:
+    """Participants created SUSPENDED and CLOSED, with the profile fields search looks at."""
+    for n, status in enumerate(("SUSPENDED", "CLOSED"), start=1):
+        body = {
+            "external_id": f"{evidence.prefix}-evidence-{status.lower()}",
+            "program_id": evidence.program_id,
+            "status": status,
+            "email": f"{evidence.prefix}.{n}@example.com",
+            "first_name": f"Evi{n}",
+            "last_name": "Dence",
+            "display_name": f"Evidence {status.title()}",
+        }
+        reply = wire.post("/v1/participants", body)
+        if reply.status in (200, 201) and isinstance(reply.body, dict) and "id" in reply.body:
+            evidence.participants.append(reply.body["id"])
+        else:
+            evidence.missing.append(
+                f"a {status} participant: the target answered {reply.status} "
+                f"{str(reply.body)[:160]}"
+            )
 
 
 def _second_participant(writer: _Writer, participant: str, asset: AssetRef, now: datetime) -> None:
