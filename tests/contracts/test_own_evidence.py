@@ -129,3 +129,23 @@ def test_a_target_without_the_extension_fields_is_noted_not_raised():
     assert made.lots.get("CONSUMED") == 1 and made.lots.get("HELD") == 2
     assert any("extension" in line for line in made.missing)
     assert "EXPIRED" not in made.lots
+
+
+def test_on_an_empty_organization_a_writing_run_catches_an_expired_lot_keeping_value(
+    run_read_only,
+):
+    """The issue's escape: with nothing to walk, LOT-FINAL-HOLDS-NOTHING proved nothing; the
+    run's own evidence holds an EXPIRED lot, so the bug is caught on an empty organization."""
+    from scrip_conformance.selftest.variants.lots import ExpiredLotKeepsRemaining
+
+    only = ("--contract", "LOT-FINAL-HOLDS-NOTHING")
+    writing = ("--profile", "read-only,provisioning")
+    keys = {"sk_a": "org-a"}
+    with ReferenceServer(api_keys=keys, ledger_factory=ExpiredLotKeepsRemaining) as server:
+        read_only = run_read_only(server, *only)
+        bad = run_read_only(server, *only, *writing)
+    assert "1 skipped" in read_only.output, read_only.output  # nothing to judge: not run
+    assert bad.failed_contracts() == {"LOT-FINAL-HOLDS-NOTHING"}, bad.output
+    with ReferenceServer(api_keys=keys) as server:
+        good = run_read_only(server, *only, *writing)
+    assert good.returncode == 0 and "1 passed" in good.output, good.output
