@@ -10,11 +10,11 @@ characters both letters of one case, or digits).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from scrip_conformance.invariants import timestamps
+from scrip_conformance.invariants import filters, timestamps
 from scrip_conformance.violations import Violation
 
 Predicate = Callable[[dict], bool | None]
@@ -221,3 +221,37 @@ def _show(item: Any) -> str:
         return repr(item)[:200]
     keys = ("id", "asset_id", "external_id", "name", "symbol", "status", "created_at")
     return str({k: item[k] for k in keys if k in item})[:300]
+
+
+def check_combined_lot_filters(
+    contract: str,
+    all_lots: Sequence[dict],
+    filtered: Sequence[Any],
+    query: dict[str, str],
+    subject: str,
+    unstable_ids: Collection[str] = (),
+) -> list[Violation]:
+    """Lot filters given together keep exactly the lots matching every one of them (of the
+    unfiltered list, in its order); lots whose status may have moved are left out."""
+    expected = [
+        lot["id"]
+        for lot in all_lots
+        if lot["id"] not in unstable_ids
+        and all(filters.lot_matches(lot, name, value) for name, value in query.items())
+    ]
+    observed = [
+        lot.get("id")
+        for lot in filtered
+        if isinstance(lot, dict) and lot.get("id") not in unstable_ids
+    ]
+    if expected == observed:
+        return []
+    return [
+        Violation(
+            contract,
+            "lot filters given together do not keep exactly the lots matching all of them",
+            f"{len(expected)} lots: {expected[:5]}",
+            f"{len(observed)} lots: {observed[:5]}",
+            subject,
+        )
+    ]

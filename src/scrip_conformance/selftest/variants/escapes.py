@@ -216,3 +216,26 @@ class AssetSearchCaseSensitive(Ledger):
         if term and status == 200:
             body["data"] = [a for a in body["data"] if term in a["symbol"] or term in a["name"]]
         return status, body
+
+
+def _status_overrides_reference(p: Probe) -> bool:
+    p.credit("3.00")
+    p.write("hold", amount="1.00", reference_id="first")
+    p.write("hold", amount="1.00", reference_id="second")
+    return len(p.lots(status="HELD", reference_id="first")) != 1
+
+
+@variant(
+    "lot-status-filter-overrides-others",
+    family="filters",
+    contracts=("FILTER-LOT-COMBINED",),
+    symptom=_status_overrides_reference,
+)
+class LotStatusFilterOverridesOthers(Ledger):
+    """The lot list's filters are an if/elif chain: with ``status`` given, ``reference_id`` and
+    the expiry bounds are ignored (each filter alone still works)."""
+
+    def lot_filters(self, q):
+        if q.get("status"):
+            q = {k: v for k, v in q.items() if k in ("status", "program_id")}
+        return super().lot_filters(q)
