@@ -239,3 +239,69 @@ class LotStatusFilterOverridesOthers(Ledger):
         if q.get("status"):
             q = {k: v for k, v in q.items() if k in ("status", "program_id")}
         return super().lot_filters(q)
+
+
+def _program_search_ignored(p: Probe) -> bool:
+    found = p.get("/v1/programs", {"search": "scripconformancenosuchterm"}).json()["data"]
+    return bool(found)
+
+
+@variant(
+    "program-search-ignored",
+    family="filters",
+    contracts=("FILTER-PROGRAMS-EXACT",),
+    symptom=_program_search_ignored,
+)
+class ProgramSearchIgnored(Ledger):
+    """The program list ignores ``search``: every program is listed whatever the term."""
+
+    def list_programs(self, org, q):
+        return super().list_programs(org, {k: v for k, v in q.items() if k != "search"})
+
+
+def _balances_filter_ignored(p: Probe) -> bool:
+    other = p.new_asset(0)
+    p.credit("1.00")
+    p.write("adjust", asset=other, type="CREDIT", amount="1")
+    path = f"/v1/participants/{p.participant}/balances"
+    return len(p.get(path, {"asset_id": other}).json()["data"]) != 1
+
+
+@variant(
+    "balances-asset-filter-ignored",
+    family="filters",
+    contracts=("FILTER-BALANCES-ASSET-ID",),
+    symptom=_balances_filter_ignored,
+)
+class BalancesAssetFilterIgnored(Ledger):
+    """A participant's balances list ignores ``asset_id`` and answers every row."""
+
+    def list_participant_balances(self, org, participant_id, q):
+        kept = {k: v for k, v in q.items() if k != "asset_id"}
+        return super().list_participant_balances(org, participant_id, kept)
+
+
+def _linked_twice(p: Probe) -> bool:
+    return p.post(f"/v1/programs/{p.program}/assets", {"asset_id": p.asset}).status_code == 200
+
+
+@variant(
+    "link-twice-accepted",
+    family="errors",
+    contracts=("PROV-LINK-TWICE-CONFLICT",),
+    symptom=_linked_twice,
+)
+class LinkTwiceAccepted(Ledger):
+    """Linking an asset to a program it is already linked to answers 200 (an upsert) instead
+    of 409 conflict."""
+
+    def link_program_asset(self, org, program_id, body):
+        with self.writing() as conn:
+            self.load_program(conn, org, program_id)
+            asset = self.load_asset(conn, org, body["asset_id"].lower())
+            if not self.is_linked(conn, program_id, asset["id"]):
+                conn.execute(
+                    "INSERT INTO program_assets(program_id, asset_id) VALUES (?, ?)",
+                    (program_id, asset["id"]),
+                )
+            return 200, self.asset_json(conn, asset)
