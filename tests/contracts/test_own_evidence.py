@@ -115,15 +115,16 @@ def test_a_complete_walk_reaches_everything_and_says_so(empty_server):
     assert set(made.asset_ids) <= discovery.complete_assets()
 
 
+class NoExtension(Ledger):
+    """Refuses the extension fields, as D-EXTENSION allows."""
+
+    def adjust(self, org, participant_id, body):
+        if any(f in body for f in ("expires_at", "matures_at", "reference_id")):
+            raise validation("unknown field")
+        return super().adjust(org, participant_id, body)
+
+
 def test_a_target_without_the_extension_fields_is_noted_not_raised():
-    class NoExtension(Ledger):
-        """Refuses the extension fields, as D-EXTENSION allows."""
-
-        def adjust(self, org, participant_id, body):
-            if any(f in body for f in ("expires_at", "matures_at", "reference_id")):
-                raise validation("unknown field")
-            return super().adjust(org, participant_id, body)
-
     with ReferenceServer(api_keys={KEY: "org-evidence"}, ledger_factory=NoExtension) as srv:
         _client, made = _build(srv)
     assert made.lots.get("CONSUMED") == 1 and made.lots.get("HELD") == 2
@@ -149,3 +150,12 @@ def test_on_an_empty_organization_a_writing_run_catches_an_expired_lot_keeping_v
     with ReferenceServer(api_keys=keys) as server:
         good = run_read_only(server, *only, *writing)
     assert good.returncode == 0 and "1 passed" in good.output, good.output
+
+
+def test_what_the_evidence_lacks_is_said_in_the_run(run_read_only):
+    with ReferenceServer(api_keys={"sk_a": "org-a"}, ledger_factory=NoExtension) as server:
+        run = run_read_only(
+            server, "--profile", "read-only,provisioning", "--contract", "LOT-FINAL-HOLDS-NOTHING"
+        )
+    assert run.returncode == 0, run.output
+    assert "the run's own evidence lacks DEFERRED, EXPIRED and dated lots" in run.output
