@@ -10,6 +10,7 @@ one is judged exactly over the unfiltered walk's first pages (the lists are orde
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import Any
 
 import pytest
@@ -51,18 +52,31 @@ class Judged:
 
 
 def _term(generator, items: list[dict], fields: tuple[str, ...]) -> str | None:
-    """A search term cut from one item's ASCII field, its case swapped (search ignores case)."""
-    texts = [
-        item[f]
-        for item in items
-        for f in fields
-        if isinstance(item.get(f), str) and item[f].isascii() and len(item[f]) >= 3
-    ]
-    if not texts:
+    """A search term cut from a run of ASCII letters and digits in one item's field, in a mixed
+    case no field spells (search ignores case; no space or wildcard-like character a server
+    might treat specially)."""
+    words = sorted(
+        {
+            w
+            for item in items
+            for f in fields
+            if isinstance(item.get(f), str)
+            for w in re.findall(r"[A-Za-z0-9]{3,}", item[f])
+        }
+    )
+    words = [w for w in words if re.search("[A-Za-z]", w)] or words  # a case to swap
+    if not words:
         return None
-    text = generator.choice(texts)
-    start = generator.randrange(0, len(text) - 2)
-    return text[start : start + generator.randint(3, 6)].swapcase()
+    word = generator.choice(words)
+    start = generator.randrange(0, len(word) - 2)
+    cut = word[start : start + generator.randint(3, 6)]
+    cut = cut if re.search("[A-Za-z]", cut) else word[:6]
+    texts = [item[f] for item in items for f in fields if isinstance(item.get(f), str)]
+    for first in (0, 1):  # a mixed case no field spells, so that only a case-blind match finds it
+        term = "".join(c.upper() if (i + first) % 2 else c.lower() for i, c in enumerate(cut))
+        if not any(term in text for text in texts):
+            return term
+    return cut.swapcase()
 
 
 def _cases(kind: str, base: list[dict], programs: list[dict], generator) -> list[dict[str, str]]:
