@@ -8,22 +8,20 @@ this test until a contract covers it (or a gap names the reason none does yet)."
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
 from scrip_conformance import catalog
-from scrip_conformance.resources import contracts_dir
+from scrip_conformance.resources import contracts_dir, spec_path
 
-SPEC = Path(__file__).resolve().parents[2] / "openapi" / "scrip.yaml"
 DECISION = re.compile(r"\*\*(D-[A-Z][A-Z-]*)\*\*")
 ITEM = re.compile(r"^(param:[A-Za-z]+\.[a-z_]+|error:[a-z_]+|decision:D-[A-Z][A-Z-]*)$")
 
 
 def _spec() -> dict:
-    return yaml.safe_load(SPEC.read_text(encoding="utf-8"))
+    return yaml.safe_load(spec_path().read_text(encoding="utf-8"))
 
 
 def _resolve(spec: dict, node: Any) -> Any:
@@ -117,10 +115,24 @@ def test_every_covered_item_is_in_the_spec(covers, items):
     assert not malformed
 
 
+def uncovered(items: set[str], covers: dict[str, list[str]], gaps: dict[str, str]) -> list[str]:
+    """The spec items no contract covers and no gap lists."""
+    covered = {i for listed in covers.values() for i in listed}
+    return sorted(items - covered - set(gaps))
+
+
+def test_a_parameter_that_loses_its_contract_is_reported(items, covers, gaps):
+    """The check has teeth: drop the contract of the as_of parameter and it is reported."""
+    pruned = {
+        c: [i for i in listed if i != "param:getLiabilityReport.as_of"]
+        for c, listed in covers.items()
+    }
+    assert uncovered(items["param"], pruned, gaps) == ["param:getLiabilityReport.as_of"]
+
+
 @pytest.mark.parametrize("kind", ["param", "error", "decision"])
 def test_every_spec_item_is_covered_by_a_contract_or_a_stated_gap(kind, items, covers, gaps):
-    covered = {i for listed in covers.values() for i in listed}
-    missing = sorted(items[kind] - covered - set(gaps))
+    missing = uncovered(items[kind], covers, gaps)
     assert not missing, (
         f"spec {kind}s no contract exercises (add a contract and list it in "
         f"contracts/coverage.yaml, or a gap with its reason in contracts/coverage-gaps.yaml): "
