@@ -226,11 +226,11 @@ def _credit(
     _ok(contract, reply, f"a credit of {amount} under program {program} was refused")
 
 
-def _two_program_ledger(ledger: LedgerSession, contract: str) -> tuple[AssetRef, str, dict]:
+def _two_program_ledger(ledger: LedgerSession, contract: str, target) -> tuple[AssetRef, str, dict]:
     """One asset linked to the run's program and to a second one, and one participant with
     lots credited under each; per program (and None for both), the outstanding sums expected:
     never-expiring, per expiry, and the lot amounts."""
-    dated = extension_supported(ledger)
+    dated = target.supports("extension") and extension_supported(ledger)
     asset = ledger.sandbox.asset("LOT", 2)
     second = ledger.sandbox.program("second-program")
     ledger.sandbox.link(second, asset)
@@ -281,12 +281,14 @@ def _schedule_row(
 
 
 @pytest.mark.contract(SCHEDULE_PROGRAM)
-def test_the_schedule_program_filter_counts_only_that_programs_lots(ledger: LedgerSession, witness):
+def test_the_schedule_program_filter_counts_only_that_programs_lots(
+    ledger: LedgerSession, target, witness
+):
     """An asset linked to two programs holds lots credited under each: the schedule with
     ``program_id`` sums only the lots whose credit belongs to that program (not every lot of
     the program's assets), and the schedule without it sums both."""
     c = SCHEDULE_PROGRAM
-    asset, _p, data = _two_program_ledger(ledger, c)
+    asset, _p, data = _two_program_ledger(ledger, c, target)
     for program in (*data["programs"], None):
         expected = data["by_program"][program]
         row, reply = _schedule_row(ledger, c, asset, data["soon"], program)
@@ -326,7 +328,7 @@ def test_the_lot_list_and_liability_program_filters_keep_only_that_programs_lots
     """On the same two-program asset, the lot list's ``program_id`` lists exactly the lots
     credited under that program, and the liability report's ``program_id`` sums only them."""
     c = PROGRAM_FILTERS
-    asset, p, data = _two_program_ledger(ledger, c)
+    asset, p, data = _two_program_ledger(ledger, c, target)
     for program in data["programs"]:
         expected = data["by_program"][program]
         rows, reply = ledger.lots(p, asset, program_id=program)

@@ -159,3 +159,17 @@ def test_what_the_evidence_lacks_is_said_in_the_run(run_read_only):
         )
     assert run.returncode == 0, run.output
     assert "the run's own evidence lacks DEFERRED, EXPIRED and dated lots" in run.output
+
+
+def test_an_extension_declared_unsupported_is_never_sent(empty_server):
+    client = TargetClient(empty_server.base_url, KEY, read_only=False)
+    sent: list[str] = []
+    client.observers.append(lambda response: sent.append(response.curl))
+    wire = HttpWire(client)
+    prefix = run_prefix()
+    program = Sandbox(wire, LedgerModel(), prefix).program_id
+    made = evidence.build(wire, prefix, program, sleep=lambda s: None, extension=False)
+    assert sent and not any("expires_at" in line or "matures_at" in line for line in sent)
+    assert "EXPIRED" not in made.lots and "DEFERRED" not in made.lots
+    assert made.lots.get("CONSUMED") == 1 and made.lots.get("HELD") == 2
+    assert any("declared unsupported" in line for line in made.missing)

@@ -32,6 +32,7 @@ from scrip_conformance.provisioning.wire import HttpWire, Reply
 from scrip_conformance.violations import ContractFailure
 
 SHORT_EXPIRY = timedelta(seconds=1)  # when a past expires_at is refused: expire this soon
+EXTENSION_FIELDS = ("expires_at", "matures_at", "reference_id")  # of a credit (D-EXTENSION)
 
 
 @dataclass
@@ -57,10 +58,13 @@ class Evidence:
 class _Writer:
     """Sends the evidence writes; a refused write is noted, never raised."""
 
-    def __init__(self, wire: HttpWire, program_id: str, evidence: Evidence) -> None:
+    def __init__(
+        self, wire: HttpWire, program_id: str, evidence: Evidence, extension: bool = True
+    ) -> None:
         self.wire = wire
         self.program_id = program_id
         self.evidence = evidence
+        self.extension = extension  # False: the extension fields are never sent
 
     def write(self, operation: str, participant: str, asset: AssetRef, **fields: Any) -> Reply:
         body = {
@@ -74,12 +78,17 @@ class _Writer:
     def ok(self, reply: Reply, what: str) -> bool:
         if reply.status == 200:
             return True
+        if reply.status == 0:  # not sent
+            self.evidence.missing.append(f"{what}: {reply.body}")
+            return False
         self.evidence.missing.append(
             f"{what}: the target answered {reply.status} {str(reply.body)[:160]}"
         )
         return False
 
     def credit(self, participant: str, asset: AssetRef, amount: str, **fields: Any) -> Reply:
+        if not self.extension and any(f in fields for f in EXTENSION_FIELDS):
+            return Reply(0, "not sent: the extension is declared unsupported", "", {})
         extra = {k: rfc3339(v) if isinstance(v, datetime) else v for k, v in fields.items()}
         return self.write("adjust", participant, asset, type="CREDIT", amount=amount, **extra)
 
@@ -91,9 +100,11 @@ def build(
     skew: timedelta = timedelta(seconds=5),
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     sleep: Callable[[float], None] = time.sleep,
+    extension: bool = True,
 ) -> Evidence:
     """Write the evidence (see the module's docstring); returns once every lot meant to be
-    EXPIRED is surely expired on the target (``skew``: the tolerated clock difference)."""
+    EXPIRED is surely expired on the target (``skew``: the tolerated clock difference).
+    ``extension`` False (``--unsupported extension``): no extension field is sent."""
     evidence = Evidence(prefix, program_id)
     sandbox = Sandbox(wire, LedgerModel(), prefix, program_id)
     try:
@@ -106,7 +117,7 @@ def build(
     except ContractFailure as failure:
         evidence.missing.append(f"the evidence sandbox: {failure.violations[0].observed}")
         return evidence
-    writer = _Writer(wire, program_id, evidence)
+    writer = _Writer(wire, program_id, evidence, extension)
     now = clock()
     expired_at = _every_status(writer, varied, lots_asset, now, clock)
     _more_balance_rows(writer, varied, whole_asset, simple_asset, now)
@@ -156,7 +167,8 @@ def _every_status(
             evidence.reference_ids.append(reference)
     if not dated:
         evidence.missing.append(
-            "DEFERRED, EXPIRED and dated lots: the target refuses the expiry extension field"
+            "DEFERRED, EXPIRED and dated lots: the expiry extension field is refused or "
+            "declared unsupported"
         )
         writer.ok(credit(participant, asset, "5.00"), "an undated AVAILABLE lot")
         return None

@@ -52,4 +52,10 @@ def own_evidence(
     wire: HttpWire, run_prefix_name: str, run_program: str, target: Target
 ) -> evidence.Evidence:
     """The run's evidence for the read-only contracts, written once per session."""
-    return evidence.build(wire, run_prefix_name, run_program, skew=target.skew)
+    return evidence.build(
+        wire,
+        run_prefix_name,
+        run_program,
+        skew=target.skew,
+        extension=target.supports("extension"),
+    )
