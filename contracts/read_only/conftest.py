@@ -27,13 +27,17 @@ def discovery(api, target, request):
     lots, several balance rows, ...), and the walk includes it whatever the walk limits, so the
     read-only contracts have something to judge even on an empty organization."""
     if not set(target.profiles) & WRITING_PROFILES:
-        return Discovery(api, target).run()
-    made = request.getfixturevalue("own_evidence")
-    for line in made.missing:  # the contracts that needed it stay unexercised: say why
-        warnings.warn(f"scrip-conformance: the run's own evidence lacks {line}", stacklevel=1)
-    return Discovery(
-        api, target, include_assets=made.asset_ids, include_participants=made.participants
-    ).run()
+        walked = Discovery(api, target).run()
+    else:
+        made = request.getfixturevalue("own_evidence")
+        for line in made.missing:  # the contracts that needed it stay unexercised: say why
+            warnings.warn(f"scrip-conformance: the run's own evidence lacks {line}", stacklevel=1)
+        walked = Discovery(
+            api, target, include_assets=made.asset_ids, include_participants=made.participants
+        ).run()
+    for line in walked.unreached():  # never a silent cap
+        warnings.warn(f"scrip-conformance: the read-only walk did not read {line}", stacklevel=1)
+    return walked
 
 
 @pytest.fixture(scope="session")
