@@ -37,6 +37,12 @@ def params_for(contract_ids: Iterable[str]) -> list[Any]:
 MAX_SHOWN = 20
 
 
+def unreached_note(discovery: Any) -> str:
+    """``"; not reached: ..."``: what the walk limits left unread, for a not-run reason."""
+    lines = discovery.unreached()
+    return "; not reached: " + "; ".join(lines) if lines else ""
+
+
 def assert_contract(violations: Iterable[Violation] | Findings, contract_id: str) -> None:
     """Fail with the violations of ``contract_id`` among ``violations``, if any (the first
     ``MAX_SHOWN`` of them in full, the rest counted)."""

@@ -2,13 +2,42 @@
 
 from __future__ import annotations
 
+import warnings
+
 import pytest
 
-from scrip_conformance.discovery import Findings
+from scrip_conformance.discovery import Discovery, Findings
 from scrip_conformance.invariants import check_response
 from scrip_conformance.invariants.schema import check_matches_spec, check_no_unknown_fields
+from scrip_conformance.parallel_schedule import WRITING_PROFILES
+from scrip_conformance.provisioning.fixtures import (  # noqa: F401
+    own_evidence,
+    run_prefix_name,
+    run_program,
+    wire,
+)
 
 from ._probes import build_probes, odd_inputs
+
+
+@pytest.fixture(scope="session")
+def discovery(api, target, request):
+    """The data the target holds, walked once per session within the walk limits. A run with a
+    writing profile first writes its own evidence (``own_evidence``: every lot status, dated
+    lots, several balance rows, ...), and the walk includes it whatever the walk limits, so the
+    read-only contracts have something to judge even on an empty organization."""
+    if not set(target.profiles) & WRITING_PROFILES:
+        walked = Discovery(api, target).run()
+    else:
+        made = request.getfixturevalue("own_evidence")
+        for line in made.missing:  # the contracts that needed it stay unexercised: say why
+            warnings.warn(f"scrip-conformance: the run's own evidence lacks {line}", stacklevel=1)
+        walked = Discovery(
+            api, target, include_assets=made.asset_ids, include_participants=made.participants
+        ).run()
+    for line in walked.unreached():  # never a silent cap
+        warnings.warn(f"scrip-conformance: the read-only walk did not read {line}", stacklevel=1)
+    return walked
 
 
 @pytest.fixture(scope="session")

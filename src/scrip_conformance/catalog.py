@@ -36,6 +36,7 @@ class Contract:
     level: str
     profile: str
     area: str
+    precondition: str = ""
 
     def as_dict(self) -> dict[str, str]:
         return asdict(self)
