@@ -52,6 +52,12 @@ def record_witnesses(
         witness(contract_id, kind, count)
 
 
+def unreached_note(discovery: Any) -> str:
+    """``"; not reached: ..."``: what the walk limits left unread, for a not-run reason."""
+    lines = discovery.unreached()
+    return "; not reached: " + "; ".join(lines) if lines else ""
+
+
 def assert_contract(violations: Iterable[Violation] | Findings, contract_id: str) -> None:
     """Fail with the violations of ``contract_id`` among ``violations``, if any (the first
     ``MAX_SHOWN`` of them in full, the rest counted)."""

@@ -67,6 +67,8 @@ def test_every_get_operation_refuses_a_bad_key(contract_id, api, discovery, targ
     found = []
     witness(contract_id, "requests with a bad key", 0)
     for operation_id, template in get_operations():
+        if operation_id == "getLiabilityReport" and not target.supports("liability-report"):
+            continue  # --unsupported liability-report: the route is never called
         path, query = concrete(template, discovery, target)
         for key, label in CASES[contract_id]:
             for bearer in (False, True):

@@ -244,9 +244,20 @@ def schedule_windows(started_at: datetime, target: Target) -> list[tuple[str, st
 class Discovery:
     """The walk's results; built once per session by :meth:`run`."""
 
-    def __init__(self, api: TargetClient, target: Target):
+    def __init__(
+        self,
+        api: TargetClient,
+        target: Target,
+        *,
+        include_assets: Iterable[str] = (),
+        include_participants: Iterable[str] = (),
+    ):
         self.api = api
         self.target = target
+        # walked whatever the walk limits (the run's own evidence): read by id when the capped
+        # list walk did not reach them
+        self.include_assets = list(include_assets)
+        self.include_participants = list(include_participants)
         self.started_at = datetime.now(UTC)
         self.finished_at = self.started_at
         self._reset()
@@ -257,6 +268,9 @@ class Discovery:
         self.participants_complete = False
         self.participant_count = 0
         self.first_participant_id: str | None = None
+        self.walked_participants: set[str] = set()
+        self.listed_participants = 0  # of them, reached through the participant list
+        self.cut_lists: list[tuple[str, str]] = []  # (participant, asset) lists cut by the limit
         self.findings = Findings()
         self.lots_walked = 0
         self.lot_lists_walked = 0
@@ -281,6 +295,7 @@ class Discovery:
         self._reset()
         target = self.target
         self.assets = walk_list(self.api, "/v1/assets", max_items=target.max_assets)
+        self._read_included_assets()
         lot_assets = self.lot_assets()
         bounds = [timestamps.parse(t) for window in self.schedule_windows for t in window]
         self.expiry_folds = {a: ExpiryFold(bounds) for a in lot_assets}
@@ -300,6 +315,11 @@ class Discovery:
                 break
             if self.participant_count >= target.max_participants:
                 break
+        self.listed_participants = self.participant_count
+        for participant_id in self.include_participants:
+            if participant_id not in self.walked_participants:
+                self.participant_count += 1
+                self._walk_participant(participant_id, lot_assets)
         self._moments.sort(key=lambda moment: moment[0])
         self.kept_lists = [
             lot_list for _, lot_list in sorted(self._ranked_lists, key=lambda k: k[0])
@@ -310,6 +330,7 @@ class Discovery:
     def _walk_participant(self, participant_id: str, lot_assets: dict[str, dict]) -> None:
         if self.first_participant_id is None:
             self.first_participant_id = participant_id
+        self.walked_participants.add(participant_id)
         response = self.api.get(f"/v1/participants/{participant_id}")
         detail = response.expect(200, "ERROR-UNKNOWN-ID-404", "a listed participant is missing")
         detail = detail if isinstance(detail, dict) else {}
@@ -368,6 +389,16 @@ class Discovery:
                     "BALANCES-LIST-EQUALS-DETAIL", "balance rows compared",
                     max(len(rows), len(listed.items)),
                 )  # fmt: skip
+
+    def _read_included_assets(self) -> None:
+        """Add the included assets the capped asset walk did not reach, each read by id."""
+        walked = self.asset_by_id()
+        for asset_id in self.include_assets:
+            if asset_id not in walked:
+                response = self.api.get(f"/v1/assets/{asset_id}")
+                body = response.expect(200, "ERROR-UNKNOWN-ID-404", "a run's asset is missing")
+                if isinstance(body, dict):
+                    self.assets.items.append(body)
 
     def _moved(self, earliest: datetime | None) -> bool:
         """Whether a lot date seen (``earliest``: the first one after the balances were read)
@@ -461,6 +492,8 @@ class Discovery:
             self.lists_sample.offer((participant_id, asset_id))
         if fold.complete:
             self.lot_lists_complete += 1
+        else:
+            self.cut_lists.append((participant_id, asset_id))
         if fold.complete and fold.count and fold.kept is not None:
             self._keep_list(LotList(participant_id, asset_id, fold.kept, fold.first_request))
         return fold, soonest
@@ -510,6 +543,38 @@ class Discovery:
             and self.participants_complete
             and self.lot_lists_complete == self.lot_lists_walked
         )
+
+    def complete_assets(self) -> set[str]:
+        """Assets whose every holder's balances and lots were read to the end: all of them when
+        the walk is complete; else the included ones (the run's own assets, which only its
+        included participants hold) whose lot lists were all read whole."""
+        known = set(self.asset_by_id())
+        if self.complete:
+            return known
+        cut = {asset_id for _, asset_id in self.cut_lists}
+        return (set(self.include_assets) & known) - cut
+
+    def unreached(self) -> list[str]:
+        """What the walk limits left unread, one line each (empty when the walk is complete)."""
+        target, lines = self.target, []
+        if not self.assets.complete:
+            lines.append(
+                f"assets after the first {len(self.assets.items)} listed (--max-assets "
+                f"{target.max_assets})"
+            )
+        if not self.participants_complete:
+            lines.append(
+                f"participants after the first {self.listed_participants} listed "
+                f"(--max-participants {target.max_participants})"
+            )
+        for participant_id, asset_id in self.cut_lists[:5]:
+            lines.append(
+                f"lots of participant {participant_id}, asset {asset_id} after the first "
+                f"{target.max_lots_per_participant} (--max-lots-per-participant)"
+            )
+        if len(self.cut_lists) > 5:
+            lines.append(f"... and {len(self.cut_lists) - 5} more lot lists cut the same way")
+        return lines
 
     def _unstable(self, until: datetime | None) -> list[tuple[datetime, str, str, Any]]:
         end = until or datetime.now(UTC)
