@@ -135,3 +135,21 @@ def test_findings_on_one_endpoint_make_one_root_cause_earliest_first():
     ]
     assert causes[0].request == a.findings[0].request  # a concrete line to reproduce
     assert [r.id for r in failing_in_order([c, warned, b, a])] == ["A", "B", "C", "W"]
+
+
+def test_a_contract_whose_evidence_no_api_call_creates_is_a_declared_gap_when_unexercised():
+    beyond = ContractResult("COUNTERS", tests=[ItemOutcome("t", "passed")],
+                            precondition="a participant with counters",
+                            beyond_api="counters are set by rules the API cannot run")
+    run = decide([_passed("A"), beyond], today=TODAY)
+    assert run.verdict == "conformant"
+    assert [(g.contract_id, g.status, g.reason) for g in run.gaps] == [
+        ("COUNTERS", "declared", "counters are set by rules the API cannot run")]
+
+
+def test_beyond_the_api_never_excuses_a_contract_that_was_not_run():
+    beyond = ContractResult("COUNTERS", tests=[ItemOutcome("t", "skipped", reason="no lots")],
+                            beyond_api="counters are set by rules the API cannot run")
+    run = decide([_passed("A"), beyond], today=TODAY)
+    assert run.verdict == "inconclusive"
+    assert run.gaps[0].status == "open"

@@ -87,6 +87,7 @@ class VerdictCollector:
                 area=str(entry.get("area", "")),
                 source=str(entry.get("source", "")),
                 precondition=str(entry.get("precondition", "")),
+                beyond_api=str(entry.get("beyond_api", "")),
             )
         self.unattributed: list[Finding] = []
         self.collection_errors: list[str] = []

@@ -72,6 +72,8 @@ class ContractResult:
     selected: bool = True
     not_selected_reason: str = ""
     precondition: str = ""
+    beyond_api: str = ""
+    """Why no call of the API can create its precondition (see the catalogue's ``beyond_api``)."""
     witnesses: dict[str, int] = field(default_factory=dict)
     """What its tests checked, by kind (``{"final-state lots": 12}``)."""
     not_reached: str = ""

@@ -12,7 +12,8 @@
 A *gap* is a selected MUST contract without evidence. It is ``open`` (makes the run
 inconclusive), ``accepted`` (``--accept-gap ID[=reason]`` or a baseline entry of kind ``gap``
 that has not expired), or ``declared`` (the user said the target lacks the feature with
-``--unsupported``, or gave no second organization's key for the isolation contracts): accepted
+``--unsupported``, or gave no second organization's key for the isolation contracts; or the
+catalogue says no call of the API can create the contract's evidence, ``beyond_api``): accepted
 and declared gaps are listed in every report but do not change the verdict. SHOULD contracts
 never change the verdict.
 """
@@ -167,6 +168,8 @@ def find_gaps(
             continue
         gap = Gap(result.id, result.verdict, result.reason, how_to_exercise(result))
         declared = _declared_by(result.reason) if result.verdict == NOT_RUN else ""
+        if not declared and result.verdict == NOT_EXERCISED and result.beyond_api:
+            declared = "the catalogue (beyond the API)"
         active = [a for a in by_id.get(result.id, []) if not a.expired(today)]
         if result.id in by_id:
             used.add(result.id)
@@ -175,7 +178,8 @@ def find_gaps(
             a = active[0]
             gap = _with(gap, ACCEPTED, a.source, a.reason, a.expires)
         elif declared:
-            gap = _with(gap, DECLARED, declared, result.reason, None)
+            why = result.beyond_api if result.verdict == NOT_EXERCISED else result.reason
+            gap = _with(gap, DECLARED, declared, why, None)
         gaps.append(gap)
     unused = [a for cid, items in by_id.items() if cid not in used for a in items]
     return gaps, expired, unused
