@@ -7,10 +7,13 @@ ledger is created first (a program, a LOT and a SIMPLE asset, participants with 
 from __future__ import annotations
 
 import random
+import secrets
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import httpx
+
+from scrip_conformance.safety import writes
 
 
 class SeedDataError(RuntimeError):
@@ -54,7 +57,16 @@ class KnownIds:
 
 
 def _client(base_url: str, api_key: str, timeout: float) -> httpx.Client:
-    return httpx.Client(base_url=base_url, headers={"X-API-Key": api_key}, timeout=timeout)
+    from scrip_conformance.safety import keys
+    from scrip_conformance.safety.transport import GuardedTransport
+
+    keys.register(api_key)  # the guard, caps and key scrubbing of every suite request
+    return httpx.Client(
+        base_url=base_url,
+        headers={"X-API-Key": api_key},
+        timeout=timeout,
+        transport=GuardedTransport(timeout),
+    )
 
 
 def _data(client: httpx.Client, path: str, params: dict[str, Any]) -> list[dict[str, Any]]:
@@ -97,7 +109,10 @@ def provision(
 ) -> KnownIds:
     """Create a small ledger to fuzz against and return its ids (writes: provisioning only)."""
     rng = random.Random(seed)
-    tag = f"{rng.randrange(16**6):06x}"
+    # the seeded part keeps runs comparable; the random part keeps a rerun with the same seed
+    # from upserting the participants of an earlier run (the write guard allows the run's tag)
+    tag = f"{rng.randrange(16**6):06x}{secrets.token_hex(2)}"
+    writes.current().allow_prefix(f"fuzz-{tag}-")
     ids = KnownIds()
     with _client(base_url, api_key, timeout) as client:
         program = _post(client, "/v1/programs", {"name": f"fuzz program {tag}"}, (201,))

@@ -23,6 +23,7 @@ from scrip_conformance.fuzzing.report import (
     contract_for_check,
 )
 from scrip_conformance.resources import load_spec, spec_path, spec_sha256
+from scrip_conformance.safety import fuzz_hooks, keys
 
 
 def load_schema(settings: FuzzSettings) -> Any:
@@ -66,7 +67,7 @@ class _Collector:
         self.sequence: list[str] = []
 
     def _secret(self, text: str) -> str:
-        return redact(text, [self.settings.api_key])
+        return keys.scrub(redact(text, [self.settings.api_key]))
 
     def operation(self, op: str, label: str) -> OperationCoverage:
         if op not in self.coverage:
@@ -143,6 +144,7 @@ class _Collector:
 def run_fuzzing(settings: FuzzSettings) -> FuzzReport:
     """Fuzz the target described by ``settings``; every finding and figure is in the report."""
     started = time.monotonic()
+    fuzz_hooks.install(settings.request_timeout)  # guard, caps and key scrubbing on every call
     collector = _Collector(settings)
     schema = load_schema(settings)
     for operation in schema.get_all_operations():
