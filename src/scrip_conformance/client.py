@@ -144,6 +144,12 @@ class ApiResponse:
 
 
 REQUEST_LOG_SIZE = 1000
+_last_request = ""
+
+
+def last_request() -> str:
+    """The curl line of the latest request any client of this process sent (key redacted)."""
+    return _last_request
 
 
 class TargetClient:
@@ -278,6 +284,8 @@ class TargetClient:
     ) -> tuple[int, dict[str, str], bytes, str]:
         """Status, headers, body (at most the cap) and a problem ('' when the body is whole),
         within ``timeout`` for the whole request; :class:`TargetError` when there is no answer."""
+        global _last_request
+        _last_request = line
         deadline = time.monotonic() + timeout
         request = self._http.build_request(method, url, headers=headers, json=json, timeout=timeout)
         try:

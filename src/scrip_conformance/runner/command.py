@@ -28,6 +28,7 @@ from scrip_conformance.runner.baseline import Baseline, BaselineError, load_base
 from scrip_conformance.runner.collector import VerdictCollector
 from scrip_conformance.runner.console import render_final
 from scrip_conformance.runner.ordering import SuiteOrder
+from scrip_conformance.runner.outage import RunWatch, add_safety_options
 from scrip_conformance.runner.outcomes import ContractResult, by_area
 from scrip_conformance.runner.phases import PhaseClock
 from scrip_conformance.runner.preflight import check_base_url, preflight
@@ -101,6 +102,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="a feature the target does not support (repeatable): the "
         "contracts that need it are reported as not run",
     )
+    add_safety_options(target)
     what = parser.add_argument_group("what to run")
     what.add_argument(
         "--profile",
@@ -441,12 +443,15 @@ def _run(
         cpu_clock=cpu_clock,
     )
     report_dir = plan.report_dir
-    plugins = [clock, SuiteOrder()]
-    code = run_suite(
-        resources.contracts_dir(), report_dir, options, collector, target.secrets, plugins
-    )
+    watch = RunWatch(args.deadline, args.max_response_bytes)
+    plugins = [clock, SuiteOrder(), watch]
+    with watch.watching():
+        code = run_suite(
+            resources.contracts_dir(), report_dir, options, collector, target.secrets, plugins
+        )
     clock.switch("reports")
-    if code == 2 and not collector.tests_done and not collector.collection_errors:
+    interrupted = code == 2 and not collector.tests_done and not watch.stopped
+    if interrupted and not collector.collection_errors:
         scrub_tree(report_dir, target.secrets)
         print("interrupted", file=err)
         return 130
@@ -459,6 +464,7 @@ def _run(
         return EXIT_USAGE
 
     results = collector.results
+    stopped_code = watch.settle(results, collector.unattributed)
     _mark_unselected(results, plan.profiles, plan.only, args.read_only)
     today = dt.datetime.now(dt.UTC).date()
     if plan.baseline is not None:
@@ -466,8 +472,8 @@ def _run(
             result.findings = [plan.baseline.classify(f, today) for f in result.findings]
     ordered = sorted(results.values(), key=lambda r: r.id)
     gate_fails = any(r.gate_fails for r in ordered) or bool(collector.unattributed)
-    exit_code = EXIT_NOT_CONFORMANT if gate_fails else EXIT_OK
-    schedule = fetch_schedule(target.base_url, target.api_key, timeout=plan.timeout)
+    exit_code = stopped_code or (EXIT_NOT_CONFORMANT if gate_fails else EXIT_OK)
+    schedule = fetch_schedule(target.base_url, target.api_key, plan.timeout, skip=watch.stopped)
     info.finished_at = dt.datetime.now(dt.UTC)
     summary = build_summary(
         info,
@@ -486,6 +492,8 @@ def _run(
     scrub_tree(report_dir, target.secrets)
     names = (JUNIT_NAME, ALLURE_DIR, SUMMARY_NAME, html_report.REPORT_NAME)
     out.write(render_final(summary, [str(report_dir / name) for name in names]))
+    if stopped_code:
+        print(f"error: {watch.message()}", file=err)
     return exit_code
 
 

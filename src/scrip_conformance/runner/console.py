@@ -45,7 +45,7 @@ def render_final(summary: dict[str, Any], report_paths: list[str]) -> str:
         f"{t['warned']} warned, {t['not_run']} not run"
     )
     gated = sum(1 for c in summary["contracts"] if c["gate"] == "fail")
-    verdict = "CONFORMANT" if summary["exit_code"] == 0 else "NOT CONFORMANT"
+    verdict = {0: "CONFORMANT", 3: "NO VERDICT"}.get(summary["exit_code"], "NOT CONFORMANT")
     why = ""
     if summary["exit_code"]:
         parts = []

@@ -32,10 +32,18 @@ def _window(now: dt.datetime) -> tuple[str, str]:
 
 
 def fetch_schedule(
-    base_url: str, api_key: str, timeout: float = 10.0, now: dt.datetime | None = None
+    base_url: str,
+    api_key: str,
+    timeout: float = 10.0,
+    now: dt.datetime | None = None,
+    skip: bool = False,
 ) -> Schedule:
+    """The chart's rows; ``skip`` (the target stopped answering) gives the note at once."""
     window_from, window_to = _window(now or dt.datetime.now(dt.UTC))
     schedule = Schedule(window_from, window_to)
+    if skip:
+        schedule.error = "the expiration schedule was not fetched: the run was cut short"
+        return schedule
     params: dict[str, Any] = {
         "from": window_from,
         "to": window_to,

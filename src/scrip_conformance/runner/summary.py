@@ -128,7 +128,7 @@ def build_summary(
         "started_at": _timestamp(info.started_at),
         "finished_at": _timestamp(finished),
         "duration_seconds": round(max((finished - info.started_at).total_seconds(), 0.0), 3),
-        "verdict": "conformant" if exit_code == 0 else "not_conformant",
+        "verdict": {0: "conformant", 3: "no_verdict"}.get(exit_code, "not_conformant"),
         "exit_code": exit_code,
         "totals": totals(results),
         "baseline": baseline_doc,

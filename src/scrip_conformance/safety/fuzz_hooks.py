@@ -1,12 +1,12 @@
 """The fuzzing's HTTP path under the same safety as the suite's client.
 
-schemathesis sends through ``requests``; a global ``before_call`` hook hands every call a session
-whose adapter applies the rules of :class:`~scrip_conformance.client.TargetClient`: the write
-guard, the answer-size cap, one deadline per whole request, and the keys scrubbed from the body
-and headers before schemathesis keeps, excerpts or reports anything. Before that, a generated
-write that names an id the run did not create gets a freshly minted id in its place (it then
-names nothing), and an upsert's ``external_id`` gets the run's mark, so fuzzing writes only to
-the run's sandbox; each such replacement is counted in the guard's ``refused`` list.
+schemathesis sends every live call through one ``requests`` transport object; every call gets a
+session whose adapter applies the rules of the suite's client: the write guard, the answer-size
+cap, one deadline per whole request, and the keys scrubbed from the body and headers before
+schemathesis keeps, excerpts or reports anything. Before that, a global ``before_call`` hook
+gives a generated write that names an id the run did not create a freshly minted id instead (it
+then names nothing), and an upsert's ``external_id`` the run's mark, so fuzzing writes only to
+the run's sandbox; each replacement is counted in the guard's ``refused`` list.
 """
 
 from __future__ import annotations
@@ -158,7 +158,16 @@ def install(timeout: float = 10.0) -> None:
     @schemathesis.hook("before_call")
     def scrip_safety_before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
         keep_to_sandbox(case)
-        given = kwargs.get("session")
-        kwargs["session"] = guarded_session() if given is None else guard_session(given)
 
+    # schemathesis' live calls all go through this one transport object; its session is where
+    # the guarded adapter goes (a call without one would get a fresh, unguarded session).
+    from schemathesis.transport.requests import REQUESTS_TRANSPORT
+
+    original = REQUESTS_TRANSPORT.send
+
+    def send(case: Any, *, session: requests.Session | None = None, **kwargs: Any) -> Any:
+        session = guarded_session() if session is None else guard_session(session)
+        return original(case, session=session, **kwargs)
+
+    REQUESTS_TRANSPORT.send = send  # type: ignore[method-assign]
     _installed = True

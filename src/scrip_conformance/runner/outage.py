@@ -1,0 +1,166 @@
+"""Outage is not non-conformance: a target that stops answering, or a run past its deadline,
+ends the run with exit 3 and one finding naming the last request that got no answer, instead of
+a transport error blamed on every contract whose test happened to be running.
+
+:class:`RunWatch` is a pytest plugin of the runner's session: it notes the first
+:class:`~scrip_conformance.client.TargetError`, stops the session there, arms the whole-run
+deadline, and turns SIGTERM into the interruption Ctrl-C is (so the reports are still written,
+and scrubbed). :meth:`RunWatch.settle` then moves the transport findings off the contracts.
+"""
+
+from __future__ import annotations
+
+import _thread
+import argparse
+import contextlib
+import os
+import signal
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from scrip_conformance import client
+from scrip_conformance.cli import EXIT_UNREACHABLE
+from scrip_conformance.client import TargetError
+from scrip_conformance.runner.outcomes import Finding
+from scrip_conformance.safety.limits import MAX_RESPONSE_BYTES_ENV
+
+DEFAULT_DEADLINE = 30 * 60.0
+"""Seconds a whole run may take by default (``--deadline``)."""
+TRANSPORT_SUMMARY = "the check could not complete: TargetError"
+_NO_ANSWER_MARKS = ("ConnectionError", "Connection refused", "Network Error", "ReadTimeout")
+
+
+def _positive(raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, got {raw!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {raw!r}")
+    return value
+
+
+def add_safety_options(group: Any) -> None:
+    """``--deadline``, ``--max-response-bytes`` and ``--keep-sandbox`` of ``run``."""
+    group.add_argument(
+        "--deadline",
+        type=_positive,
+        default=DEFAULT_DEADLINE,
+        metavar="SECONDS",
+        help=f"end the whole run after this long with exit 3 and the reports so far "
+        f"(default {DEFAULT_DEADLINE:g})",
+    )
+    group.add_argument(
+        "--max-response-bytes",
+        type=int,
+        metavar="N",
+        help="read at most this much of any answer; a larger one is a finding (default 8 MiB)",
+    )
+    group.add_argument(
+        "--keep-sandbox",
+        action="store_true",
+        help="leave the run's own assets active and participants open at the end (default: "
+        "archive and close them)",
+    )
+
+
+class RunWatch:
+    def __init__(self, deadline: float | None = DEFAULT_DEADLINE, max_bytes: int | None = None):
+        if max_bytes and max_bytes > 0:
+            os.environ[MAX_RESPONSE_BYTES_ENV] = str(max_bytes)
+        self.deadline = deadline
+        self.outage = ""
+        """The first transport failure (its message names the request), empty when none."""
+        self.deadline_hit = False
+        self.terminated = False
+        self._timer: threading.Timer | None = None
+
+    # -- pytest hooks ------------------------------------------------------------------------
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> Any:
+        report = yield
+        if call.excinfo is not None and call.excinfo.errisinstance(TargetError):
+            if not self.outage:
+                self.outage = str(call.excinfo.value)
+            item.session.shouldstop = "the target stopped answering"
+        return report
+
+    # -- the run's clock and signals ---------------------------------------------------------
+    def _expire(self) -> None:
+        self.deadline_hit = True
+        _thread.interrupt_main()
+
+    @contextlib.contextmanager
+    def watching(self) -> Iterator[RunWatch]:
+        """Arm the deadline and the SIGTERM handler around the suite's run."""
+        previous = None
+        if threading.current_thread() is threading.main_thread():
+
+            def on_term(signum: int, frame: Any) -> None:
+                self.terminated = True
+                raise KeyboardInterrupt
+
+            previous = signal.signal(signal.SIGTERM, on_term)
+        if self.deadline:
+            self._timer = threading.Timer(self.deadline, self._expire)
+            self._timer.daemon = True
+            self._timer.start()
+        try:
+            yield self
+        finally:
+            if self._timer is not None:
+                self._timer.cancel()
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
+
+    @property
+    def stopped(self) -> bool:
+        """The run ended because of the target or the clock, not because it was done."""
+        return bool(self.outage) or self.deadline_hit
+
+    # -- the verdict -------------------------------------------------------------------------
+    def message(self) -> str:
+        if self.deadline_hit:
+            last = client.last_request() or "none"
+            return (
+                f"the run's deadline ({self.deadline:g} s, --deadline) passed; "
+                f"the last request sent: {last}"
+            )
+        lines = self.outage.splitlines()
+        request = next((x.strip()[len("request: "):] for x in lines if "request: " in x), "")
+        return f"the target stopped answering ({lines[0]}); last request without an answer: " + (
+            request or "unknown"
+        )
+
+    def settle(self, results: dict[str, Any], unattributed: list[Finding]) -> int | None:
+        """Exit code 3 when the target stopped answering or the deadline passed (None
+        otherwise); the transport findings leave the contracts for one finding of their own."""
+        if not self.stopped:
+            return None
+        for result in results.values():
+            result.findings = [f for f in result.findings if not _is_no_answer(f)]
+        unattributed[:] = [f for f in unattributed if not _is_no_answer(f)]
+        unattributed.append(
+            Finding(
+                contract_id="",
+                check="target answers",
+                summary="the run's deadline passed"
+                if self.deadline_hit
+                else "the target stopped answering",
+                expected="an answer to every request within its deadline",
+                observed=self.message(),
+                request=None,
+            )
+        )
+        return EXIT_UNREACHABLE
+
+
+def _is_no_answer(finding: Finding) -> bool:
+    if finding.summary == TRANSPORT_SUMMARY or finding.summary.endswith("KeyboardInterrupt"):
+        return True
+    return finding.contract_id == "FUZZ-NO-SERVER-ERROR" and any(
+        mark in finding.observed for mark in _NO_ANSWER_MARKS
+    )
