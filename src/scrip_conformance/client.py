@@ -38,6 +38,7 @@ from scrip_conformance.safety.limits import (
     max_retry_wait,
     parse_json,
     read_capped,
+    run_time_left,
 )
 from scrip_conformance.violations import ContractFailure, Violation
 
@@ -112,6 +113,8 @@ class ApiResponse:
         )
 
     def excerpt(self) -> str:
+        if self.is_json and len(self.text) > 4 * EXCERPT_OF_OVERSIZED:
+            return self.text[:400] + "..."  # not a re-rendering of a huge body to keep 400
         return show(self.body) if self.is_json else repr(self.text[:200])
 
     def expect(self, status: int, contract_id: str, summary: str | None = None) -> Any:
@@ -285,6 +288,11 @@ class TargetClient:
         """Status, headers, body (at most the cap) and a problem ('' when the body is whole),
         within ``timeout`` for the whole request; :class:`TargetError` when there is no answer."""
         global _last_request
+        left = run_time_left()
+        if left is not None:
+            if left <= 0:
+                raise TargetError(f"the run's deadline has passed\n  request: {_last_request}")
+            timeout = min(timeout, left)
         _last_request = line
         deadline = time.monotonic() + timeout
         request = self._http.build_request(method, url, headers=headers, json=json, timeout=timeout)

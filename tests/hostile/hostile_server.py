@@ -1,7 +1,8 @@
 """A small hostile target of its own: an HTTP server (threads, raw socket writes) that answers
 the suite's pre-flight like the Scrip API, then misbehaves in one chosen way (``mode``).
 
-Modes: ``huge-invalid`` (a 20 MB page that breaks the schema everywhere), ``huge-always``
+Modes: ``huge-invalid`` (a 20 MB asset page that breaks the schema everywhere; other lists
+empty), ``huge-always``
 (50 MB on every answer, pre-flight included), ``trickle`` (bodies at 1 byte/s), ``endless``
 (has_more true with a fresh cursor forever), ``empty-pages`` (empty pages with has_more true),
 ``throttle`` (429 with Retry-After 30 forever), ``deep-preflight`` (100,000-deep JSON at the
@@ -104,7 +105,7 @@ class HostileServer:
             if mode == "dies":
                 threading.Thread(target=self.stop, daemon=True).start()
             return None
-        if mode == "huge-invalid":
+        if mode == "huge-invalid" and url.path == "/v1/assets":
             row = b'{"id": 1, "amount": 2.5, "remaining": null, "status": 7},'
             return self._send(h, 200, b'{"data": [' + row * (20 * 2**20 // len(row)) +
                               b'{}], "pagination": 5}')
@@ -126,7 +127,7 @@ class HostileServer:
             return self._send(h, 200, json.dumps(EMPTY_PAGE).encode())
         if mode == "echo-key":
             return self._echo(h, n)
-        return self._send(h, 500, b"{}")
+        return self._send(h, 200, json.dumps(EMPTY_PAGE).encode())
 
     def _echo(self, h: BaseHTTPRequestHandler, n: int) -> None:
         """400 with the key in the message at a shifting offset (so any excerpt cut of 200,

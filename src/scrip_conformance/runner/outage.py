@@ -16,6 +16,7 @@ import contextlib
 import os
 import signal
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -25,10 +26,13 @@ from scrip_conformance import client
 from scrip_conformance.cli import EXIT_UNREACHABLE
 from scrip_conformance.client import TargetError
 from scrip_conformance.runner.outcomes import Finding
+from scrip_conformance.safety import limits
 from scrip_conformance.safety.limits import MAX_RESPONSE_BYTES_ENV
 
 DEFAULT_DEADLINE = 30 * 60.0
 """Seconds a whole run may take by default (``--deadline``)."""
+GRACE = 60.0
+"""Seconds past the deadline after which a run still going is interrupted outright."""
 TRANSPORT_SUMMARY = "the check could not complete: TargetError"
 _NO_ANSWER_MARKS = ("ConnectionError", "Connection refused", "Network Error", "ReadTimeout")
 
@@ -74,7 +78,7 @@ class RunWatch:
         self.deadline = deadline
         self.outage = ""
         """The first transport failure (its message names the request), empty when none."""
-        self.deadline_hit = False
+        self.interrupted_late = False
         self.terminated = False
         self._timer: threading.Timer | None = None
 
@@ -89,8 +93,14 @@ class RunWatch:
         return report
 
     # -- the run's clock and signals ---------------------------------------------------------
+    @property
+    def deadline_hit(self) -> bool:
+        return limits.deadline_tripped() or self.interrupted_late
+
     def _expire(self) -> None:
-        self.deadline_hit = True
+        """The deadline passed long ago and the run is still going (not waiting on a request,
+        which would be refused): interrupt it."""
+        self.interrupted_late = True
         _thread.interrupt_main()
 
     @contextlib.contextmanager
@@ -105,12 +115,14 @@ class RunWatch:
 
             previous = signal.signal(signal.SIGTERM, on_term)
         if self.deadline:
-            self._timer = threading.Timer(self.deadline, self._expire)
+            limits.set_run_deadline(time.monotonic() + self.deadline)
+            self._timer = threading.Timer(self.deadline + GRACE, self._expire)
             self._timer.daemon = True
             self._timer.start()
         try:
             yield self
         finally:
+            limits.set_run_deadline(None)
             if self._timer is not None:
                 self._timer.cancel()
             if previous is not None:

@@ -25,6 +25,7 @@ from scrip_conformance.safety.limits import (
     ResponseTooLarge,
     max_response_bytes,
     read_capped,
+    run_time_left,
 )
 
 FUZZ_MARK = f"scfuzz{secrets.token_hex(4)}-"
@@ -53,6 +54,11 @@ class GuardedAdapter(HTTPAdapter):
         if method != "GET":
             guard.check(method, request.url or "", _body_json(request.body))
         seconds = _seconds(timeout)
+        left = run_time_left()
+        if left is not None:
+            if left <= 0:
+                raise requests.exceptions.ConnectionError("the run's deadline has passed")
+            seconds = min(seconds, left)
         deadline = time.monotonic() + seconds
         response = super().send(
             request, stream=True, timeout=timeout, verify=verify, cert=cert, proxies=proxies

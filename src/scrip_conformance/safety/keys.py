@@ -19,6 +19,7 @@ MIN_PIECE = 8
 _lock = threading.Lock()
 _secrets: list[str] = []
 _pattern: re.Pattern[str] | None = None
+_pieces_now: list[str] = []
 
 
 def register(*keys: str | None) -> None:
@@ -32,6 +33,7 @@ def register(*keys: str | None) -> None:
                 added = True
         if added:
             _pattern = _compile(_secrets)
+            _pieces_now[:] = sorted({p for key in _secrets for p in _pieces(key)})
 
 
 def registered() -> list[str]:
@@ -43,6 +45,7 @@ def forget_all() -> None:
     global _pattern
     with _lock:
         _secrets.clear()
+        _pieces_now.clear()
         _pattern = None
 
 
@@ -78,13 +81,14 @@ def scrub(text: str, extra: Iterable[str | None] = ()) -> str:
     ``MIN_PIECE``+ characters, replaced by ``[REDACTED]``."""
     if not text:
         return text
-    pattern, keys = _pattern, list(_secrets)
+    pattern, keys, pieces = _pattern, list(_secrets), list(_pieces_now)
     more = [k for k in extra if k and k not in keys]
     if more:
         keys += more
         pattern = _compile(keys)
-    if pattern is None:
-        return text
+        pieces += [p for key in more for p in _pieces(key)]
+    if pattern is None or not any(piece in text for piece in pieces):
+        return text  # the common case, at the speed of a substring search
     out: list[str] = []
     pos = 0
     while True:

@@ -21,6 +21,36 @@ MAX_PAGES = 1000
 """Pages any walk follows at most before saying the cursor never ends."""
 
 
+_run_deadline: float | None = None
+_deadline_tripped = False
+
+
+def set_run_deadline(at: float | None) -> None:
+    """The whole run ends at ``at`` (``time.monotonic()``; None: no deadline any more, the
+    mark of a deadline reached is kept for the verdict)."""
+    global _run_deadline, _deadline_tripped
+    _run_deadline = at
+    if at is not None:
+        _deadline_tripped = False
+
+
+def run_time_left() -> float | None:
+    """Seconds left before the run's deadline (None without one); at zero or below, the
+    deadline is marked as reached: every later request is refused."""
+    global _deadline_tripped
+    if _run_deadline is None:
+        return None
+    left = _run_deadline - time.monotonic()
+    if left <= 0:
+        _deadline_tripped = True
+    return left
+
+
+def deadline_tripped() -> bool:
+    """Whether a request was refused because the run's deadline had passed."""
+    return _deadline_tripped
+
+
 def _env_number(name: str, default: float) -> float:
     try:
         value = float(os.environ.get(name, ""))
