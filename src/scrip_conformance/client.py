@@ -241,7 +241,8 @@ class TargetClient:
                 asked = _retry_after(raw_headers.get("retry-after"))
                 if asked > self.retry_wait_left:
                     break  # the run's budget of waiting on 429s is spent: the 429 is the answer
-                wait = asked
+                left = run_time_left()
+                wait = asked if left is None else min(asked, max(left, 0.0))
                 self.retry_wait_left -= wait
                 time.sleep(wait)
                 continue

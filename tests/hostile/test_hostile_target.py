@@ -156,3 +156,11 @@ def test_an_interrupted_run_leaves_key_clean_reports(tmp_path, sig, after):
     assert run.code != 0
     assert "Traceback" not in run.err, run.err[-3000:]
     assert_key_clean(run)
+
+
+def test_the_whole_run_deadline_ends_a_slow_run_with_exit_3(tmp_path):
+    with HostileServer("trickle", KEY) as server:
+        run = run_against(server, tmp_path, *FAST[:-2], "--deadline", "6",
+                          "--request-timeout", "60")
+    assert_sane(run, (3,))
+    assert (run.report_dir / "summary.json").exists()
