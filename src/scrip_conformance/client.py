@@ -255,7 +255,7 @@ class TargetClient:
             parsed_body, is_json, problem = parsed.body, parsed.is_json, parsed.problem
         body = parsed_body
         if method != "GET":
-            writes.current().learn(method, path, status, body)
+            writes.current().learn(method, path, status, body, secret)
         response = ApiResponse(
             method=method,
             path=path,

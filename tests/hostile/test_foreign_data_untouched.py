@@ -62,3 +62,12 @@ def test_a_writing_run_leaves_pre_existing_data_byte_identical(tmp_path, budget)
     for key in (KEY_A, KEY_B):
         changed = [name for name, text in before[key].items() if after[key].get(name) != text]
         assert not changed, f"pre-existing data changed by the run: {changed}"
+    # the run's own sandbox is retired: its assets archived, its participants closed
+    own = {name: json.loads(text) for key in (KEY_A, KEY_B)
+           for name, text in after[key].items() if name not in before[key]}
+    assert any(name.startswith("asset") for name in own)
+    active = [name for name, body in own.items()
+              if name.startswith(("asset", "participant"))
+              and body.get("status") not in ("ARCHIVED", "CLOSED")]
+    assert not active, f"the run left these active: {active[:10]}"
+    assert "the run's sandbox:" in completed.stdout

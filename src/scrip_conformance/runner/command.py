@@ -33,6 +33,7 @@ from scrip_conformance.runner.outcomes import ContractResult, by_area
 from scrip_conformance.runner.phases import PhaseClock
 from scrip_conformance.runner.preflight import check_base_url, preflight
 from scrip_conformance.runner.redaction import RedactingStream, scrub_tree
+from scrip_conformance.runner.retire import retire_sandbox
 from scrip_conformance.runner.schedule import fetch_schedule
 from scrip_conformance.runner.session import (
     ALLURE_DIR,
@@ -463,6 +464,8 @@ def _run(
         print(f"error: the contract suite could not run ({first}); see {log}", file=err)
         return EXIT_USAGE
 
+    if not (args.keep_sandbox or args.read_only or watch.stopped or target.embedded):
+        print(retire_sandbox(target.base_url, plan.timeout), file=out)
     results = collector.results
     stopped_code = watch.settle(results, collector.unattributed)
     _mark_unselected(results, plan.profiles, plan.only, args.read_only)

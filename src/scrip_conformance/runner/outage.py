@@ -26,7 +26,7 @@ from scrip_conformance import client
 from scrip_conformance.cli import EXIT_UNREACHABLE
 from scrip_conformance.client import TargetError
 from scrip_conformance.runner.outcomes import Finding
-from scrip_conformance.safety import limits
+from scrip_conformance.safety import limits, writes
 from scrip_conformance.safety.limits import MAX_RESPONSE_BYTES_ENV
 
 DEFAULT_DEADLINE = 30 * 60.0
@@ -73,6 +73,7 @@ def add_safety_options(group: Any) -> None:
 
 class RunWatch:
     def __init__(self, deadline: float | None = DEFAULT_DEADLINE, max_bytes: int | None = None):
+        writes.reset()  # a new run: nothing created yet
         if max_bytes and max_bytes > 0:
             os.environ[MAX_RESPONSE_BYTES_ENV] = str(max_bytes)
         self.deadline = deadline

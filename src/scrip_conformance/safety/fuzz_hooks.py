@@ -84,7 +84,8 @@ class GuardedAdapter(HTTPAdapter):
             if cleaned != value:
                 response.headers[name] = cleaned
         if method != "GET":
-            guard.learn(method, request.url or "", response.status_code, _body_json(content))
+            key = request.headers.get("X-API-Key")
+            guard.learn(method, request.url or "", response.status_code, _body_json(content), key)
         return response
 
 

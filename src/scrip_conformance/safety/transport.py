@@ -43,7 +43,8 @@ class GuardedTransport(httpx.BaseTransport):
         ]
         if method != "GET":
             status = response.status_code
-            writes.current().learn(method, str(request.url), status, _json_of(content))
+            key = request.headers.get("X-API-Key")
+            writes.current().learn(method, str(request.url), status, _json_of(content), key)
         return httpx.Response(response.status_code, headers=headers, content=content)
 
     def close(self) -> None:

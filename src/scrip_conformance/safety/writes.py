@@ -22,6 +22,19 @@ _PATH_ID = re.compile(r"^/v1/(?:programs|assets|participants)/([^/?]+)")
 PARTICIPANTS_PATH = "/v1/participants"
 
 
+_KINDS = {"/v1/programs": "program", "/v1/assets": "asset", "/v1/participants": "participant"}
+
+
+@dataclass(frozen=True)
+class Created:
+    """One resource the run created."""
+
+    kind: str
+    id: str
+    external_id: str | None = None
+    key: str | None = field(default=None, repr=False)
+
+
 class ForeignWriteRefused(RuntimeError):
     """A write that names data the run did not create: refused before it was sent."""
 
@@ -37,6 +50,8 @@ class WriteGuard:
     """Ids the suite made up to name nothing (a fuzzed write's foreign id is replaced by one)."""
     refused: list[str] = field(default_factory=list)
     """One line per refused write (method, path, what it named)."""
+    sandbox: list[Created] = field(default_factory=list)
+    """What the run created, in order, with the key that created it."""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def allow_prefix(self, prefix: str) -> None:
@@ -55,13 +70,23 @@ class WriteGuard:
     def owns(self, value: str) -> bool:
         return value in self.created or value in self.minted
 
-    def learn(self, method: str, path: str, status: int, body: Any) -> None:
-        """Learn from an answer: a 201 names a resource the run created."""
+    def learn(
+        self, method: str, path: str, status: int, body: Any, key: str | None = None
+    ) -> None:
+        """Learn from an answer: a 201 names a resource the run created (``key``: the key that
+        created it, to retire it with at the end)."""
         if method.upper() == "GET" or status != 201 or not isinstance(body, dict):
             return
+        kind = _KINDS.get(urlsplit(path).path.rstrip("/"))
         with self._lock:
             if isinstance(body.get("id"), str):
                 self.created.add(body["id"])
+                if kind is not None:
+                    external = body.get("external_id")
+                    self.sandbox.append(
+                        Created(kind, body["id"], external if isinstance(external, str) else None,
+                                key)
+                    )
             if isinstance(body.get("external_id"), str):
                 self.external_ids.add(body["external_id"])
 
