@@ -55,4 +55,6 @@ def retire_sandbox(base_url: str, timeout: float) -> str:
         f"the run's sandbox: {archived} asset(s) archived, {closed} participant(s) closed; "
         f"{programs} program(s) stay (the API cannot archive a program)"
     )
-    return note + (f"; {failed} could not be retired" if failed else "")
+    kept = len(writes.current().refused)
+    guard = f"; the write guard kept {kept} write(s) off others' data" if kept else ""
+    return note + (f"; {failed} could not be retired" if failed else "") + guard
