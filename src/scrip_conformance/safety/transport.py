@@ -28,9 +28,9 @@ class GuardedTransport(httpx.BaseTransport):
         deadline = time.monotonic() + self._timeout
         response = self._inner.handle_request(request)
         try:
-            content = read_capped(
-                iter(response.stream), max_response_bytes(), deadline, self._timeout
-            )
+            stream = response.stream
+            assert isinstance(stream, httpx.SyncByteStream)
+            content = read_capped(iter(stream), max_response_bytes(), deadline, self._timeout)
         except ResponseTooLarge as too_large:
             content = too_large.head
         finally:
