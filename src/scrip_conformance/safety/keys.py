@@ -49,6 +49,11 @@ def forget_all() -> None:
         _pattern = None
 
 
+def pieces(key: str) -> list[str]:
+    """The runs of ``MIN_PIECE`` characters of ``key`` (the whole key when shorter)."""
+    return _pieces(key)
+
+
 def _pieces(key: str) -> list[str]:
     size = min(MIN_PIECE, len(key))
     return [key[i : i + size] for i in range(len(key) - size + 1)]
