@@ -12,7 +12,12 @@ from typing import Any
 import httpx
 
 from scrip_conformance.safety import keys, writes
-from scrip_conformance.safety.limits import ResponseTooLarge, max_response_bytes, read_capped
+from scrip_conformance.safety.limits import (
+    DeadlineExceeded,
+    ResponseTooLarge,
+    max_response_bytes,
+    read_capped,
+)
 
 
 class GuardedTransport(httpx.BaseTransport):
@@ -33,6 +38,8 @@ class GuardedTransport(httpx.BaseTransport):
             content = read_capped(iter(stream), max_response_bytes(), deadline, self._timeout)
         except ResponseTooLarge as too_large:
             content = too_large.head
+        except DeadlineExceeded as late:
+            raise httpx.ReadTimeout(str(late), request=request) from None
         finally:
             response.close()
         content = keys.scrub_bytes(content)
