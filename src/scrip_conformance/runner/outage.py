@@ -34,6 +34,7 @@ DEFAULT_DEADLINE = 30 * 60.0
 GRACE = 60.0
 """Seconds past the deadline after which a run still going is interrupted outright."""
 TRANSPORT_SUMMARY = "the check could not complete: TargetError"
+REFUSED_SUMMARY = "the check could not complete: ForeignWriteRefused"
 _NO_ANSWER_MARKS = ("ConnectionError", "Connection refused", "Network Error", "ReadTimeout")
 
 
@@ -150,7 +151,24 @@ class RunWatch:
 
     def settle(self, results: dict[str, Any], unattributed: list[Finding]) -> int | None:
         """Exit code 3 when the target stopped answering or the deadline passed (None
-        otherwise); the transport findings leave the contracts for one finding of their own."""
+        otherwise); the transport findings leave the contracts for one finding of their own.
+        A write the guard refused is the suite's error, not the target's: it leaves its
+        contracts too, as a failure outside any contract."""
+        refused: list[Finding] = []
+        for result in results.values():
+            refused += [f for f in result.findings if f.summary == REFUSED_SUMMARY]
+            result.findings = [f for f in result.findings if f.summary != REFUSED_SUMMARY]
+        for finding in {f.observed: f for f in refused}.values():
+            unattributed.append(
+                Finding(
+                    contract_id="",
+                    check="suite error: write guard",
+                    summary="the suite tried to write to data the run did not create (refused)",
+                    expected="the suite writes only to what the run created",
+                    observed=finding.observed,
+                    test=finding.test,
+                )
+            )
         if not self.stopped:
             return None
         for result in results.values():
