@@ -35,10 +35,10 @@ from scrip_conformance.safety.limits import (
     DeadlineExceeded,
     ResponseTooLarge,
     max_response_bytes,
-    max_retry_wait,
     parse_json,
     read_capped,
     run_time_left,
+    take_retry_wait,
 )
 from scrip_conformance.violations import ContractFailure, Violation
 
@@ -175,8 +175,6 @@ class TargetClient:
         """The latest requests sent (bounded: a walk of 10^6 lots sends thousands)."""
         self.observers: list[Callable[[ApiResponse], None]] = []  # called with every response
         self.max_response_bytes = max_response_bytes()
-        self.retry_wait_left = max_retry_wait()
-        """Seconds this client may still spend waiting on 429s (all requests together)."""
         keys.register(api_key)
         self._http = httpx.Client(
             timeout=httpx.Timeout(timeout), transport=transport, follow_redirects=False
@@ -238,12 +236,11 @@ class TargetClient:
             finished = datetime.now(UTC)
             self.requests.append(RecordedRequest(method, str(url), line, status))
             if status == 429 and attempt < MAX_RETRIES_ON_429:
-                asked = _retry_after(raw_headers.get("retry-after"))
-                if asked > self.retry_wait_left:
-                    break  # the run's budget of waiting on 429s is spent: the 429 is the answer
                 left = run_time_left()
-                wait = asked if left is None else min(asked, max(left, 0.0))
-                self.retry_wait_left -= wait
+                asked = _retry_after(raw_headers.get("retry-after"))
+                wait = take_retry_wait(asked if left is None else min(asked, max(left, 0.0)))
+                if wait is None:
+                    break  # the run's budget of waiting on 429s is spent: the 429 is the answer
                 time.sleep(wait)
                 continue
             break

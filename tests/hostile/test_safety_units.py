@@ -202,3 +202,22 @@ def test_the_fuzzing_adapter_refuses_and_scrubs_like_the_client():
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_every_client_of_a_run_shares_one_budget_of_waiting_on_429s(monkeypatch):
+    from scrip_conformance.safety import limits
+
+    monkeypatch.setenv(limits.MAX_RETRY_WAIT_ENV, "0.3")
+    limits.reset_retry_budget()
+
+    def throttled_once():
+        answers = iter([httpx.Response(429, headers={"Retry-After": "0.2"}, json={}),
+                        httpx.Response(200, json={})])
+        return httpx.MockTransport(lambda request: next(answers))
+
+    first = TargetClient("http://t", KEY, transport=throttled_once())
+    second = TargetClient("http://t", KEY, transport=throttled_once())
+    assert first.get("/v1/assets").status_code == 200  # waited 0.2 s of the 0.3
+    assert second.get("/v1/assets").status_code == 429  # 0.1 s left: the 429 is the answer
+    monkeypatch.delenv(limits.MAX_RETRY_WAIT_ENV)
+    limits.reset_retry_budget()

@@ -74,7 +74,8 @@ def add_safety_options(group: Any) -> None:
 
 class RunWatch:
     def __init__(self, deadline: float | None = DEFAULT_DEADLINE, max_bytes: int | None = None):
-        writes.reset()  # a new run: nothing created yet
+        writes.reset()  # a new run: nothing created yet, the whole 429 budget to spend
+        limits.reset_retry_budget()
         if max_bytes and max_bytes > 0:
             os.environ[MAX_RESPONSE_BYTES_ENV] = str(max_bytes)
         self.deadline = deadline

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024
 """An answer larger than this is not read further (the largest page of the spec is far below)."""
 MAX_RETRY_WAIT_ENV = "SCRIP_MAX_RETRY_WAIT"
 MAX_RETRY_WAIT_TOTAL = 60.0
-"""Seconds a client waits on 429s over its whole life, at most (``SCRIP_MAX_RETRY_WAIT``)."""
+"""Seconds a run waits on 429s in all, at most (``SCRIP_MAX_RETRY_WAIT``)."""
 MAX_PAGES = 1000
 """Pages any walk follows at most before saying the cursor never ends."""
 
@@ -62,6 +63,30 @@ def _env_number(name: str, default: float) -> float:
 def max_retry_wait() -> float:
     """The budget of waiting on 429s: ``SCRIP_MAX_RETRY_WAIT`` when set, else the default."""
     return _env_number(MAX_RETRY_WAIT_ENV, MAX_RETRY_WAIT_TOTAL)
+
+
+_retry_lock = threading.Lock()
+_retry_wait_left: float | None = None
+
+
+def reset_retry_budget() -> None:
+    """A new run: the whole budget of waiting on 429s again."""
+    global _retry_wait_left
+    with _retry_lock:
+        _retry_wait_left = max_retry_wait()
+
+
+def take_retry_wait(asked: float) -> float | None:
+    """Seconds to wait on a 429 that asked for ``asked``, taken from the process's budget
+    (every client of the run shares it), or None when the budget cannot cover it."""
+    global _retry_wait_left
+    with _retry_lock:
+        if _retry_wait_left is None:
+            _retry_wait_left = max_retry_wait()
+        if asked > _retry_wait_left:
+            return None
+        _retry_wait_left -= asked
+        return asked
 
 
 def max_response_bytes() -> int:
