@@ -45,7 +45,7 @@ def snapshot(base_url: str, key: str) -> dict[str, str]:
     return out
 
 
-@pytest.mark.parametrize("budget", ["--quick", "--default-budget"])
+@pytest.mark.parametrize("budget", ["--quick", "--default-budget", "--deep"])
 def test_a_writing_run_leaves_pre_existing_data_byte_identical(tmp_path, budget):
     with ReferenceServer(api_keys={KEY_A: "org-a", KEY_B: "org-b"}, demo=True) as server:
         before = {key: snapshot(server.base_url, key) for key in (KEY_A, KEY_B)}
@@ -53,9 +53,9 @@ def test_a_writing_run_leaves_pre_existing_data_byte_identical(tmp_path, budget)
         argv = [sys.executable, "-m", "scrip_conformance.cli", "run", "--base-url",
                 server.base_url, "--api-key", KEY_A, "--second-org-key", KEY_B, "--seed", "5",
                 "--report-dir", str(tmp_path / "reports")]
-        if budget == "--quick":
-            argv.append("--quick")
-        completed = subprocess.run(argv, capture_output=True, text=True, timeout=900,
+        if budget != "--default-budget":
+            argv.append(budget)
+        completed = subprocess.run(argv, capture_output=True, text=True, timeout=1800,
                                    env=dict(os.environ))
         assert completed.returncode in (0, 1), completed.stderr[-3000:]
         after = {key: snapshot(server.base_url, key) for key in (KEY_A, KEY_B)}
