@@ -16,7 +16,7 @@ def retire_sandbox(base_url: str, timeout: float) -> str:
     """Archive the run's assets and close its participants; a one-line account of it."""
     created = writes.current().sandbox[:MAX_RETIRED]
     if not created:
-        return ""
+        return "the run's sandbox: the run created nothing"
     archived = closed = failed = 0
     clients: dict[str, TargetClient] = {}
     try:
