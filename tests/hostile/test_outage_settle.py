@@ -38,3 +38,13 @@ def test_a_refused_write_is_a_suite_error_not_a_contract_finding():
     assert watch.settle(results, unattributed) is None
     assert all(not r.findings for r in results.values())
     assert len(unattributed) == 1 and "suite" in unattributed[0].check
+
+
+def test_one_finding_raised_by_many_tests_counts_once():
+    repeated = Finding("PAGINATION-HAS-MORE-CURSOR", "c", "the list never ends", "an end",
+                       "has_more true after 500 pages", request="curl x", test="t1")
+    other = Finding("PAGINATION-HAS-MORE-CURSOR", "c", "another", "an end", "x", test="t2")
+    result = ContractResult(id="PAGINATION-HAS-MORE-CURSOR", findings=[
+        repeated, repeated.__class__(**{**repeated.as_dict(), "test": "t2"}), other])
+    RunWatch(None).settle({result.id: result}, [])
+    assert [f.summary for f in result.findings] == ["the list never ends", "another"]

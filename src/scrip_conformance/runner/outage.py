@@ -154,7 +154,10 @@ class RunWatch:
         """Exit code 3 when the target stopped answering or the deadline passed (None
         otherwise); the transport findings leave the contracts for one finding of their own.
         A write the guard refused is the suite's error, not the target's: it leaves its
-        contracts too, as a failure outside any contract."""
+        contracts too, as a failure outside any contract. The same finding raised by many tests
+        (a session fixture that failed once: a walk whose cursor never ends) counts once."""
+        for result in results.values():  # a failed shared fixture repeats one finding per test
+            result.findings = _once_each(result.findings)
         refused: list[Finding] = []
         for result in results.values():
             refused += [f for f in result.findings if f.summary == REFUSED_SUMMARY]
@@ -188,6 +191,17 @@ class RunWatch:
             )
         )
         return EXIT_UNREACHABLE
+
+
+def _once_each(findings: list[Finding]) -> list[Finding]:
+    seen: set[tuple[str, str, str, str, str | None]] = set()
+    out = []
+    for f in findings:
+        key = (f.contract_id, f.summary, f.expected, f.observed, f.request)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
 
 
 def _is_no_answer(finding: Finding) -> bool:
