@@ -52,6 +52,7 @@ from scrip_conformance.runner.summary import (
     load_previous,
     write_summary,
 )
+from scrip_conformance.safety import keys
 
 HELP = "Run the conformance suite against a target (default: the embedded reference) and report."
 
@@ -385,6 +386,7 @@ def _execute(args: argparse.Namespace, out: RedactingStream, err: RedactingStrea
         if code != EXIT_OK:
             return code
     with _target(args, out) as target:
+        keys.register(*target.secrets)  # scrubbed from every answer from the first one on
         for stream in (out, err):
             stream.add_secrets(target.secrets)
         if target.embedded:
