@@ -48,3 +48,11 @@ def test_one_finding_raised_by_many_tests_counts_once():
         repeated, repeated.__class__(**{**repeated.as_dict(), "test": "t2"}), other])
     RunWatch(None).settle({result.id: result}, [])
     assert [f.summary for f in result.findings] == ["the list never ends", "another"]
+
+
+def test_an_interrupted_run_is_never_conformant():
+    watch = RunWatch(None)
+    watch.interrupted = watch.terminated = True
+    unattributed: list[Finding] = []
+    assert watch.settle({}, unattributed) is None
+    assert len(unattributed) == 1 and "SIGTERM" in unattributed[0].summary

@@ -83,6 +83,8 @@ class RunWatch:
         """The first transport failure (its message names the request), empty when none."""
         self.interrupted_late = False
         self.terminated = False
+        self.interrupted = False
+        """The session was interrupted (Ctrl-C, SIGTERM): its verdict cannot be CONFORMANT."""
         self._timer: threading.Timer | None = None
 
     # -- pytest hooks ------------------------------------------------------------------------
@@ -94,6 +96,9 @@ class RunWatch:
                 self.outage = str(call.excinfo.value)
             item.session.shouldstop = "the target stopped answering"
         return report
+
+    def pytest_keyboard_interrupt(self, excinfo: Any) -> None:
+        self.interrupted = True
 
     # -- the run's clock and signals ---------------------------------------------------------
     @property
@@ -171,6 +176,18 @@ class RunWatch:
                     expected="the suite writes only to what the run created",
                     observed=finding.observed,
                     test=finding.test,
+                )
+            )
+        if self.interrupted and not self.stopped:
+            how = "SIGTERM" if self.terminated else "Ctrl-C"
+            unattributed.append(
+                Finding(
+                    contract_id="",
+                    check="run completed",
+                    summary=f"the run was interrupted ({how}) before its end",
+                    expected="every selected test runs",
+                    observed="only the tests before the interruption ran: no verdict of "
+                    "conformance can rest on them",
                 )
             )
         if not self.stopped:
