@@ -32,6 +32,10 @@ from scrip_conformance.target import Target
 from scrip_conformance.violations import ContractFailure, Violation
 
 PAGE_SIZE = 200
+MAX_PAGES = 500
+"""Pages any walk follows at most: past this the cursor is taken as never ending (a finding)."""
+MAX_EMPTY_PAGES = 50
+"""Empty pages in a row with has_more true after which the cursor is taken as never ending."""
 MAX_KEPT = 20  # violations kept in full per contract; the rest are counted
 # lot dates kept for :meth:`Discovery.unstable_lot_ids`: those from the walk's start (less the
 # clock skew) to this long after it; a run (walk and contracts) takes far less
@@ -124,10 +128,27 @@ def iter_pages(
     page_size: int,
     contract_id: str = "PAGINATION-HAS-MORE-CURSOR",
 ) -> Iterator[ApiResponse]:
-    """Each page of a list, following ``next_cursor`` while ``has_more`` (expects 200s)."""
+    """Each page of a list, following ``next_cursor`` while ``has_more`` (expects 200s), at most
+    ``MAX_PAGES`` pages and ``MAX_EMPTY_PAGES`` empty pages in a row: a cursor that never ends
+    is a PAGINATION-HAS-MORE-CURSOR finding, not an endless walk."""
     cursor = None
     seen_cursors: set[str] = set()
+    pages = empty = 0
+    last_request = ""
     while True:
+        if pages >= MAX_PAGES or empty >= MAX_EMPTY_PAGES:
+            what = f"{empty} empty pages in a row" if empty >= MAX_EMPTY_PAGES else f"{pages} pages"
+            raise ContractFailure(
+                [
+                    Violation(
+                        "PAGINATION-HAS-MORE-CURSOR",
+                        f"the list never ends: has_more true after {what}, each with a new cursor",
+                        "has_more false on a last page",
+                        f"has_more true after {what}",
+                        request=last_request,
+                    )
+                ]
+            )
         query = dict(params or {}, limit=page_size)
         if cursor is not None:
             query["cursor"] = cursor
@@ -139,6 +160,9 @@ def iter_pages(
                 200, "PAGINATION-HAS-MORE-CURSOR", "the next_cursor of the previous page is refused"
             )
         yield response
+        last_request = response.curl
+        pages += 1
+        empty = empty + 1 if not items(body) else 0
         page = body.get("pagination") if isinstance(body, dict) else None
         if not isinstance(page, dict) or page.get("has_more") is not True:
             return

@@ -9,12 +9,14 @@ by the target's rate limit and waits out a 429 (:mod:`scrip_conformance.pacing`)
 from __future__ import annotations
 
 import random
+import secrets
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import httpx
 
 from scrip_conformance.pacing import PacedTransport, Pacer
+from scrip_conformance.safety import writes
 
 
 class SeedDataError(RuntimeError):
@@ -60,11 +62,18 @@ class KnownIds:
 def _client(
     base_url: str, api_key: str, timeout: float, pacer: Pacer | None = None
 ) -> httpx.Client:
+    from scrip_conformance.safety import keys
+    from scrip_conformance.safety.transport import GuardedTransport
+
+    keys.register(api_key)  # the guard, caps and key scrubbing of every suite request
     return httpx.Client(
         base_url=base_url,
         headers={"X-API-Key": api_key},
         timeout=timeout,
-        transport=PacedTransport(pacer if pacer is not None else Pacer()),
+        # paced outside (a 429 is waited out and retried), guarded inside (every attempt)
+        transport=PacedTransport(
+            pacer if pacer is not None else Pacer(), inner=GuardedTransport(timeout)
+        ),
     )
 
 
@@ -126,7 +135,10 @@ def provision(
     extension field ``reference_id``), which are left out when ``unsupported`` has ``extension``.
     """
     rng = random.Random(seed)
-    tag = f"{rng.randrange(16**6):06x}"
+    # the seeded part keeps runs comparable; the random part keeps a rerun with the same seed
+    # from upserting the participants of an earlier run (the write guard allows the run's tag)
+    tag = f"{rng.randrange(16**6):06x}{secrets.token_hex(2)}"
+    writes.current().allow_prefix(f"fuzz-{tag}-")
     ids = KnownIds()
     with _client(base_url, api_key, timeout, pacer) as client:
         program = _post(client, "/v1/programs", {"name": f"fuzz program {tag}"}, (201,))

@@ -25,6 +25,7 @@ from scrip_conformance.fuzzing.report import (
 )
 from scrip_conformance.pacing import Pacer
 from scrip_conformance.resources import load_spec, spec_path, spec_sha256
+from scrip_conformance.safety import fuzz_hooks, keys
 
 FEATURE_OPERATIONS = {"liability-report": frozenset({"getLiabilityReport"})}
 """Operations a target declaring a feature unsupported does not serve: never fuzzed."""
@@ -78,7 +79,7 @@ class _Collector:
         self.sequence: list[str] = []
 
     def _secret(self, text: str) -> str:
-        return redact(text, [self.settings.api_key])
+        return keys.scrub(redact(text, [self.settings.api_key]))
 
     def operation(self, op: str, label: str) -> OperationCoverage:
         if op not in self.coverage:
@@ -181,6 +182,7 @@ def run_fuzzing(settings: FuzzSettings, pacer: Pacer | None = None) -> FuzzRepor
 
 def _run(settings: FuzzSettings) -> FuzzReport:
     started = time.monotonic()
+    fuzz_hooks.install(settings.request_timeout)  # guard, caps and key scrubbing on every call
     collector = _Collector(settings)
     schema = load_schema(settings)
     for operation in schema.get_all_operations():

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from scrip_conformance.model import LedgerModel
 from scrip_conformance.provisioning.wire import HttpWire, Reply
+from scrip_conformance.safety import writes
 from scrip_conformance.violations import ContractFailure, Violation
 
 SETUP_CONTRACT = "PROV-SANDBOX-SETUP"
@@ -45,6 +46,7 @@ class Sandbox:
         self.wire = wire
         self.model = model
         self.prefix = prefix or run_prefix()
+        writes.current().allow_prefix(self.prefix)  # the run's names: upserts by them are its own
         self._counter = _COUNTERS.setdefault(self.prefix, itertools.count(1))
         self._program_id = program_id
         self.external_ids: dict[str, str] = {}  # participant id -> the external_id it was given

@@ -27,6 +27,7 @@ from starlette.routing import Route
 from scrip_conformance import spec_schemas
 from scrip_conformance.reference.errors import ApiError, validation
 from scrip_conformance.reference.ledger import Ledger
+from scrip_conformance.reference.limits import RequestLimits
 from scrip_conformance.reference.store import Store
 
 log = logging.getLogger("scrip_conformance.reference")
@@ -308,6 +309,7 @@ def create_app(
         exception_handlers={HTTPException: not_found, Exception: server_error},
     )
     app.router.redirect_slashes = False
+    app.add_middleware(RequestLimits)  # D-LIMITS: bounded URLs, bodies and error excerpts
     app.state.ledger = ledger
     app.state.store = store
     return app

@@ -38,10 +38,12 @@ from scrip_conformance.runner.collector import VerdictCollector
 from scrip_conformance.runner.console import render_final
 from scrip_conformance.runner.junit import mark_should_warnings, write_allure_environment
 from scrip_conformance.runner.ordering import SuiteOrder
+from scrip_conformance.runner.outage import RunWatch, add_safety_options
 from scrip_conformance.runner.outcomes import ContractResult, by_area
 from scrip_conformance.runner.phases import PhaseClock
 from scrip_conformance.runner.preflight import check_base_url, preflight
 from scrip_conformance.runner.redaction import RedactingStream, scrub_tree
+from scrip_conformance.runner.retire import retire_sandbox
 from scrip_conformance.runner.schedule import fetch_schedule
 from scrip_conformance.runner.session import (
     ALLURE_DIR,
@@ -61,6 +63,7 @@ from scrip_conformance.runner.summary import (
     write_summary,
 )
 from scrip_conformance.runner.verdict import EXIT_SIGINT, EXIT_SIGTERM, GapAcceptance, decide
+from scrip_conformance.safety import keys as answer_keys
 
 HELP = "Run the conformance suite against a target (default: the embedded reference) and report."
 
@@ -112,6 +115,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="a feature the target does not support (repeatable): the "
         "contracts that need it are reported as not run",
     )
+    add_safety_options(target)
     what = parser.add_argument_group("what to run")
     what.add_argument(
         "--profile",
@@ -510,6 +514,7 @@ def _execute(args: argparse.Namespace, out: RedactingStream, err: RedactingStrea
             if code != EXIT_OK:
                 return code
         with _target(args, out) as target:
+            answer_keys.register(*target.secrets)  # scrubbed from every answer from the first
             keys: list[str | None] = list(target.secrets)
             for stream in (out, err):
                 stream.add_secrets(keys)
@@ -621,20 +626,23 @@ def _run(
     )
     report_dir = plan.report_dir
     signals: StopSignals = getattr(args, "signals", None) or StopSignals()
-    plugins = [clock, SuiteOrder(), signals]
+    watch = RunWatch(args.deadline, args.max_response_bytes)
+    plugins = [clock, SuiteOrder(), signals, watch]
     try:
-        code = run_suite(
-            resources.contracts_dir(), report_dir, options, collector, target.secrets, plugins
-        )
+        with watch.watching():
+            code = run_suite(
+                resources.contracts_dir(), report_dir, options, collector, target.secrets, plugins
+            )
     except KeyboardInterrupt:  # a signal between pytest's own handling points
         code = 2
         signals.received = signals.received or signal.SIGINT
     signals.hold()
     clock.switch("reports")
-    interrupted = signals.name
+    # a run stopped by the target or by its deadline is exit 3, not an interruption
+    interrupted = None if watch.stopped else signals.name
     if interrupted:
         print(f"interrupted by {interrupted}: writing the reports of what ran", file=err)
-    if not interrupted and (collector.collection_errors or code in (3, 4)):
+    if not interrupted and not watch.stopped and (collector.collection_errors or code in (3, 4)):
         scrub_tree(report_dir, target.secrets)
         usage = usage_error_of(report_dir / PYTEST_LOG_NAME)
         first = (collector.collection_errors or [usage or f"pytest exit code {code}"])[0]
@@ -642,7 +650,10 @@ def _run(
         print(f"error: the contract suite could not run ({first}); see {log}", file=err)
         return EXIT_USAGE
 
+    if not (args.keep_sandbox or args.read_only or watch.stopped or interrupted or target.embedded):
+        print(retire_sandbox(target.base_url, plan.timeout), file=out)
     results = collector.results
+    stopped_code = watch.settle(results, collector.unattributed)
     _mark_unselected(results, plan.profiles, plan.only, args.read_only)
     if interrupted:
         for result in results.values():
@@ -658,15 +669,14 @@ def _run(
         unattributed=len(collector.unattributed),
         acceptances=plan.accepted_gaps,
         today=today,
-        interrupted_by=signals.received,
+        interrupted_by=None if watch.stopped else signals.received,
+        stopped=bool(stopped_code),
         partial_by=_partial_by(args, plan, results),
         catalog_size=len(plan.contracts),
     )
     exit_code = run.exit_code
-    schedule = (
-        None
-        if interrupted
-        else fetch_schedule(target.base_url, target.api_key, timeout=plan.timeout)
+    schedule = fetch_schedule(
+        target.base_url, target.api_key, plan.timeout, skip=bool(interrupted) or watch.stopped
     )
     info.finished_at = dt.datetime.now(dt.UTC)
     info.interrupted = interrupted
@@ -689,6 +699,8 @@ def _run(
     scrub_tree(report_dir, target.secrets)
     names = (JUNIT_NAME, ALLURE_DIR, SUMMARY_NAME, html_report.REPORT_NAME)
     out.write(render_final(summary, [str(report_dir / name) for name in names]))
+    if stopped_code:
+        print(f"error: {watch.message()}", file=err)
     return exit_code
 
 

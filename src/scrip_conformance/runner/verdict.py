@@ -7,7 +7,9 @@
 - ``inconclusive`` (exit 4): no such finding, but a selected MUST contract was not exercised
   (its tests checked nothing) or not run, and nobody accepted that gap;
 - ``interrupted`` (exit 130 on SIGINT, 143 on SIGTERM): the run was stopped; whatever it found
-  is reported, but it proves nothing about the contracts it did not reach.
+  is reported, but it proves nothing about the contracts it did not reach;
+- ``no_verdict`` (exit 3): the target stopped answering during the run, or the run passed its
+  deadline (``runner.outage``): an outage is not non-conformance, and proves nothing either.
 
 A *gap* is a selected MUST contract without evidence. It is ``open`` (makes the run
 inconclusive), ``accepted`` (``--accept-gap ID[=reason]`` or a baseline entry of kind ``gap``
@@ -31,10 +33,12 @@ CONFORMANT = "conformant"
 NOT_CONFORMANT = "not_conformant"
 INCONCLUSIVE = "inconclusive"
 INTERRUPTED = "interrupted"
-RUN_VERDICTS = (CONFORMANT, NOT_CONFORMANT, INCONCLUSIVE, INTERRUPTED)
+NO_VERDICT = "no_verdict"
+RUN_VERDICTS = (CONFORMANT, NOT_CONFORMANT, INCONCLUSIVE, INTERRUPTED, NO_VERDICT)
 
 EXIT_CONFORMANT = 0
 EXIT_NOT_CONFORMANT = 1
+EXIT_NO_VERDICT = 3  # the target stopped answering, or the run passed its deadline
 EXIT_INCONCLUSIVE = 4
 EXIT_SIGINT = 128 + signal.SIGINT  # 130
 EXIT_SIGTERM = 128 + signal.SIGTERM  # 143
@@ -199,6 +203,7 @@ def decide(
     acceptances: Iterable[GapAcceptance] = (),
     today: dt.date | None = None,
     interrupted_by: int | None = None,
+    stopped: bool = False,
     partial_by: str = "",
     catalog_size: int | None = None,
 ) -> RunVerdict:
@@ -207,7 +212,9 @@ def decide(
     gaps, expired, unused = find_gaps(results, acceptances, today)
     selected = sum(1 for r in results if r.selected)
     total = catalog_size if catalog_size is not None else len(results)
-    if interrupted_by is not None:
+    if stopped:
+        verdict, code = NO_VERDICT, EXIT_NO_VERDICT
+    elif interrupted_by is not None:
         verdict = INTERRUPTED
         code = EXIT_SIGTERM if interrupted_by == signal.SIGTERM else EXIT_SIGINT
     elif unattributed or any(r.gate_fails for r in results):
