@@ -101,7 +101,9 @@ class ApiResponse:
             body_is_json=self.is_json,
         )
 
-    def violation(self, contract_id: str, summary: str, expected: str, subject: str = ""):
+    def violation(
+        self, contract_id: str, summary: str, expected: str, subject: str = ""
+    ) -> Violation:
         """A violation of ``contract_id`` observed in this response."""
         return Violation(
             contract_id,

@@ -310,7 +310,7 @@ class Discovery:
         self.lists_sample = Reservoir(ID_SAMPLE, f"{target.seed}:walk-lot-lists")
         self.multi_balance_sample = Reservoir(ID_SAMPLE, f"{target.seed}:walk-participants")
         # (moment, lot id, asset id, remaining when an outstanding lot's expiry, else None)
-        self._moments: list[tuple[datetime, str, str, Decimal | None]] = []
+        self._moments: list[tuple[datetime, Any, str, Decimal | None]] = []  # lot id as sent
         self._lists_done = 0
 
     # -- the walk ----------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from email.utils import parsedate_to_datetime
+from typing import Any
 
 import httpx
 
@@ -30,7 +31,7 @@ _UNIX_TIME_FLOOR = 1_000_000_000
 """A reset below this is read as seconds from now (some servers send a delta), not Unix time."""
 
 
-def _header(headers: Mapping[str, str], name: str) -> str | None:
+def _header(headers: Mapping[str, Any], name: str) -> str | None:  # values: str or list
     lowered = name.lower()
     for key, value in headers.items():
         if key.lower() == lowered:

@@ -38,6 +38,11 @@ def test_bucket_field_order_and_scale_are_checked():
     ]
 
 
+def test_a_bucket_that_is_not_a_string_is_judged_not_raised():
+    rows = [r("a", "p", "AVAILABLE", "1.00"), r("a", "p", ["HELD"], "1.00")]
+    assert ids(liability.check_page(rows, True)) == ["LIABILITY-ROWS-WELL-FORMED"]
+
+
 def test_bucket_rows_sum_to_the_plain_rows():
     assert liability.check_bucket_rows_sum(PLAIN, SPLIT) == []
     assert ids(liability.check_bucket_rows_sum([r("a", "p", None, "12.01"), PLAIN[1]], SPLIT)) == [

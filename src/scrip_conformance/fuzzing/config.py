@@ -121,7 +121,9 @@ def _dictionaries(ids: KnownIds) -> dict[str, dict[str, list[str]]]:
     return {name: {"values": list(values)} for name, values in kinds.items() if values}
 
 
-def _bind(available: dict[str, Any], dictionary: str, probability: float = ID_PROBABILITY):
+def _bind(
+    available: dict[str, Any], dictionary: str, probability: float = ID_PROBABILITY
+) -> dict[str, Any] | None:
     if dictionary not in available:
         return None
     return {"dictionary": dictionary, "probability": probability}

@@ -7,6 +7,7 @@ suite finds at least what plain schemathesis finds, plus what the registered dom
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import schemathesis
@@ -153,7 +154,7 @@ class _Collector:
             )
 
 
-def _pacing_hook(pacer: Pacer):
+def _pacing_hook(pacer: Pacer) -> Callable[[Any, Any, Any], None]:
     """An ``after_call`` hook pacing the engine by the rate-limit headers of each answer.
 
     A 429 is left to schemathesis' own retry (``rate-limit = "auto"``: it waits out

@@ -18,7 +18,7 @@ def parse(text: object) -> Decimal | None:
         return None
 
 
-def fraction_digits(text: str) -> int | None:
+def fraction_digits(text: object) -> int | None:
     """How many digits follow the decimal point (0 without one); None when not an amount."""
     match = _SIGNED.match(text) if isinstance(text, str) else None
     if not match:

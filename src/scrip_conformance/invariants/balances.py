@@ -104,7 +104,9 @@ def check_matches_sums(
     return found
 
 
-def _sum_breach(bucket: str, expected: Decimal, observed: Any, scale: int, subject: str):
+def _sum_breach(
+    bucket: str, expected: Decimal, observed: Any, scale: int, subject: str
+) -> Violation:
     return violation(
         "BALANCE-EQUALS-LOT-SUMS",
         f"balance {bucket} differs from the sum of the {bucket.upper()} lots",
@@ -136,7 +138,8 @@ def check_counters(participant: Any) -> list[Violation]:
 def check_rows_sorted(rows: Sequence[Any], subject: str = "") -> list[Violation]:
     """BALANCE-ROWS-SORTED: one row per asset, ordered by asset_id ascending."""
     ids = [r.get("asset_id") for r in rows if isinstance(r, dict)]
-    if all(isinstance(i, str) for i in ids) and ids != sorted(set(ids)):
+    texts = [i for i in ids if isinstance(i, str)]
+    if len(texts) == len(ids) and texts != sorted(set(texts)):
         return [
             violation(
                 "BALANCE-ROWS-SORTED",

@@ -47,9 +47,8 @@ def check_page(rows: Sequence[Any], by_bucket: bool) -> list[Violation]:
                     subject,
                 )
             )
-        keys.append(
-            (str(row.get("asset_id")), str(row.get("program_id")), BUCKET_ORDER.get(bucket, -1))
-        )
+        order = BUCKET_ORDER.get(bucket, -1) if isinstance(bucket, str) else -1
+        keys.append((str(row.get("asset_id")), str(row.get("program_id")), order))
     if keys != sorted(keys) or len(set(keys)) != len(keys):
         found.append(
             violation(
@@ -66,7 +65,9 @@ def totals_by_asset_bucket(rows: Sequence[dict]) -> dict[tuple[str, str | None],
     """Sum of balance per (asset_id, bucket) over programs."""
     totals: dict[tuple[str, str | None], Decimal] = defaultdict(Decimal)
     for row in rows:
-        totals[(row.get("asset_id"), row.get("bucket"))] += amounts.parse(row.get("balance")) or 0
+        bucket = row.get("bucket")
+        key = (str(row.get("asset_id")), None if bucket is None else str(bucket))
+        totals[key] += amounts.parse(row.get("balance")) or 0
     return dict(totals)
 
 
@@ -107,17 +108,18 @@ def check_equals_balance_sums(
     equals the sum of every participant's balance. ``balance_sums`` maps (asset_id, BUCKET)."""
     reported = totals_by_asset_bucket(bucket_rows)
     found = []
-    for key in sorted(set(reported) | set(balance_sums), key=str):
-        if key[1] is None:
+    for asset_id, bucket in sorted(set(reported) | set(balance_sums), key=str):
+        if bucket is None:  # a row without buckets has no participant-side sum to compare
             continue
+        key = (asset_id, bucket)
         if reported.get(key, Decimal(0)) != balance_sums.get(key, Decimal(0)):
             found.append(
                 violation(
                     "LIABILITY-EQUALS-BALANCE-SUMS",
-                    f"liability {key[1]} differs from the participants' balances",
+                    f"liability {bucket} differs from the participants' balances",
                     f"{balance_sums.get(key, Decimal(0))} (sum over every participant)",
                     f"{reported.get(key, Decimal(0))} (sum of the report's rows)",
-                    f"asset {key[0]}",
+                    f"asset {asset_id}",
                 )
             )
     return found

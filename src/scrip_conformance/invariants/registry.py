@@ -113,7 +113,8 @@ def lot_page(ctx: ResponseContext) -> list[Violation]:
 def participant_detail(ctx: ResponseContext) -> list[Violation]:
     if ctx.status_code != 200 or not isinstance(ctx.body, dict):
         return []
-    rows = ctx.body.get("balances") if isinstance(ctx.body.get("balances"), list) else []
+    balance_rows = ctx.body.get("balances")
+    rows = balance_rows if isinstance(balance_rows, list) else []
     found = balances.check_counters(ctx.body)
     found += balances.check_rows_sorted(rows, f"participant {ctx.body.get('id')}")
     for row in rows:
@@ -157,7 +158,8 @@ def schedule_page(ctx: ResponseContext) -> list[Violation]:
             )
         )
     ids = [r.get("asset_id") for r in rows if isinstance(r, dict)]
-    if all(isinstance(i, str) for i in ids) and ids != sorted(set(ids)):
+    texts = [i for i in ids if isinstance(i, str)]
+    if len(texts) == len(ids) and texts != sorted(set(texts)):
         found.append(
             violation(
                 "SCHEDULE-ROWS-PER-LOT-ASSET",

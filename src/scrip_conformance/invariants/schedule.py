@@ -55,7 +55,8 @@ def check_row(
                 subject,
             )
         )
-    buckets = row.get("buckets") if isinstance(row.get("buckets"), list) else []
+    raw_buckets = row.get("buckets")
+    buckets = raw_buckets if isinstance(raw_buckets, list) else []
     if isinstance(scale, int):
         texts = [(name, row.get(name)) for name in FIGURES] + [
             (f"buckets[{i}].amount", b.get("amount"))
@@ -80,13 +81,15 @@ def check_row(
 
 def check_sums_exactly(row: dict) -> list[Violation]:
     """SCHEDULE-SUMS-EXACTLY: buckets + never + before + after == total_outstanding."""
-    parts = [_dec(row.get(n)) for n in FIGURES[:3]]
-    bucket_amounts = [
+    maybe_parts = [_dec(row.get(n)) for n in FIGURES[:3]]
+    maybe_buckets = [
         _dec(b.get("amount")) for b in row.get("buckets") or [] if isinstance(b, dict)
     ]
     total = _dec(row.get("total_outstanding"))
-    if total is None or None in parts or None in bucket_amounts:
-        return []
+    parts = [p for p in maybe_parts if p is not None]
+    bucket_amounts = [a for a in maybe_buckets if a is not None]
+    if total is None or len(parts) != len(maybe_parts) or len(bucket_amounts) != len(maybe_buckets):
+        return []  # a figure that is not an amount is another contract's finding
     computed = sum(parts, Decimal(0)) + sum(bucket_amounts, Decimal(0))
     if computed == total:
         return []
@@ -433,6 +436,12 @@ def _differences(
     return found
 
 
+def _scale_or_zero(row: dict) -> int:
+    """The row's scale for rendering amounts in a message (0 when the row has none)."""
+    scale = row.get("scale")
+    return scale if isinstance(scale, int) else 0
+
+
 def _bucket_text(entry: list | None, scale: int) -> str:
     if entry is None:
         return "no bucket"
@@ -466,7 +475,7 @@ def check_granularities_agree(day_row: dict, coarse_row: dict, granularity: str)
         entry[0] += amount
         entry[1] += count
     coarse = bucket_map(coarse_row)
-    scale = coarse_row.get("scale") if isinstance(coarse_row.get("scale"), int) else 0
+    scale = _scale_or_zero(coarse_row)
     for start in sorted(set(grouped) | set(coarse)):
         if grouped.get(start) != coarse.get(start):
             found.append(
@@ -530,7 +539,7 @@ def check_edge_inclusive(
     bucket = bucket_map(row).get(timestamps.period_start(edge, granularity), [Decimal(0), 0])
     if bucket[0] >= want_amount and bucket[1] >= len(at_edge):
         return []
-    scale = row.get("scale") if isinstance(row.get("scale"), int) else 0
+    scale = _scale_or_zero(row)
     return [
         violation(
             "SCHEDULE-WINDOW-EDGE-INCLUSIVE",

@@ -12,7 +12,7 @@ error messages, so the verdict and the messages stay those of ``spec_schemas``.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import jsonschema_rs
@@ -46,7 +46,7 @@ def check_matches_spec(operation_id: str, status: int, body: Any) -> list[Violat
     ]
 
 
-def _conforms(name: str):
+def _conforms(name: str) -> Callable[[Any], bool]:
     check = spec_schemas.FORMAT_CHECKER.checkers[name][0]  # spec_schemas' own format function
 
     def conforms(value: Any) -> bool:
@@ -179,7 +179,8 @@ def _fast_validator(operation_id: str, status: int) -> Any:
     pointer = _response_schema_pointer(operation_id, status)
     if pointer is None:
         return None
-    schema = spec_schemas.validator_for(pointer).schema
+    declared = spec_schemas.validator_for(pointer).schema
+    schema = dict(declared) if isinstance(declared, Mapping) else declared
     try:
         return jsonschema_rs.Draft202012Validator(
             schema,

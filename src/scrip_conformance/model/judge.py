@@ -82,7 +82,7 @@ def outcome_violations(
                 )
             )
     if expected.lots_processed is not None and "lots_processed" in body:
-        want = [(i, format_amount(a, scale)) for i, a in expected.lots_processed]
+        want_lots = [(i, format_amount(a, scale)) for i, a in expected.lots_processed]
         rows = body.get("lots_processed") or []
         got_rows = [
             (str(r.get("id")), r.get("amount")) if isinstance(r, Mapping) else r for r in rows
@@ -93,7 +93,7 @@ def outcome_violations(
                 Violation(
                     contract_id,
                     "lots_processed differs from the model's (per source lot, oldest first)",
-                    _brief(want),
+                    _brief(want_lots),
                     _brief(got_rows),
                     subject,
                 )
@@ -182,7 +182,7 @@ def schedule_violations(contract_id: str, expected: Schedule, row: Any) -> list[
                     subject,
                 )
             )
-    got_buckets = []
+    got_buckets: list[tuple[Any, ...]] = []  # a bucket that cannot be read is kept, as such
     for b in row.get("buckets") or []:
         try:
             got_buckets.append(

@@ -8,7 +8,7 @@ strings sent on the wire so that D-AMOUNT-IN (``invalid_scale`` ...) is predicte
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
@@ -697,7 +697,9 @@ class LedgerModel:
         elif operation == "release":
             have = pos.simple_held
         else:
-            have = max(pos.simple_available if bucket == AVAILABLE else pos.simple_held, 0)
+            have = max(
+                pos.simple_available if bucket == AVAILABLE else pos.simple_held, Decimal(0)
+            )
         if value is not None and value > have:
             return _refused(422, "insufficient_balance")
         moved = have if value is None else value
@@ -721,7 +723,7 @@ class LedgerModel:
         program_id: str,
         payload: dict,
         asset: _Asset,
-        apply,
+        apply: Callable[[], Outcome],
         participant_id: str,
     ) -> Outcome:
         """D-IDEMPOTENCY: a replay returns the original outcome; another payload is a 409."""

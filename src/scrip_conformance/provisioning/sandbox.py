@@ -91,9 +91,10 @@ class Sandbox:
     ) -> AssetRef:
         n = next(self._counter)
         symbol = f"{self.prefix}{n}"[:16].upper()
+        name = f"{self.prefix}-asset-{n}"
         body = {
             "program_id": self.program_id,
-            "name": f"{self.prefix}-asset-{n}",
+            "name": name,
             "symbol": symbol,
             "inventory_mode": inventory_mode,
             "issuance_policy": "UNLIMITED",
@@ -107,7 +108,7 @@ class Sandbox:
             inventory_mode=inventory_mode,
             scale=scale,
             max_transaction_amount=max_transaction_amount,
-            name=body["name"],
+            name=name,
             symbol=symbol,
         )
         return AssetRef(created["id"], inventory_mode, scale, symbol)
@@ -139,8 +140,8 @@ class Sandbox:
         )
         return self._expect(reply, (201,), "create a program")["id"]
 
-    def link(self, program_id: str, asset: AssetRef) -> Reply:
-        """Link one of the run's assets to another of its programs."""
+    def link(self, program_id: str, asset: AssetRef) -> dict:
+        """Link one of the run's assets to another of its programs; the link's answer body."""
         reply = self.wire.post(f"/v1/programs/{program_id}/assets", {"asset_id": asset.id})
         return self._expect(reply, (200,), "link an asset to a second program")
 

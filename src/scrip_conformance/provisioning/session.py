@@ -8,7 +8,7 @@ error code, processed amounts, balance) and the model's prediction raises
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -46,7 +46,7 @@ class LedgerSession:
         wire: HttpWire,
         sandbox: Sandbox | None = None,
         model: LedgerModel | None = None,
-        clock=utc_now,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.wire = wire
         self.model = model or (sandbox.model if sandbox else LedgerModel())

@@ -82,4 +82,6 @@ class HttpWire:
             cursor = page.get("next_cursor")
             if not page.get("has_more") or not cursor:
                 break
+        if reply is None:
+            raise ValueError(f"list_all needs max_pages >= 1, got {max_pages}")
         return rows, reply

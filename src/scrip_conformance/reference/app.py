@@ -13,7 +13,7 @@ import math
 import re
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -215,6 +215,8 @@ async def parse_body(operation_id: str, request: Request) -> dict[str, Any]:
     if _has_surrogate(body):
         raise validation("the body contains a string that is not valid Unicode")
     pointer = spec_schemas.request_body_pointer(operation_id)
+    if pointer is None:  # the spec declares no body schema: an object is all that is asked
+        return body
     errors = spec_schemas.validate_instance(pointer, body, "body")
     if errors:
         raise validation("; ".join(errors[:5]))
@@ -237,7 +239,9 @@ def create_app(
     limiter = rate_limit if isinstance(rate_limit, RateLimiter) else RateLimiter(rate_limit)
     uuid_check = spec_schemas.FORMAT_CHECKER
 
-    def make_endpoint(operation_id: str, method_name: str, shape: str):
+    def make_endpoint(
+        operation_id: str, method_name: str, shape: str
+    ) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
             org = await run_in_threadpool(
                 ledger.authenticate,
@@ -323,7 +327,9 @@ def _allowed_methods(by_path: Mapping[str, Mapping[str, Callable]], path: str) -
     return []
 
 
-def _dispatch(methods: Mapping[str, Callable], limiter: RateLimiter, ledger: Ledger):
+def _dispatch(
+    methods: Mapping[str, Callable], limiter: RateLimiter, ledger: Ledger
+) -> Callable[[Request], Awaitable[Response]]:
     async def dispatch(request: Request) -> Response:
         handler = methods.get(request.method)
         if handler is None and request.method == "HEAD":

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from types import TracebackType
+from typing import Any
 
 import uvicorn
 
@@ -41,7 +42,8 @@ class ReferenceServer:
         self.host = host
         self.port = port
         self.startup_timeout = startup_timeout
-        self.app = create_app(
+        # The Starlette app, or a wrapper that forwards its ``state`` (runner.embedded).
+        self.app: Any = create_app(
             db_path=db_path,
             api_keys=self.api_keys,
             clock=clock,
@@ -50,6 +52,7 @@ class ReferenceServer:
         )
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
+        self._sock: socket.socket | None = None
         self.demo_summary: dict | None = None
 
     @property
@@ -74,8 +77,8 @@ class ReferenceServer:
         config = uvicorn.Config(
             self.app, log_level="warning", access_log=False, lifespan="off", timeout_keep_alive=5
         )
+        # uvicorn installs no signal handler when served off the main thread (capture_signals).
         self._server = uvicorn.Server(config)
-        self._server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
         self._thread = threading.Thread(
             target=self._server.run,
             kwargs={"sockets": [sock]},
@@ -99,7 +102,7 @@ class ReferenceServer:
             self._server.should_exit = True
         if self._thread is not None:
             self._thread.join(timeout=10)
-        if getattr(self, "_sock", None) is not None:
+        if self._sock is not None:
             self._sock.close()
             self._sock = None
         self._server = None

@@ -5,7 +5,7 @@ and the findings of every failure, and prints one progress line per test."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Generator, Iterable
 
 import pytest
 
@@ -121,7 +121,9 @@ class VerdictCollector:
 
     # -- running -----------------------------------------------------------------------------
     @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         report = yield
         state = self._items.get(item.nodeid)
         excinfo = call.excinfo

@@ -13,9 +13,11 @@ test (pytest's junit and allure output, summary.json, the HTML report) to report
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 
 import pytest
+
+_Wrap = Generator[None, object, object]  # a pytest hook wrapper
 
 PHASES = ("startup", "discovery", "provisioning", "contracts", "fuzzing", "reports")
 
@@ -112,7 +114,7 @@ class PhaseClock:
 
     # -- pytest hooks ------------------------------------------------------------------------
     @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None):
+    def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> _Wrap:
         self.switch(item_phase(item.nodeid))
         try:
             return (yield)
@@ -121,7 +123,9 @@ class PhaseClock:
                 self.switch("reports")
 
     @pytest.hookimpl(wrapper=True)
-    def pytest_fixture_setup(self, fixturedef: pytest.FixtureDef, request: pytest.FixtureRequest):
+    def pytest_fixture_setup(
+        self, fixturedef: pytest.FixtureDef, request: pytest.FixtureRequest
+    ) -> _Wrap:
         module = getattr(getattr(fixturedef, "func", None), "__module__", "") or ""
         phase = fixture_phase(fixturedef.argname, module, getattr(fixturedef, "baseid", ""))
         if phase is None or phase == self.current:
@@ -134,7 +138,7 @@ class PhaseClock:
             self.switch(outer)
 
     @pytest.hookimpl(wrapper=True)
-    def pytest_runtestloop(self, session: pytest.Session):
+    def pytest_runtestloop(self, session: pytest.Session) -> _Wrap:
         try:
             return (yield)
         finally:

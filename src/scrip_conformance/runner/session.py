@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -110,9 +111,9 @@ def usage_error_of(log_path: Path) -> str | None:
 
 
 @contextlib.contextmanager
-def _redirected(log: RedactingStream):
+def _redirected(log: RedactingStream) -> Iterator[None]:
     saved = sys.stdout, sys.stderr
-    sys.stdout = sys.stderr = log  # type: ignore[assignment]
+    sys.stdout = sys.stderr = log
     try:
         yield
     finally:

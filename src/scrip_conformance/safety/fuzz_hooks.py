@@ -48,7 +48,7 @@ def _body_json(body: Any) -> Any:
 class GuardedAdapter(HTTPAdapter):
     """Sends nothing the guard refuses; reads at most the cap, within one deadline."""
 
-    def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):  # type: ignore[override]
+    def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
         guard = writes.current()
         method = (request.method or "GET").upper()
         if method != "GET":

@@ -196,7 +196,9 @@ def execute(args: argparse.Namespace) -> int:
     return result.exit_code
 
 
-def _report(result: killrate.Tally, references, variants, reference_codes, plain: bool) -> None:
+def _report(result: killrate.Tally, references: list[killrate.RunRecord],
+            variants: list[killrate.RunRecord], reference_codes: tuple[str, ...] | None,
+            plain: bool) -> None:
     print(f"kill rate: {result.caught}/{result.total} caught"
           f" ({result.by_declared} by a contract they declare)")
     clean = sum(killrate.verdict(r) == killrate.CLEAN for r in references)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from scrip_conformance.selftest import plain, timing
 from scrip_conformance.selftest.server import VariantServer
-from scrip_conformance.selftest.variants import by_name
+from scrip_conformance.selftest.variants import Variant, by_name
 
 RESULT_NAME = "worker.json"
 TIMING_NAME = "timing.json"
@@ -31,8 +31,8 @@ def _keys() -> dict[str, str]:
     return {"sk_" + secrets.token_hex(12): "org-a", "sk_" + secrets.token_hex(12): "org-b"}
 
 
-def run_suite(variant, report_dir: Path, seed: int, budget: str, profiles: list[str],
-              only: list[str] | None = None) -> int:
+def run_suite(variant: Variant | None, report_dir: Path, seed: int, budget: str,
+              profiles: list[str], only: list[str] | None = None) -> int:
     """The conformance run against a fresh server of ``variant`` (None: the reference)."""
     from scrip_conformance import cli
 

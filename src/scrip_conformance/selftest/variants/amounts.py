@@ -3,6 +3,7 @@ scale."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from scrip_conformance.reference.errors import ApiError
@@ -32,7 +33,7 @@ class FloatAmounts(Ledger):
         return lossy if lossy > 0 else exact
 
 
-def _accepts(amount: str):
+def _accepts(amount: str) -> Callable[[Probe], bool]:
     def symptom(p: Probe) -> bool:
         return p.credit(amount).status_code == 200
 

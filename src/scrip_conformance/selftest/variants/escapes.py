@@ -148,7 +148,7 @@ class LotProgramFilterIgnored(Ledger):
 
 
 # ---------------------------------------------------------------------------- list filters
-def _participants(p: Probe, **query) -> list[dict]:
+def _participants(p: Probe, **query: str) -> list[dict]:
     return p.get("/v1/participants", {"limit": 200, **query}).json()["data"]
 
 

@@ -3,6 +3,7 @@ clamped."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import parse_qsl, urlencode
 
 from scrip_conformance.reference.ledger import Ledger
@@ -101,14 +102,12 @@ class HasMoreWithoutCursor(Ledger):
         return page, pagination
 
 
-def _rewrite_limit(query: str, change) -> str:
+def _rewrite_limit(query: str, change: Callable[[str], str | None]) -> str:
     pairs = []
     for name, value in parse_qsl(query, keep_blank_values=True):
-        if name == "limit":
-            value = change(value)
-            if value is None:
-                continue
-        pairs.append((name, value))
+        kept: str | None = change(value) if name == "limit" else value
+        if kept is not None:
+            pairs.append((name, kept))
     return urlencode(pairs)
 
 

@@ -11,7 +11,7 @@ from scrip_conformance.selftest.variants.base import variant
 from scrip_conformance.selftest.variants.probe import Probe, stamp
 
 
-def _window(p: Probe, start: timedelta, end: timedelta, **query) -> dict:
+def _window(p: Probe, start: timedelta, end: timedelta, **query: str) -> dict:
     return p.schedule(**{"from": stamp(start), "to": stamp(end), **query})
 
 
