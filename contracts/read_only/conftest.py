@@ -6,11 +6,11 @@ import warnings
 
 import pytest
 
+from scrip_conformance.catalog import WRITING_PROFILES
 from scrip_conformance.discovery import Discovery, Findings
 from scrip_conformance.invariants import check_response
 from scrip_conformance.invariants.errors import TIMESTAMP_FIELDS
 from scrip_conformance.invariants.schema import check_matches_spec, check_no_unknown_fields
-from scrip_conformance.parallel_schedule import WRITING_PROFILES
 from scrip_conformance.provisioning.fixtures import (  # noqa: F401
     own_evidence,
     run_prefix_name,

@@ -19,6 +19,9 @@ from scrip_conformance.resources import contracts_dir
 
 PROFILES = ("read-only", "provisioning", "extension", "concurrency", "isolation", "fuzzing")
 DEFAULT_PROFILES = ("read-only",)
+"""What plain pytest runs without --profile (``scrip-conformance run`` runs every profile)."""
+WRITING_PROFILES = frozenset({"provisioning", "extension", "concurrency", "isolation"})
+"""The profiles that write; without one, the fuzzer sends GET requests only."""
 LEVELS = ("MUST", "SHOULD")
 
 

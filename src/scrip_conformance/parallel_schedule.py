@@ -39,8 +39,6 @@ WHOLE_DIRECTORY = frozenset({"fuzzing", "read_only"})
 """Profiles that share one session-wide piece of work (the fuzzing run, the walk and the response
 audit) between their files, so their tests stay on one worker."""
 
-WRITING_PROFILES = frozenset({"provisioning", "extension", "concurrency", "isolation"})
-"""The profiles that write; without one, the fuzzer sends GET requests only."""
 
 SIDE = "side-by-side"
 SOLO = "alone"

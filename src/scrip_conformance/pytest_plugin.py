@@ -105,9 +105,9 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     target = _target(config)
     if not target.base_url:
         return None
-    from scrip_conformance.parallel_schedule import WRITING_PROFILES, SerialEquivalentScheduling
+    from scrip_conformance.parallel_schedule import SerialEquivalentScheduling
 
-    writes = bool(set(target.profiles) & WRITING_PROFILES)
+    writes = bool(set(target.profiles) & catalog.WRITING_PROFILES)
     return SerialEquivalentScheduling(config, log, writes=writes)
 
 

@@ -220,6 +220,25 @@ def parameters(operation_id: str) -> list[dict[str, Any]]:
     return out
 
 
+def operations_with_parameter(location: str, name: str) -> tuple[str, ...]:
+    """The operationIds, in the spec's order, that take parameter ``name`` in ``location``
+    (``query``, ``path``): e.g. every paged list is an operation with a ``cursor`` in its query."""
+    return tuple(
+        operation_id
+        for operation_id in operations()
+        if any(p.get("in") == location and p.get("name") == name for p in parameters(operation_id))
+    )
+
+
+def operations_under(method: str, path_prefix: str) -> tuple[str, ...]:
+    """The operationIds, in the spec's order, of ``method`` on a path starting ``path_prefix``."""
+    return tuple(
+        operation_id
+        for operation_id, (path, op_method) in operations().items()
+        if op_method == method.lower() and path.startswith(path_prefix)
+    )
+
+
 def validate_instance(pointer: str, instance: Any, where: str = "value") -> list[str]:
     """Errors of ``instance`` against the schema at ``pointer`` in the spec."""
     return _errors(validator_for(pointer), instance, where)

@@ -163,7 +163,8 @@ class Target:
         return " ".join(flags)
 
 
-def _split(values: Any) -> list[str]:
+def split_values(values: Any) -> list[str]:
+    """A repeatable, comma-separated option (``--profile a,b --profile c``) as its items."""
     if values is None:
         return []
     if isinstance(values, str):
@@ -204,7 +205,7 @@ def resolve(
         raise TargetConfigError("no API key: give --api-key KEY (or set SCRIP_API_KEY)")
     if base_url and not str(base_url).startswith(("http://", "https://")):
         raise TargetConfigError(f"--base-url must start with http:// or https://, got {base_url!r}")
-    profiles = tuple(dict.fromkeys(_split(values["--profile"]))) or DEFAULT_PROFILES
+    profiles = tuple(dict.fromkeys(split_values(values["--profile"]))) or DEFAULT_PROFILES
     unknown = [p for p in profiles if p not in PROFILES]
     if unknown:
         raise TargetConfigError(
@@ -213,7 +214,7 @@ def resolve(
     budget = str(values["--budget"])
     if budget not in BUDGETS:
         raise TargetConfigError(f"--budget must be one of {', '.join(BUDGETS)}, got {budget!r}")
-    unsupported = frozenset(_split(values["--unsupported"]))
+    unsupported = frozenset(split_values(values["--unsupported"]))
     bad_features = sorted(unsupported - set(FEATURES))
     if bad_features:
         raise TargetConfigError(
@@ -226,7 +227,7 @@ def resolve(
         api_key=str(api_key or ""),
         second_org_key=values["--second-org-key"] or None,
         profiles=profiles,
-        contracts=tuple(dict.fromkeys(_split(values["--contract"]))),
+        contracts=tuple(dict.fromkeys(split_values(values["--contract"]))),
         request_timeout=_number("--request-timeout", values["--request-timeout"], float, 0.1),
         max_assets=_number("--max-assets", values["--max-assets"], int, 1),
         max_participants=_number("--max-participants", values["--max-participants"], int, 1),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from scrip_conformance.invariants import RESPONSE_INVARIANTS, ResponseContext, check_response
+from scrip_conformance.invariants.registry import LIST_OPERATIONS, list_envelope
 from scrip_conformance.resources import load_spec
 
 HEADERS = {"content-type": "application/json", "X-RateLimit-Limit": "30",
@@ -31,6 +32,23 @@ def test_every_operation_of_the_spec_has_its_invariants():
     }  # fmt: skip
     assert operations == set(RESPONSE_INVARIANTS)
     assert all(callable(check) for checks in RESPONSE_INVARIANTS.values() for check in checks)
+
+
+def test_the_envelope_check_applies_to_every_operation_answering_a_page():
+    spec = load_spec()
+    pages = set()
+    for item in spec["paths"].values():
+        for op in item.values():
+            if not isinstance(op, dict) or "operationId" not in op:
+                continue
+            answer = op["responses"].get("200", {})
+            if "$ref" in answer:  # '#/components/responses/X'
+                answer = spec["components"]["responses"][answer["$ref"].rsplit("/", 1)[1]]
+            schema = answer.get("content", {}).get("application/json", {}).get("schema", {})
+            if schema.get("$ref", "").endswith("Page"):
+                pages.add(op["operationId"])
+    assert pages == set(LIST_OPERATIONS)
+    assert all(list_envelope in RESPONSE_INVARIANTS[op] for op in pages)
 
 
 @pytest.mark.parametrize("status", [200, 201, 400, 401, 404, 422, 429, 500])

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from scrip_conformance import spec_schemas
 from scrip_conformance.fuzzing.budgets import Budget, budget_named
 from scrip_conformance.fuzzing.data import KnownIds
 from scrip_conformance.resources import load_spec
@@ -42,30 +43,12 @@ a conflict, the rate limit; :func:`beyond_json_schema` adds the rest per operati
 # body (spec Decisions), so the check stays on for these alone.
 _ID_LOOKUP_ONLY_IN_PATH = frozenset({"getAsset", "updateAsset", "getParticipant"})
 
-_PARTICIPANT_OPS = (
-    "getParticipant",
-    "listParticipantBalances",
-    "listParticipantLots",
-    "adjustParticipantBalance",
-    "holdParticipantBalance",
-    "releaseParticipantBalance",
-    "forfeitParticipantBalance",
-    "voidHoldParticipantBalance",
-)
-_BALANCE_WRITES = _PARTICIPANT_OPS[3:]
-_PROGRAM_FILTERS = (
-    "listAssets",
-    "listParticipants",
-    "listParticipantLots",
-    "getExpirationSchedule",
-    "getLiabilityReport",
-)
-_ASSET_FILTERS = (
-    "listParticipantBalances",
-    "listParticipantLots",
-    "getExpirationSchedule",
-    "getLiabilityReport",
-)
+# Which operation takes which id, read from the spec (its order): the participant reads and the
+# balance writes by path, the filters by query parameter.
+_PARTICIPANT_READS = spec_schemas.operations_under("get", "/v1/participants/{id}")
+_BALANCE_WRITES = spec_schemas.operations_under("post", "/v1/participants/{id}/balances/")
+_PROGRAM_FILTERS = spec_schemas.operations_with_parameter("query", "program_id")
+_ASSET_FILTERS = spec_schemas.operations_with_parameter("query", "asset_id")
 
 AMOUNTS = ["1", "2.50", "5.00", "10"]
 """Small amounts valid at the provisioned LOT asset's scale (2), for balance writes."""
@@ -138,7 +121,7 @@ def _parameter_bindings(available: dict[str, Any]) -> dict[str, dict[str, Any]]:
             out.setdefault(op, {})[key] = binding
 
     # GET operations also read the target's own data (ids discovered, never written to).
-    for op in _PARTICIPANT_OPS[:3]:
+    for op in _PARTICIPANT_READS:
         put(op, "path.id", _bind(available, "read_participants"))
     for op in _BALANCE_WRITES:
         put(op, "path.id", _bind(available, "participants"))
@@ -156,7 +139,9 @@ def _parameter_bindings(available: dict[str, Any]) -> dict[str, dict[str, Any]]:
     for op in _BALANCE_WRITES:
         put(op, "body.program_id", _bind(available, "programs"))
         put(op, "body.asset_id", _bind(available, "lot_assets"))
-    for op in _BALANCE_WRITES[:-1]:  # void-hold refuses any amount
+    for op in _BALANCE_WRITES:
+        if op == "voidHoldParticipantBalance":  # void-hold refuses any amount
+            continue
         put(op, "body.amount", _bind(available, "amounts", 0.8))
     put("forfeitParticipantBalance", "body.bucket", _bind(available, "buckets", 0.9))
     for op in (
@@ -172,13 +157,7 @@ def _parameter_bindings(available: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def spec_operation_ids() -> set[str]:
     """Every operationId of the spec."""
-    paths = load_spec().get("paths", {})
-    return {
-        op["operationId"]
-        for item in paths.values()
-        for op in item.values()
-        if isinstance(op, dict) and "operationId" in op
-    }
+    return set(spec_schemas.operations())
 
 
 def schemathesis_config(settings: FuzzSettings) -> dict[str, Any]:

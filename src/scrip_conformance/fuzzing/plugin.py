@@ -16,9 +16,11 @@ from typing import Any
 
 import pytest
 
+from scrip_conformance.catalog import DEFAULT_PROFILES, WRITING_PROFILES
 from scrip_conformance.fuzzing.budgets import BUDGETS, budget_named
 from scrip_conformance.fuzzing.config import PHASES, FuzzSettings
 from scrip_conformance.fuzzing.report import FuzzReport, summary_lines
+from scrip_conformance.target import split_values
 
 REPORT_KEY = pytest.StashKey[FuzzReport]()
 _STARTED_KEY = pytest.StashKey[float]()
@@ -79,9 +81,6 @@ def _attr(obj: Any, *names: str) -> Any:
     return None
 
 
-WRITING_PROFILES = frozenset({"provisioning", "extension", "concurrency", "isolation"})
-
-
 def is_read_only(config: pytest.Config, target: Any = None) -> bool:
     """Fuzz GET operations only unless a writing profile is selected (or when asked to).
 
@@ -91,16 +90,8 @@ def is_read_only(config: pytest.Config, target: Any = None) -> bool:
         return True
     profiles = _attr(target, "profiles") if target is not None else None
     if profiles is None:
-        profiles = _split(_option(config, "--profile", None)) or ["read-only"]
+        profiles = split_values(_option(config, "--profile", None)) or DEFAULT_PROFILES
     return not (set(profiles) & WRITING_PROFILES)
-
-
-def _split(values: Any) -> list[str]:
-    if values is None:
-        return []
-    if isinstance(values, str):
-        values = [values]
-    return [part.strip() for value in values for part in str(value).split(",") if part.strip()]
 
 
 def settings_from(
@@ -121,7 +112,7 @@ def settings_from(
     examples = _option(config, "--fuzz-max-examples", None)
     if examples:
         budget = dataclasses.replace(budget, max_examples=int(examples))
-    phases = tuple(_split(_option(config, "--fuzz-phases", None)))
+    phases = tuple(split_values(_option(config, "--fuzz-phases", None)))
     unknown = [p for p in phases if p not in PHASES]
     if unknown:
         raise pytest.UsageError(f"--fuzz-phases: unknown phase(s) {', '.join(unknown)}")

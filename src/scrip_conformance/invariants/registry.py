@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from scrip_conformance import spec_schemas
 from scrip_conformance.invariants import (
     balances,
     errors,
@@ -26,36 +27,10 @@ from scrip_conformance.violations import Violation
 
 Invariant = Callable[[ResponseContext], list[Violation]]
 
-OPERATIONS = (
-    "listPrograms",
-    "createProgram",
-    "linkProgramAsset",
-    "listAssets",
-    "createAsset",
-    "getAsset",
-    "updateAsset",
-    "listParticipants",
-    "createParticipant",
-    "getParticipant",
-    "listParticipantBalances",
-    "listParticipantLots",
-    "adjustParticipantBalance",
-    "holdParticipantBalance",
-    "releaseParticipantBalance",
-    "forfeitParticipantBalance",
-    "voidHoldParticipantBalance",
-    "getExpirationSchedule",
-    "getLiabilityReport",
-)
-LIST_OPERATIONS = (
-    "listPrograms",
-    "listAssets",
-    "listParticipants",
-    "listParticipantBalances",
-    "listParticipantLots",
-    "getExpirationSchedule",
-    "getLiabilityReport",
-)
+OPERATIONS = tuple(spec_schemas.operations())
+"""Every operationId of the spec (the one source of truth), in the spec's order."""
+LIST_OPERATIONS = spec_schemas.operations_with_parameter("query", "cursor")
+"""The paged lists: the operations that take a ``cursor``."""
 
 
 def _param(mapping: Any, name: str) -> str | None:
