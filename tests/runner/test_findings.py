@@ -3,9 +3,12 @@ groups (with their curl line), and plain errors."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from schemathesis.core.failures import CustomFailure, Failure, FailureGroup
 
 from scrip_conformance.runner.findings import findings_from_exception
+from scrip_conformance.runner.outcomes import Finding
 from scrip_conformance.violations import ContractFailure, Violation
 
 VIOLATION = Violation("LOT-REMAINING-LE-AMOUNT", "remaining above amount", "<= 10", "11",
@@ -20,6 +23,15 @@ def test_each_violation_of_a_contract_failure_is_a_finding():
                                                             "test_lots", "n::t")
     assert (first.expected, first.observed, first.request) == ("<= 10", "11",
                                                                "curl -X GET http://t/v1/x")
+
+
+def test_every_field_of_a_violation_reaches_its_finding():
+    violation = Violation("C-ID", "broke", "this", "that", subject="lot l1", request="curl x")
+    finding = Finding.from_violation(violation, "test_lots", "n::t")
+    for field in dataclasses.fields(Violation):
+        assert getattr(finding, field.name) == getattr(violation, field.name), field.name
+    assert (finding.check, finding.test) == ("test_lots", "n::t")
+    assert Finding.from_violation(Violation("C", "s", "e", "o"), "c", "t").request is None
 
 
 def test_a_failure_group_yields_each_failure_with_the_reproducing_curl():

@@ -43,17 +43,8 @@ def findings_from_exception(exc: BaseException, check: str, test: str) -> list[F
     """Findings in ``exc``; ``contract_id`` is empty when the exception does not name one."""
     if isinstance(exc, ContractFailure):
         return [
-            Finding(
-                contract_id=str(v.contract_id),
-                check=check,
-                summary=_text(v.summary),
-                expected=_text(v.expected),
-                observed=_clip(_text(v.observed)),
-                subject=_text(v.subject),
-                request=None if v.request is None else str(v.request),
-                test=test,
-            )
-            for v in exc.violations
+            dataclasses.replace(found, observed=_clip(found.observed))
+            for found in (Finding.from_violation(v, check, test) for v in exc.violations)
         ] or [
             Finding(
                 "", check, "ContractFailure without violations", "a violation", "none", test=test

@@ -13,6 +13,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
+from scrip_conformance.violations import Violation
+
 PASSED = "passed"
 FAILED = "failed"
 WARNED = "warned"
@@ -28,7 +30,13 @@ EXPIRED = "expired"
 
 @dataclass(frozen=True)
 class Finding:
-    """One observed breach, attributed to a contract, with the check that found it."""
+    """One observed breach, attributed to a contract, with the check that found it.
+
+    A :class:`~scrip_conformance.violations.Violation` (what an invariant returns) with where it
+    was found (``check``, ``test``) and its baseline status. :meth:`from_violation` is the one
+    conversion: it carries every field of a Violation over by name, so a field added there and
+    not here fails at once (``tests/runner/test_findings.py``).
+    """
 
     contract_id: str
     check: str
@@ -41,6 +49,17 @@ class Finding:
     baseline: str = NEW
     baseline_reason: str | None = None
     baseline_expires: str | None = None
+
+    @classmethod
+    def from_violation(cls, violation: Violation, check: str, test: str) -> Finding:
+        """The finding of ``violation``, seen by ``check`` in ``test`` (a violation built by
+        code that did not type its fields still gives text: None becomes "")."""
+        values = dataclasses.asdict(violation)
+        request = values.pop("request")
+        texts = {name: "" if value is None else str(value) for name, value in values.items()}
+        return cls(
+            check=check, test=test, request=None if request is None else str(request), **texts
+        )
 
     def as_dict(self) -> dict:
         return dataclasses.asdict(self)
