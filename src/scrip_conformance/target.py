@@ -116,7 +116,13 @@ OPTIONS = (
 
 @dataclass(frozen=True)
 class Target:
-    """The resolved options of a run."""
+    """The target of a run and the run's choices: the one description both entry points use.
+
+    Plain pytest builds it with :func:`resolve` (profiles default to :data:`DEFAULT_PROFILES`,
+    read-only, safe against production); ``scrip-conformance run`` builds it from its plan (every
+    profile by default, said on its first line), and sets ``embedded`` and the server's counters
+    when it started the reference itself.
+    """
 
     base_url: str
     api_key: str = field(repr=False)
@@ -131,6 +137,17 @@ class Target:
     seed: int = 0
     budget: str = "default"
     unsupported: frozenset[str] = frozenset()
+    embedded: bool = False
+    """The run started the embedded reference implementation as its target."""
+    request_count: Callable[[], int] | None = field(default=None, repr=False, compare=False)
+    """How many requests the target has answered (the embedded target counts them)."""
+    server_cpu: Callable[[], float] | None = field(default=None, repr=False, compare=False)
+    """CPU seconds the target has used (the embedded target publishes them)."""
+
+    @property
+    def secrets(self) -> list[str]:
+        """The keys of the run (to scrub from every output; never printed)."""
+        return [k for k in (self.api_key, self.second_org_key) if k]
 
     @property
     def read_only(self) -> bool:

@@ -48,7 +48,16 @@ def test_a_closed_port_exits_3_with_one_line(tmp_path):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"error: cannot reach {url}")
     assert "Traceback" not in result.stderr + result.stdout
-    assert not (tmp_path / "r" / "summary.json").exists()
+    assert not (tmp_path / "r").exists()  # no report, not even an empty report dir
+
+
+def test_a_failed_pre_flight_keeps_a_report_dir_that_was_already_there(tmp_path):
+    (tmp_path / "r").mkdir()
+    (tmp_path / "r" / "mine.txt").write_text("kept")
+    url = f"http://127.0.0.1:{_closed_port()}"
+    assert run_cli(["--base-url", url, "--api-key", KEY_A], tmp_path / "r" / "a" / "b").code == 3
+    assert not (tmp_path / "r" / "a").exists()
+    assert (tmp_path / "r" / "mine.txt").read_text() == "kept"
 
 
 def test_a_server_that_is_not_this_api_exits_3(not_scrip_server, tmp_path):

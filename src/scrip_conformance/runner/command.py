@@ -23,7 +23,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,7 @@ from scrip_conformance.runner import html_report
 from scrip_conformance.runner.baseline import Baseline, BaselineError, load_baseline
 from scrip_conformance.runner.collector import VerdictCollector
 from scrip_conformance.runner.console import render_final
+from scrip_conformance.runner.help_text import RUN_EPILOG, plugin_help
 from scrip_conformance.runner.junit import mark_should_warnings, write_allure_environment
 from scrip_conformance.runner.ordering import SuiteOrder
 from scrip_conformance.runner.outage import RunWatch, add_safety_options
@@ -64,6 +65,7 @@ from scrip_conformance.runner.summary import (
 )
 from scrip_conformance.runner.verdict import EXIT_SIGINT, EXIT_SIGTERM, GapAcceptance, decide
 from scrip_conformance.safety import keys as answer_keys
+from scrip_conformance.target import Target
 
 HELP = "Run the conformance suite against a target (default: the embedded reference) and report."
 
@@ -79,6 +81,7 @@ class UsageProblem(Exception):
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
+    parser.epilog, parser.formatter_class = RUN_EPILOG, argparse.RawDescriptionHelpFormatter
     target = parser.add_argument_group("target")
     target.add_argument(
         "--base-url",
@@ -99,14 +102,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--request-timeout",
         type=float,
         metavar="SECONDS",
-        help="timeout of each request the suite sends",
+        help=f"timeout of each request the suite sends (default {DEFAULT_TIMEOUT:g})",
     )
     for flag in WALK_FLAGS:
         target.add_argument(
             flag,
             type=float if flag == "--clock-skew" else int,
             metavar="N",
-            help="passed to the contracts plugin (see pytest --help)",
+            help=plugin_help(flag),
         )
     target.add_argument(
         "--unsupported",
@@ -135,7 +138,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         dest="budget",
         action="store_const",
         const="quick",
-        help="the small budget of a CI gate",
+        help="the small budget of a CI gate (default: the default budget)",
     )
     budget.add_argument(
         "--deep",
@@ -213,40 +216,40 @@ def _seed(args: argparse.Namespace, previous: dict[str, Any] | None) -> int:
     return secrets.randbelow(2**31)
 
 
-@dataclass
-class Target:
-    """Where the suite runs and with which keys (the keys are secrets: never printed)."""
-
-    base_url: str
-    api_key: str
-    second_org_key: str | None
-    embedded: bool
-    request_count: Callable[[], int] | None = None
-    """How many requests the target has answered (the embedded target counts them)."""
-    server_cpu: Callable[[], float] | None = None
-    """CPU seconds the target has used (the embedded target publishes them)."""
-
-    @property
-    def secrets(self) -> list[str]:
-        return [k for k in (self.api_key, self.second_org_key) if k]
+def _given_target(args: argparse.Namespace, plan: Plan, **server: Any) -> Target:
+    """The run's target: ``--base-url`` and the keys given, or ``server``'s (the embedded
+    reference's), with the plan's choices."""
+    return Target(
+        base_url=server.pop("base_url", args.base_url).rstrip("/"),
+        api_key=server.pop("api_key", args.api_key),
+        second_org_key=server.pop("second_org_key", args.second_org_key),
+        profiles=tuple(plan.profiles),
+        contracts=tuple(plan.only),
+        request_timeout=plan.timeout,
+        seed=plan.seed,
+        budget=args.budget,
+        **server,
+    )
 
 
 @contextlib.contextmanager
-def _target(args: argparse.Namespace, out: RedactingStream) -> Iterator[Target]:
+def _target(args: argparse.Namespace, plan: Plan, out: RedactingStream) -> Iterator[Target]:
     if args.base_url:
-        yield Target(args.base_url.rstrip("/"), args.api_key, args.second_org_key, False)
+        yield _given_target(args, plan)
         return
     from scrip_conformance.runner.embedded import embedded_target
 
     with embedded_target(prepare=_import_suite_plugins) as embedded:
         print(f"started the embedded reference implementation at {embedded.base_url}", file=out)
-        yield Target(
-            embedded.base_url,
-            embedded.api_key,
-            embedded.second_org_key,
-            True,
-            embedded.requests_answered,
-            embedded.server_cpu_seconds,
+        yield _given_target(
+            args,
+            plan,
+            base_url=embedded.base_url,
+            api_key=embedded.api_key,
+            second_org_key=embedded.second_org_key,
+            embedded=True,
+            request_count=embedded.requests_answered,
+            server_cpu=embedded.server_cpu_seconds,
         )
 
 
@@ -321,6 +324,16 @@ class Plan:
     report_dir: Path
     timeout: float
     accepted_gaps: list[GapAcceptance] = field(default_factory=list)
+    created_dirs: list[Path] = field(default_factory=list)
+    """The report dir and its parents that the plan created, deepest first."""
+
+    def drop_created_dirs(self) -> None:
+        """Remove the directories the plan created while still empty (nothing was reported)."""
+        for directory in self.created_dirs:
+            try:
+                directory.rmdir()
+            except OSError:  # not empty (or gone): leave it and its parents
+                return
 
 
 class StopSignals:
@@ -465,6 +478,7 @@ def _plan(args: argparse.Namespace, out: RedactingStream) -> Plan | None:
             baseline = load_baseline(args.baseline)
         except BaselineError as exc:
             raise UsageProblem(str(exc)) from None
+    created = [d for d in (report_dir, *report_dir.parents) if not d.exists()]
     try:
         report_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -478,6 +492,7 @@ def _plan(args: argparse.Namespace, out: RedactingStream) -> Plan | None:
         report_dir,
         args.request_timeout or DEFAULT_TIMEOUT,
         accepted + (baseline.gap_acceptances() if baseline is not None else []),
+        created,
     )
 
 
@@ -508,12 +523,11 @@ def _execute(args: argparse.Namespace, out: RedactingStream, err: RedactingStrea
     try:
         if args.base_url:
             # Before starting anything: a closed port or a wrong key is a one-line message.
-            code = _preflight(
-                Target(args.base_url, args.api_key, args.second_org_key, False), plan.timeout, err
-            )
+            code = _preflight(_given_target(args, plan), plan.timeout, err)
             if code != EXIT_OK:
+                plan.drop_created_dirs()  # no report is written when pre-flight fails
                 return code
-        with _target(args, out) as target:
+        with _target(args, plan, out) as target:
             answer_keys.register(*target.secrets)  # scrubbed from every answer from the first
             keys: list[str | None] = list(target.secrets)
             for stream in (out, err):
@@ -521,6 +535,7 @@ def _execute(args: argparse.Namespace, out: RedactingStream, err: RedactingStrea
             if target.embedded:
                 code = _preflight(target, plan.timeout, err)
                 if code != EXIT_OK:
+                    plan.drop_created_dirs()
                     return code
             return _run(args, plan, target, out, err)
     except KeyboardInterrupt:
