@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import socket
 import sys
 import threading
 import time
@@ -136,3 +138,24 @@ def test_demo_server_belongs_to_the_first_key_only():
         a = httpx.get(f"{srv.base_url}/v1/assets", headers={"X-API-Key": "sk_a"}).json()
         b = httpx.get(f"{srv.base_url}/v1/assets", headers={"X-API-Key": "sk_b"}).json()
         assert len(a["data"]) == 4 and b["data"] == []
+
+
+def test_a_request_that_breaks_http_gets_400_and_no_warning_line():
+    seen: list[str] = []
+
+    class Seen(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            seen.append(record.getMessage())
+
+    handler = Seen()
+    with ReferenceServer(api_keys=KEYS) as srv:
+        logger = logging.getLogger("uvicorn.error")  # configured by uvicorn as the server starts
+        logger.addHandler(handler)
+        try:
+            with socket.create_connection((srv.host, srv.port)) as conn:
+                conn.sendall(b"GET /v1/assets HTTP/1.1\r\nHost: x\r\nBad\x01Name: v\r\n\r\n")
+                answer = conn.recv(200)
+        finally:
+            logger.removeHandler(handler)
+    assert answer.startswith(b"HTTP/1.1 400")
+    assert not [m for m in seen if "Invalid HTTP request" in m]

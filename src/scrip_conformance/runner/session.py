@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -111,6 +112,22 @@ def usage_error_of(log_path: Path) -> str | None:
 
 
 @contextlib.contextmanager
+def _hypothesis_home_of_its_own() -> Iterator[None]:
+    """Hypothesis keeps its files (the example database, its cache of the code's constants) in
+    ``./.hypothesis`` by default: during a run they go to a temporary directory removed after it,
+    so the run writes nothing into the current directory (and replays no example of an earlier
+    run: a run is reproduced by its seed)."""
+    from hypothesis import configuration
+
+    with tempfile.TemporaryDirectory(prefix="scrip-conformance-hypothesis-") as home:
+        configuration.set_hypothesis_home_dir(home)
+        try:
+            yield
+        finally:
+            configuration.set_hypothesis_home_dir(None)
+
+
+@contextlib.contextmanager
 def _redirected(log: RedactingStream) -> Iterator[None]:
     saved = sys.stdout, sys.stderr
     sys.stdout = sys.stderr = log
@@ -134,5 +151,5 @@ def run_suite(
     args = pytest_args(suite_dir, report_dir, options)
     with (report_dir / PYTEST_LOG_NAME).open("w", encoding="utf-8") as raw_log:
         log = RedactingStream(raw_log, secrets)
-        with _redirected(log), _runner_owned_env_cleared():
+        with _redirected(log), _runner_owned_env_cleared(), _hypothesis_home_of_its_own():
             return int(pytest.main(args, plugins=[collector, *(plugins or [])]))
