@@ -7,6 +7,7 @@ JSON, the others read that file. Whole-run checks therefore see the whole run.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -16,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from scrip_conformance import progress
 from scrip_conformance.catalog import DEFAULT_PROFILES, WRITING_PROFILES
 from scrip_conformance.fuzzing.budgets import BUDGETS, budget_named
 from scrip_conformance.fuzzing.config import PHASES, FuzzSettings
@@ -158,8 +160,11 @@ def _run_once(config: pytest.Config, target: Any) -> FuzzReport:
         known_ids=ids,
         unsupported=unsupported,
     )
+    capture = config.pluginmanager.getplugin("capturemanager")
+    around = capture.global_and_fixture_disabled if capture is not None else contextlib.nullcontext
     try:
-        return run_fuzzing(settings, pacer)
+        with progress.shown_through(around):  # the run's progress lines get past the capture
+            return run_fuzzing(settings, pacer)
     except Exception as exc:  # a schemathesis or configuration error: say what, no traceback
         pytest.fail(f"fuzzing could not run against {base_url}: {exc}", pytrace=False)
 

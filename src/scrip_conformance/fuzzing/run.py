@@ -25,6 +25,7 @@ from scrip_conformance.fuzzing.report import (
     contract_for_failure,
 )
 from scrip_conformance.pacing import Pacer
+from scrip_conformance.progress import ProgressLine
 from scrip_conformance.resources import load_spec, spec_path, spec_sha256
 from scrip_conformance.safety import fuzz_hooks, keys
 
@@ -193,7 +194,17 @@ def _run(settings: FuzzSettings) -> FuzzReport:
     deadline = started + limit
     stream = schemathesis.engine.from_schema(schema).execute()
     stopped_by_time = False
+    progress = ProgressLine("fuzzing")
+    stage, done = "starting", set[str]()
     for event in stream:
+        if isinstance(event, events.PhaseStarted):
+            stage, done = event.phase.name.value, set()
+        elif isinstance(event, events.ScenarioFinished):
+            done.add(str(event.label or event.id))
+        if stage == "stateful":  # sequences along links across operations: counted, not planned
+            progress.update(f"phase {stage}", len(done), None, "scenarios")
+        else:
+            progress.update(f"phase {stage}", len(done), len(collector.coverage), "operations")
         if not stopped_by_time and time.monotonic() > deadline:
             # The time limit caps the run; schemathesis' own max-time would fill it instead.
             stopped_by_time = True

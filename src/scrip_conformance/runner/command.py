@@ -31,6 +31,7 @@ from typing import Any
 import pytest
 
 from scrip_conformance import catalog, resources
+from scrip_conformance import progress as live_progress
 from scrip_conformance.cli import EXIT_OK, EXIT_USAGE
 from scrip_conformance.runner import html_report
 from scrip_conformance.runner.baseline import Baseline, BaselineError, load_baseline
@@ -644,7 +645,7 @@ def _run(
     watch = RunWatch(args.deadline, args.max_response_bytes)
     plugins = [clock, SuiteOrder(), signals, watch]
     try:
-        with watch.watching():
+        with watch.watching(), live_progress.printing_to(progress):
             code = run_suite(
                 resources.contracts_dir(), report_dir, options, collector, target.secrets, plugins
             )
