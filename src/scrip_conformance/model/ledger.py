@@ -8,126 +8,41 @@ strings sent on the wire so that D-AMOUNT-IN (``invalid_scale`` ...) is predicte
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
-from scrip_conformance.model.amounts import AmountError, format_amount, parse_amount
+from scrip_conformance.model.amounts import AmountError, parse_amount
 from scrip_conformance.model.calendar import as_utc
+from scrip_conformance.model.positions import (
+    AVAILABLE,
+    CONSUMED,
+    DEFERRED,
+    EXPIRED,
+    HELD,
+    LIVE,
+    LOT,
+    PLACEHOLDER_PREFIX,
+    SIMPLE,
+    AssetState,
+    Balance,
+    Lot,
+    LotView,
+    Outcome,
+    Position,
+    follow_clock,
+    refused,
+    selected_lots,
+    settle,
+)
+from scrip_conformance.model.replays import Replays, replay_payload
+from scrip_conformance.model.simple import adjust_simple, simple_balance, simple_operation
 
-AVAILABLE, HELD, DEFERRED = "AVAILABLE", "HELD", "DEFERRED"
-CONSUMED, EXPIRED = "CONSUMED", "EXPIRED"
-LIVE = (AVAILABLE, HELD, DEFERRED)
-LOT, SIMPLE = "LOT", "SIMPLE"
-PLACEHOLDER_PREFIX = "model-"
-
-
-@dataclass(frozen=True)
-class Balance:
-    """A participant's balance in one asset (``available`` negative only after an overdraft)."""
-
-    available: Decimal
-    held: Decimal
-    deferred: Decimal
-
-    def wire(self, scale: int) -> dict[str, str]:
-        return {
-            "available": format_amount(self.available, scale),
-            "held": format_amount(self.held, scale),
-            "deferred": format_amount(self.deferred, scale),
-        }
-
-
-@dataclass(frozen=True)
-class LotView:
-    """A lot as the API shows it (ids are the server's once adopted, see ``reconcile``)."""
-
-    id: str
-    amount: Decimal
-    remaining: Decimal
-    status: str
-    reference_id: str | None
-    expires_at: datetime | None
-    matures_at: datetime | None
-    created_at: datetime
-    family: int
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What the API answers to one write: a status, an error code or the processed figures."""
-
-    status: int
-    code: str | None = None
-    amount_processed: Decimal | None = None
-    lots_processed: tuple[tuple[str, Decimal], ...] | None = None
-    balance: Balance | None = None
-    replayed: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return self.status == 200
-
-
-def _refused(status: int, code: str) -> Outcome:
-    return Outcome(status=status, code=code)
-
-
-@dataclass
-class _Lot:
-    id: str
-    family: int
-    program_id: str
-    amount: Decimal
-    remaining: Decimal
-    status: str
-    created_at: datetime
-    reference_id: str | None = None
-    expires_at: datetime | None = None
-    matures_at: datetime | None = None
-    provisional: bool = False
-
-    def key(self) -> tuple[int, str]:
-        return (self.family, self.id)
-
-    def view(self) -> LotView:
-        return LotView(
-            id=self.id,
-            amount=self.amount,
-            remaining=self.remaining,
-            status=self.status,
-            reference_id=self.reference_id,
-            expires_at=self.expires_at,
-            matures_at=self.matures_at,
-            created_at=self.created_at,
-            family=self.family,
-        )
-
-
-@dataclass
-class _Asset:
-    id: str
-    inventory_mode: str
-    scale: int
-    max_transaction_amount: Decimal | None = None
-    archived: bool = False
-    name: str = ""
-    symbol: str = ""
-
-
-@dataclass
-class _Position:
-    """One participant's holding of one asset: lots (LOT) or plain figures (SIMPLE)."""
-
-    lots: list[_Lot] = field(default_factory=list)
-    overdraft: Decimal = Decimal(0)
-    simple_available: Decimal = Decimal(0)
-    simple_held: Decimal = Decimal(0)
-
-    def ordered(self, status: str | None = None) -> list[_Lot]:
-        lots = sorted(self.lots, key=_Lot.key)
-        return [lot for lot in lots if status is None or lot.status == status]
+__all__ = [  # the model's records are imported from here by its users
+    "AVAILABLE", "CONSUMED", "DEFERRED", "EXPIRED", "HELD", "LIVE", "LOT", "PLACEHOLDER_PREFIX",
+    "SIMPLE", "Balance", "LedgerModel", "LotView", "Outcome",
+]  # fmt: skip
 
 
 class LedgerModel:
@@ -139,10 +54,10 @@ class LedgerModel:
     """
 
     def __init__(self) -> None:
-        self._assets: dict[str, _Asset] = {}
-        self._positions: dict[tuple[str, str], _Position] = {}
+        self._assets: dict[str, AssetState] = {}
+        self._positions: dict[tuple[str, str], Position] = {}
         self._inactive: dict[str, str] = {}
-        self._idempotency: dict[tuple[str, str], tuple[dict, Outcome]] = {}
+        self._replays = Replays()
         self._active: set[tuple[str, str]] = set()
         self._families = itertools.count(1)
         self._placeholders = itertools.count(1)
@@ -160,7 +75,7 @@ class LedgerModel:
         symbol: str = "",
     ) -> None:
         ceiling = Decimal(max_transaction_amount) if max_transaction_amount is not None else None
-        self._assets[asset_id] = _Asset(
+        self._assets[asset_id] = AssetState(
             asset_id, inventory_mode, scale, ceiling, name=name, symbol=symbol
         )
 
@@ -235,7 +150,7 @@ class LedgerModel:
         idempotency_key: str | None = None,
     ) -> Outcome:
         """CREDIT or DEBIT (adjust); ``processed`` lists the lots a debit drew from."""
-        payload = _payload(
+        payload = replay_payload(
             "adjust",
             participant_id,
             asset_id=asset_id,
@@ -252,27 +167,27 @@ class LedgerModel:
         try:
             value = parse_amount(amount, asset.scale)
         except AmountError as exc:
-            return _refused(400, exc.code)
+            return refused(400, exc.code)
         if allow_negative and (type == "CREDIT" or bucket == HELD):
-            return _refused(400, "validation_error")
+            return refused(400, "validation_error")
         extension = expires_at is not None or matures_at is not None or reference_id is not None
         if extension and (type != "CREDIT" or asset.inventory_mode != LOT):
-            return _refused(400, "validation_error")
+            return refused(400, "validation_error")
         if expires_at and matures_at and not as_utc(expires_at) > as_utc(matures_at):
-            return _refused(400, "validation_error")
+            return refused(400, "validation_error")
         if reference_id is not None and bucket != HELD:
-            return _refused(400, "validation_error")
+            return refused(400, "validation_error")
         if matures_at is not None and bucket != AVAILABLE:
-            return _refused(400, "validation_error")
+            return refused(400, "validation_error")
 
         def apply() -> Outcome:
             if participant_id in self._inactive:
-                return _refused(422, "participant_inactive")
+                return refused(422, "participant_inactive")
             if asset.max_transaction_amount is not None and value > asset.max_transaction_amount:
-                return _refused(422, "max_transaction_amount_exceeded")
+                return refused(422, "max_transaction_amount_exceeded")
             pos = self._position(participant_id, asset_id, now)
             if asset.inventory_mode == SIMPLE:
-                return self._adjust_simple(pos, asset_id, type, value, bucket, allow_negative)
+                return adjust_simple(pos, type, value, bucket, allow_negative)
             if type == "CREDIT":
                 self._credit(
                     pos, program_id, value, now, bucket, expires_at, matures_at, reference_id
@@ -297,7 +212,7 @@ class LedgerModel:
         idempotency_key: str | None = None,
     ) -> Outcome:
         """Move AVAILABLE value to HELD, oldest first, splitting a lot taken in part."""
-        payload = _payload(
+        payload = replay_payload(
             "hold",
             participant_id,
             asset_id=asset_id,
@@ -339,7 +254,7 @@ class LedgerModel:
         idempotency_key: str | None = None,
     ) -> Outcome:
         """Move HELD value back to AVAILABLE, oldest first; released lots lose reference_id."""
-        payload = _payload(
+        payload = replay_payload(
             "release",
             participant_id,
             asset_id=asset_id,
@@ -382,7 +297,7 @@ class LedgerModel:
         idempotency_key: str | None = None,
     ) -> Outcome:
         """Take value out of ``bucket`` to breakage; lots are reduced, never split."""
-        payload = _payload(
+        payload = replay_payload(
             "forfeit",
             participant_id,
             asset_id=asset_id,
@@ -395,7 +310,7 @@ class LedgerModel:
             reference_id=reference_id,
         )
         if bucket not in (AVAILABLE, HELD):
-            return _refused(400, "validation_error")
+            return refused(400, "validation_error")
         return self._balance_operation(
             "forfeit",
             participant_id,
@@ -423,7 +338,7 @@ class LedgerModel:
         idempotency_key: str | None = None,
     ) -> Outcome:
         """Cancel provisional HELD lots (credited straight into HELD) stamped ``reference_id``."""
-        payload = _payload(
+        payload = replay_payload(
             "void-hold",
             participant_id,
             asset_id=asset_id,
@@ -431,7 +346,7 @@ class LedgerModel:
             reference_id=reference_id,
         )
         if reference_id is None or self._assets[asset_id].inventory_mode != LOT:
-            return _refused(400, "validation_error")
+            return refused(400, "validation_error")
         return self._balance_operation(
             "void-hold",
             participant_id,
@@ -472,43 +387,14 @@ class LedgerModel:
     def _new_id(self) -> str:
         return f"{PLACEHOLDER_PREFIX}{next(self._placeholders):012d}"
 
-    def _position(self, participant_id: str, asset_id: str, now: datetime) -> _Position:
-        pos = self._positions.setdefault((participant_id, asset_id), _Position())
-        self._follow_clock(pos, as_utc(now))
+    def _position(self, participant_id: str, asset_id: str, now: datetime) -> Position:
+        pos = self._positions.setdefault((participant_id, asset_id), Position())
+        follow_clock(pos, as_utc(now))
         return pos
 
-    def _follow_clock(self, pos: _Position, now: datetime) -> None:
-        """Apply maturities (at or before now) and expiries (strictly before now) in time order."""
-        events = []
-        for lot in pos.lots:
-            if lot.status == DEFERRED and lot.matures_at and as_utc(lot.matures_at) <= now:
-                events.append((as_utc(lot.matures_at), 0, lot.key(), lot))
-            if lot.status in LIVE and lot.expires_at and as_utc(lot.expires_at) < now:
-                events.append((as_utc(lot.expires_at), 1, lot.key(), lot))
-        for _when, kind, _key, lot in sorted(events, key=lambda e: e[:3]):
-            if lot.status not in LIVE:
-                continue
-            if kind == 0 and lot.status == DEFERRED:
-                lot.status = AVAILABLE
-                self._settle(pos, [lot])
-            elif kind == 1:
-                lot.status = EXPIRED
-                lot.remaining = Decimal(0)
-
-    def _settle(self, pos: _Position, entered: Iterable[_Lot]) -> None:
-        """Value entering AVAILABLE settles an overdraft first, oldest lot first (D-OVERDRAFT)."""
-        for lot in sorted(entered, key=_Lot.key):
-            if pos.overdraft <= 0:
-                return
-            take = min(pos.overdraft, lot.remaining)
-            lot.remaining -= take
-            pos.overdraft -= take
-            if lot.remaining == 0:
-                lot.status = CONSUMED
-
-    def _balance(self, pos: _Position, asset_id: str) -> Balance:
+    def _balance(self, pos: Position, asset_id: str) -> Balance:
         if self._assets[asset_id].inventory_mode == SIMPLE:
-            return Balance(pos.simple_available, pos.simple_held, Decimal(0))
+            return simple_balance(pos)
         sums = {AVAILABLE: Decimal(0), HELD: Decimal(0), DEFERRED: Decimal(0)}
         for lot in pos.lots:
             if lot.status in sums:
@@ -517,7 +403,7 @@ class LedgerModel:
 
     def _credit(
         self,
-        pos: _Position,
+        pos: Position,
         program_id: str,
         value: Decimal,
         now: datetime,
@@ -528,7 +414,7 @@ class LedgerModel:
     ) -> None:
         deferred = matures_at is not None and as_utc(matures_at) > as_utc(now)
         status = DEFERRED if deferred else bucket
-        lot = _Lot(
+        lot = Lot(
             id=self._new_id(),
             family=next(self._families),
             program_id=program_id,
@@ -543,17 +429,17 @@ class LedgerModel:
         )
         pos.lots.append(lot)
         if status == AVAILABLE:
-            self._settle(pos, [lot])
+            settle(pos, [lot])
 
     def _debit(
-        self, pos: _Position, asset_id: str, value: Decimal, bucket: str, allow_negative: bool
+        self, pos: Position, asset_id: str, value: Decimal, bucket: str, allow_negative: bool
     ) -> Outcome:
         lots = [lot for lot in pos.ordered(bucket) if lot.remaining > 0]
         have = sum((lot.remaining for lot in lots), Decimal(0))
         if bucket == AVAILABLE:
             have -= pos.overdraft
         if value > have and not allow_negative:
-            return _refused(422, "insufficient_balance")
+            return refused(422, "insufficient_balance")
         need = value
         for lot in lots:
             take = min(need, lot.remaining)
@@ -564,25 +450,6 @@ class LedgerModel:
             if need == 0:
                 break
         pos.overdraft += need
-        return Outcome(200, amount_processed=value, balance=self._balance(pos, asset_id))
-
-    def _adjust_simple(
-        self,
-        pos: _Position,
-        asset_id: str,
-        type: str,
-        value: Decimal,
-        bucket: str,
-        allow_negative: bool,
-    ) -> Outcome:
-        attr = "simple_available" if bucket == AVAILABLE else "simple_held"
-        current = getattr(pos, attr)
-        if type == "CREDIT":
-            setattr(pos, attr, current + value)
-        else:
-            if value > current and not allow_negative:
-                return _refused(422, "insufficient_balance")
-            setattr(pos, attr, current - value)
         return Outcome(200, amount_processed=value, balance=self._balance(pos, asset_id))
 
     def _balance_operation(
@@ -607,73 +474,32 @@ class LedgerModel:
             try:
                 value = parse_amount(amount, asset.scale)
             except AmountError as exc:
-                return _refused(400, exc.code)
+                return refused(400, exc.code)
         lot_filters = lot_ids is not None or earned_from is not None or earned_to is not None
         if asset.inventory_mode == SIMPLE and (lot_filters or reference_id is not None):
-            return _refused(400, "validation_error")
+            return refused(400, "validation_error")
         if earned_from and earned_to and as_utc(earned_to) < as_utc(earned_from):
-            return _refused(400, "validation_error")
+            return refused(400, "validation_error")
 
         def apply() -> Outcome:
             if participant_id in self._inactive and operation in ("hold", "release"):
-                return _refused(422, "participant_inactive")
+                return refused(422, "participant_inactive")
             pos = self._position(participant_id, asset_id, now)
             if asset.inventory_mode == SIMPLE:
-                return self._simple_operation(pos, asset_id, operation, value, bucket)
+                return simple_operation(pos, operation, value, bucket)
             source = {"hold": AVAILABLE, "release": HELD, "void-hold": HELD}.get(operation, bucket)
-            selected = [
-                lot
-                for lot in pos.ordered(source)
-                if lot.remaining > 0
-                and (lot_ids is None or lot.id in lot_ids)
-                and (earned_from is None or lot.created_at >= as_utc(earned_from))
-                and (earned_to is None or lot.created_at <= as_utc(earned_to))
-                and (
-                    operation == "hold" or reference_id is None or lot.reference_id == reference_id
-                )
-                and (operation != "void-hold" or lot.provisional)
-            ]
+            selected = selected_lots(
+                pos, source, operation, lot_ids, earned_from, earned_to, reference_id
+            )
             have = sum((lot.remaining for lot in selected), Decimal(0))
             if operation == "hold" and source == AVAILABLE and pos.overdraft > 0:
                 have = Decimal(0)
             if value is not None and value > have:
-                return _refused(422, "insufficient_balance")
+                return refused(422, "insufficient_balance")
             need = have if value is None else value
-            processed: list[tuple[str, Decimal]] = []
-            entered: list[_Lot] = []
-            for lot in selected:
-                if need == 0:
-                    break
-                take = min(need, lot.remaining)
-                need -= take
-                processed.append((lot.id, take))
-                if operation in ("forfeit", "void-hold"):
-                    lot.remaining -= take
-                    if lot.remaining == 0:
-                        lot.status = CONSUMED
-                    continue
-                target = HELD if operation == "hold" else AVAILABLE
-                new_ref = reference_id if operation == "hold" else None
-                if take == lot.remaining:
-                    moved = lot
-                    lot.status = target
-                    lot.reference_id = new_ref
-                    lot.provisional = False
-                else:
-                    lot.remaining -= take
-                    moved = replace(
-                        lot,
-                        id=self._new_id(),
-                        amount=take,
-                        remaining=take,
-                        status=target,
-                        reference_id=new_ref,
-                        provisional=False,
-                    )
-                    pos.lots.append(moved)
-                entered.append(moved)
+            processed, entered = self._take(pos, selected, need, operation, reference_id)
             if operation == "release":
-                self._settle(pos, entered)
+                settle(pos, entered)
             total = sum((p[1] for p in processed), Decimal(0))
             return Outcome(
                 200,
@@ -684,83 +510,71 @@ class LedgerModel:
 
         return self._idempotent(idempotency_key, program_id, payload, asset, apply, participant_id)
 
-    def _simple_operation(
+    def _take(
         self,
-        pos: _Position,
-        asset_id: str,
+        pos: Position,
+        selected: list[Lot],
+        need: Decimal,
         operation: str,
-        value: Decimal | None,
-        bucket: str | None,
-    ) -> Outcome:
-        if operation == "hold":
-            have = max(pos.simple_available, Decimal(0))
-        elif operation == "release":
-            have = pos.simple_held
-        else:
-            have = max(
-                pos.simple_available if bucket == AVAILABLE else pos.simple_held, Decimal(0)
-            )
-        if value is not None and value > have:
-            return _refused(422, "insufficient_balance")
-        moved = have if value is None else value
-        if operation == "hold":
-            pos.simple_available -= moved
-            pos.simple_held += moved
-        elif operation == "release":
-            pos.simple_held -= moved
-            pos.simple_available += moved
-        elif bucket == AVAILABLE:
-            pos.simple_available -= moved
-        else:
-            pos.simple_held -= moved
-        return Outcome(
-            200, amount_processed=moved, lots_processed=None, balance=self._balance(pos, asset_id)
-        )
+        reference_id: str | None,
+    ) -> tuple[list[tuple[str, Decimal]], list[Lot]]:
+        """Take ``need`` from the selected lots in order: forfeit and void-hold consume it, hold
+        and release move it (a lot taken in part is split). The lots processed, with what was
+        taken of each, and the lots that entered their new bucket."""
+        processed: list[tuple[str, Decimal]] = []
+        entered: list[Lot] = []
+        for lot in selected:
+            if need == 0:
+                break
+            take = min(need, lot.remaining)
+            need -= take
+            processed.append((lot.id, take))
+            if operation in ("forfeit", "void-hold"):
+                lot.remaining -= take
+                if lot.remaining == 0:
+                    lot.status = CONSUMED
+                continue
+            target = HELD if operation == "hold" else AVAILABLE
+            new_ref = reference_id if operation == "hold" else None
+            if take == lot.remaining:
+                moved = lot
+                lot.status = target
+                lot.reference_id = new_ref
+                lot.provisional = False
+            else:
+                lot.remaining -= take
+                moved = replace(
+                    lot,
+                    id=self._new_id(),
+                    amount=take,
+                    remaining=take,
+                    status=target,
+                    reference_id=new_ref,
+                    provisional=False,
+                )
+                pos.lots.append(moved)
+            entered.append(moved)
+        return processed, entered
 
     def _idempotent(
         self,
         key: str | None,
         program_id: str,
         payload: dict,
-        asset: _Asset,
+        asset: AssetState,
         apply: Callable[[], Outcome],
         participant_id: str,
     ) -> Outcome:
         """D-IDEMPOTENCY: a replay returns the original outcome; another payload is a 409."""
-        if key is not None and (program_id, key) in self._idempotency:
-            original_payload, original = self._idempotency[(program_id, key)]
-            if original_payload != payload:
-                return _refused(409, "idempotency_conflict")
-            return replace(original, replayed=True)
+        if key is not None:
+            replayed = self._replays.answer(program_id, key, payload)
+            if replayed is not None:
+                return replayed
         if asset.archived:
-            return _refused(422, "asset_archived")
+            return refused(422, "asset_archived")
         outcome = apply()
         if outcome.ok and outcome.amount_processed:
             self._active.add((participant_id, asset.id))
         if key is not None and outcome.ok:
-            self._idempotency[(program_id, key)] = (payload, outcome)
+            self._replays.record(program_id, key, payload, outcome)
         return outcome
-
-
-def _payload(operation: str, participant_id: str, **fields: object) -> dict:
-    """The replay-relevant content of a request: operation, participant, body fields but the key.
-
-    A key reused by another operation is a conflict, whatever the body. Amounts are
-    compared by value (trailing zeros normalised), timestamps as instants.
-    """
-    normal: dict[str, object] = {"participant": participant_id}
-    for name, value in fields.items():
-        if value is None:
-            continue
-        if name == "amount" and isinstance(value, str):
-            try:
-                value = Decimal(value).normalize()
-            except ArithmeticError:
-                pass
-        elif isinstance(value, datetime):
-            value = as_utc(value)
-        elif isinstance(value, list | tuple):
-            value = tuple(value)
-        normal[name] = value
-    normal["operation"] = operation
-    return normal
