@@ -144,97 +144,68 @@ def provision(
         program = _post(client, "/v1/programs", {"name": f"fuzz program {tag}"}, (201,))
         ids.programs.append(program["id"])
         for mode, scale in (("LOT", 2), ("SIMPLE", 0)):
-            asset = None
-            for attempt in range(5):
-                symbol = f"FZ{mode[0]}{tag}{attempt}".upper()
-                response = client.post(
-                    "/v1/assets",
-                    json={
-                        "program_id": program["id"],
-                        "name": f"fuzz {mode.lower()} {tag}",
-                        "symbol": symbol,
-                        "inventory_mode": mode,
-                        "issuance_policy": "UNLIMITED",
-                        "scale": scale,
-                    },
-                )
-                if response.status_code == 201:
-                    asset = response.json()
-                    break
-                if response.status_code != 409:
-                    raise SeedDataError(
-                        f"POST /v1/assets answered {response.status_code}, expected 201"
-                    )
-            if asset is None:
-                raise SeedDataError("POST /v1/assets kept answering 409 for fresh symbols")
+            asset = _new_asset(client, program["id"], mode, scale, tag)
             (ids.lot_assets if mode == "LOT" else ids.simple_assets).append(asset["id"])
         for n in range(participants):
-            participant = _post(
-                client,
-                "/v1/participants",
-                {"external_id": f"fuzz-{tag}-{n}", "program_id": program["id"]},
-                (200, 201),
-            )
-            pid = participant["id"]
-            ids.participants.append(pid)
-            for amount in ("100.00", "25.50"):
-                _post(
-                    client,
-                    f"/v1/participants/{pid}/balances/adjust",
-                    {
-                        "program_id": program["id"],
-                        "asset_id": ids.lot_assets[0],
-                        "type": "CREDIT",
-                        "amount": amount,
-                        "description": "fuzzing set-up credit",
-                    },
-                    (200,),
-                )
-            _post(
-                client,
-                f"/v1/participants/{pid}/balances/adjust",
-                {
-                    "program_id": program["id"],
-                    "asset_id": ids.simple_assets[0],
-                    "type": "CREDIT",
-                    "amount": "40",
-                    "description": "fuzzing set-up credit",
-                },
-                (200,),
-            )
-            reference = f"fuzz-hold-{tag}-{n}"
-            _post(
-                client,
-                f"/v1/participants/{pid}/balances/hold",
-                {
-                    "program_id": program["id"],
-                    "asset_id": ids.lot_assets[0],
-                    "amount": "10.00",
-                    "description": "fuzzing set-up hold",
-                    "reference_id": reference,
-                },
-                (200,),
-            )
-            ids.reference_ids.append(reference)
-            if "extension" in unsupported:
-                continue
-            provisional = f"fuzz-provisional-{tag}-{n}"
-            _post(
-                client,
-                f"/v1/participants/{pid}/balances/adjust",
-                {
-                    "program_id": program["id"],
-                    "asset_id": ids.lot_assets[0],
-                    "type": "CREDIT",
-                    "amount": "3.00",
-                    "bucket": "HELD",
-                    "reference_id": provisional,
-                    "description": "fuzzing set-up provisional hold",
-                },
-                (200,),
-            )
-            ids.provisional_reference_ids.append(provisional)
+            _new_participant(client, ids, program["id"], f"{tag}-{n}", unsupported)
         # a program without assets, for linkProgramAsset to link one to
         spare = _post(client, "/v1/programs", {"name": f"fuzz spare program {tag}"}, (201,))
         ids.programs.append(spare["id"])
     return ids
+
+
+def _new_asset(client: httpx.Client, program_id: str, mode: str, scale: int, tag: str) -> dict:
+    """A fresh asset of ``mode``; a symbol already taken (409) is retried with another."""
+    for attempt in range(5):
+        symbol = f"FZ{mode[0]}{tag}{attempt}".upper()
+        response = client.post(
+            "/v1/assets",
+            json={
+                "program_id": program_id,
+                "name": f"fuzz {mode.lower()} {tag}",
+                "symbol": symbol,
+                "inventory_mode": mode,
+                "issuance_policy": "UNLIMITED",
+                "scale": scale,
+            },
+        )
+        if response.status_code == 201:
+            return response.json()
+        if response.status_code != 409:
+            raise SeedDataError(f"POST /v1/assets answered {response.status_code}, expected 201")
+    raise SeedDataError("POST /v1/assets kept answering 409 for fresh symbols")
+
+
+def _new_participant(
+    client: httpx.Client, ids: KnownIds, program_id: str, name: str, unsupported: frozenset[str]
+) -> None:
+    """A participant with LOT and SIMPLE credits, a hold and (with the extension) a provisional
+    hold; its ids go into ``ids``."""
+    participant = _post(
+        client,
+        "/v1/participants",
+        {"external_id": f"fuzz-{name}", "program_id": program_id},
+        (200, 201),
+    )
+    pid = participant["id"]
+    ids.participants.append(pid)
+    lot_asset, simple_asset = ids.lot_assets[0], ids.simple_assets[0]
+
+    def write(operation: str, asset_id: str, amount: str, what: str, **extra: str) -> None:
+        body = {"program_id": program_id, "asset_id": asset_id, "amount": amount, **extra}
+        if operation == "adjust":
+            body["type"] = "CREDIT"
+        body["description"] = f"fuzzing set-up {what}"
+        _post(client, f"/v1/participants/{pid}/balances/{operation}", body, (200,))
+
+    for amount in ("100.00", "25.50"):
+        write("adjust", lot_asset, amount, "credit")
+    write("adjust", simple_asset, "40", "credit")
+    reference = f"fuzz-hold-{name}"
+    write("hold", lot_asset, "10.00", "hold", reference_id=reference)
+    ids.reference_ids.append(reference)
+    if "extension" in unsupported:
+        return
+    provisional = f"fuzz-provisional-{name}"
+    write("adjust", lot_asset, "3.00", "provisional hold", bucket="HELD", reference_id=provisional)
+    ids.provisional_reference_ids.append(provisional)
