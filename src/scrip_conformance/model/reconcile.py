@@ -90,6 +90,31 @@ def reconcile(
     """
     scale = model.scale(asset_id)
     expected = model.lots(participant_id, asset_id, now)
+    pairs = _pair(expected, server_lots)
+    mismatches = _differences(expected, server_lots, pairs, scale)
+    ids = {m: str(s.get("id")) for m, s in pairs.items()}
+    times = {m: t for m, s in pairs.items() if (t := _when(s.get("created_at"))) is not None}
+    model.rebind(participant_id, asset_id, ids, times)
+    order_expected = [lot.id for lot in model.lots(participant_id, asset_id, now)]
+    order_observed = [str(s.get("id")) for s in server_lots if str(s.get("id")) in ids.values()]
+    order_expected = [i for i in order_expected if i in set(order_observed)]
+    if order_expected != order_observed:
+        mismatches.append(
+            LotMismatch(
+                "lot order",
+                "order",
+                "created_at ascending, ties by id: " + ", ".join(order_expected),
+                ", ".join(order_observed),
+            )
+        )
+    return mismatches
+
+
+def _pair(
+    expected: Sequence[LotView], server_lots: Sequence[Mapping[str, Any]]
+) -> dict[str, Mapping[str, Any]]:
+    """Model lot id -> the server lot it is: by id, then by family (the credit a lot descends
+    from shares its ``created_at``), then by content, then by amount."""
     server_by_id = {str(s.get("id")): s for s in server_lots}
     pairs: dict[str, Mapping[str, Any]] = {}
     taken: set[str] = set()
@@ -122,6 +147,18 @@ def reconcile(
         pairs[lot.id] = chosen
         taken.add(str(chosen.get("id")))
 
+    return pairs
+
+
+def _differences(
+    expected: Sequence[LotView],
+    server_lots: Sequence[Mapping[str, Any]],
+    pairs: dict[str, Mapping[str, Any]],
+    scale: int,
+) -> list[LotMismatch]:
+    """Every model lot without its server lot, every field that differs, every server lot no
+    model lot is."""
+    taken = {str(s.get("id")) for s in pairs.values()}
     mismatches: list[LotMismatch] = []
     for position, lot in enumerate(expected, start=1):
         server = pairs.get(lot.id)
@@ -149,21 +186,6 @@ def reconcile(
                 LotMismatch(f"lot {server.get('id')}", "presence", "no such lot", _brief(server))
             )
 
-    ids = {m: str(s.get("id")) for m, s in pairs.items()}
-    times = {m: t for m, s in pairs.items() if (t := _when(s.get("created_at"))) is not None}
-    model.rebind(participant_id, asset_id, ids, times)
-    order_expected = [lot.id for lot in model.lots(participant_id, asset_id, now)]
-    order_observed = [str(s.get("id")) for s in server_lots if str(s.get("id")) in ids.values()]
-    order_expected = [i for i in order_expected if i in set(order_observed)]
-    if order_expected != order_observed:
-        mismatches.append(
-            LotMismatch(
-                "lot order",
-                "order",
-                "created_at ascending, ties by id: " + ", ".join(order_expected),
-                ", ".join(order_observed),
-            )
-        )
     return mismatches
 
 
