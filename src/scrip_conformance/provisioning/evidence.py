@@ -172,6 +172,20 @@ def _every_status(
         )
         writer.ok(credit(participant, asset, "5.00"), "an undated AVAILABLE lot")
         return None
+    return _dated_statuses(writer, participant, asset, now, clock)
+
+
+def _dated_statuses(
+    writer: _Writer,
+    participant: str,
+    asset: AssetRef,
+    now: datetime,
+    clock: Callable[[], datetime],
+) -> datetime | None:
+    """The lots that need dates (the target took the expiry extension field): DEFERRED,
+    EXPIRED, AVAILABLE dated far ahead, a provisional HELD lot. The expiry to wait for when
+    the target took only a future one for the EXPIRED lot."""
+    evidence, credit = writer.evidence, writer.credit
     # DEFERRED: maturing in the future
     if writer.ok(
         credit(
