@@ -40,6 +40,96 @@ def _minor(value: int) -> str:
     return f"{value // 100}.{value % 100:02d}"
 
 
+class LedgerMachine(RuleBasedStateMachine):
+    """Random credits, debits, holds, releases and forfeits on one participant, each write
+    checked against the model; :func:`machine_for` binds it to a target and an asset."""
+
+    asset: AssetRef
+    new_session: Callable[[], LedgerSession]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ledger = self.new_session()
+        self.participant = self.ledger.sandbox.participant("stateful")
+
+    @initialize(amounts=st.lists(_amounts, min_size=1, max_size=3))
+    def opening_credits(self, amounts: list[int]) -> None:
+        """Start with a few lots, so that FIFO, splits and overdrafts are reachable early."""
+        for amount in amounts:
+            self.ledger.adjust(CONTRACT, self.participant, self.asset, "CREDIT", _minor(amount))
+        self._checked()
+
+    def _checked(self) -> None:
+        self.ledger.check(CONTRACT, self.participant, self.asset)
+
+    @rule(amount=_amounts, held=st.booleans())
+    def credit(self, amount: int, held: bool) -> None:
+        self.ledger.adjust(
+            CONTRACT,
+            self.participant,
+            self.asset,
+            "CREDIT",
+            _minor(amount),
+            bucket="HELD" if held else None,
+        )
+        self._checked()
+
+    @rule(amount=_amounts, allow_negative=st.booleans(), held=st.booleans())
+    def debit(self, amount: int, allow_negative: bool, held: bool) -> None:
+        self.ledger.adjust(
+            CONTRACT,
+            self.participant,
+            self.asset,
+            "DEBIT",
+            _minor(amount),
+            bucket="HELD" if held else None,
+            allow_negative=True if allow_negative and not held else None,
+        )
+        self._checked()
+
+    @rule(amount=st.none() | _amounts, reference=st.none() | _references)
+    def hold(self, amount: int | None, reference: str | None) -> None:
+        self.ledger.operation(
+            CONTRACT,
+            "hold",
+            self.participant,
+            self.asset,
+            amount=_minor(amount) if amount else None,
+            reference_id=reference,
+        )
+        self._checked()
+
+    @rule(amount=st.none() | _amounts, reference=st.none() | _references)
+    def release(self, amount: int | None, reference: str | None) -> None:
+        self.ledger.operation(
+            CONTRACT,
+            "release",
+            self.participant,
+            self.asset,
+            amount=_minor(amount) if amount else None,
+            reference_id=reference,
+        )
+        self._checked()
+
+    @rule(
+        bucket=st.sampled_from(["AVAILABLE", "HELD"]),
+        amount=st.none() | _amounts,
+        reference=st.none() | _references,
+    )
+    def forfeit(self, bucket: str, amount: int | None, reference: str | None) -> None:
+        self.ledger.operation(
+            CONTRACT,
+            "forfeit",
+            self.participant,
+            self.asset,
+            bucket=bucket,
+            amount=_minor(amount) if amount else None,
+            reference_id=reference,
+        )
+        self._checked()
+
+
+
 def machine_for(
     wire: HttpWire, prefix: str, program_id: str, asset: AssetRef
 ) -> type[RuleBasedStateMachine]:
@@ -50,89 +140,8 @@ def machine_for(
         model.add_asset(asset.id, inventory_mode="LOT", scale=asset.scale)
         return LedgerSession(wire, Sandbox(wire, model, prefix, program_id), model)
 
-    class LedgerMachine(RuleBasedStateMachine):
-        def __init__(self) -> None:
-            super().__init__()
-            self.ledger = new_session()
-            self.participant = self.ledger.sandbox.participant("stateful")
-
-        @initialize(amounts=st.lists(_amounts, min_size=1, max_size=3))
-        def opening_credits(self, amounts: list[int]) -> None:
-            """Start with a few lots, so that FIFO, splits and overdrafts are reachable early."""
-            for amount in amounts:
-                self.ledger.adjust(CONTRACT, self.participant, asset, "CREDIT", _minor(amount))
-            self._checked()
-
-        def _checked(self) -> None:
-            self.ledger.check(CONTRACT, self.participant, asset)
-
-        @rule(amount=_amounts, held=st.booleans())
-        def credit(self, amount: int, held: bool) -> None:
-            self.ledger.adjust(
-                CONTRACT,
-                self.participant,
-                asset,
-                "CREDIT",
-                _minor(amount),
-                bucket="HELD" if held else None,
-            )
-            self._checked()
-
-        @rule(amount=_amounts, allow_negative=st.booleans(), held=st.booleans())
-        def debit(self, amount: int, allow_negative: bool, held: bool) -> None:
-            self.ledger.adjust(
-                CONTRACT,
-                self.participant,
-                asset,
-                "DEBIT",
-                _minor(amount),
-                bucket="HELD" if held else None,
-                allow_negative=True if allow_negative and not held else None,
-            )
-            self._checked()
-
-        @rule(amount=st.none() | _amounts, reference=st.none() | _references)
-        def hold(self, amount: int | None, reference: str | None) -> None:
-            self.ledger.operation(
-                CONTRACT,
-                "hold",
-                self.participant,
-                asset,
-                amount=_minor(amount) if amount else None,
-                reference_id=reference,
-            )
-            self._checked()
-
-        @rule(amount=st.none() | _amounts, reference=st.none() | _references)
-        def release(self, amount: int | None, reference: str | None) -> None:
-            self.ledger.operation(
-                CONTRACT,
-                "release",
-                self.participant,
-                asset,
-                amount=_minor(amount) if amount else None,
-                reference_id=reference,
-            )
-            self._checked()
-
-        @rule(
-            bucket=st.sampled_from(["AVAILABLE", "HELD"]),
-            amount=st.none() | _amounts,
-            reference=st.none() | _references,
-        )
-        def forfeit(self, bucket: str, amount: int | None, reference: str | None) -> None:
-            self.ledger.operation(
-                CONTRACT,
-                "forfeit",
-                self.participant,
-                asset,
-                bucket=bucket,
-                amount=_minor(amount) if amount else None,
-                reference_id=reference,
-            )
-            self._checked()
-
-    return LedgerMachine
+    attributes = {"asset": asset, "new_session": staticmethod(new_session)}
+    return type("LedgerMachine", (LedgerMachine,), attributes)
 
 
 @contextlib.contextmanager
