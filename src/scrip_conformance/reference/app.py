@@ -237,50 +237,71 @@ def create_app(
     factory = ledger_factory or Ledger
     ledger: Ledger = factory(store, api_keys, clock)
     limiter = rate_limit if isinstance(rate_limit, RateLimiter) else RateLimiter(rate_limit)
-    uuid_check = spec_schemas.FORMAT_CHECKER
-
-    def make_endpoint(
-        operation_id: str, method_name: str, shape: str
-    ) -> Callable[[Request], Awaitable[Response]]:
-        async def endpoint(request: Request) -> Response:
-            org = await run_in_threadpool(
-                ledger.authenticate,
-                request.headers.get("x-api-key"),
-                request.headers.get("authorization"),
-            )
-            allowed, headers = limiter.take(org)
-            if org is None:
-                return _error(401, "unauthorized", "invalid or revoked API key", headers)
-            if not allowed:
-                return _error(429, "too_many_requests", "rate limit exceeded", headers)
-            try:
-                args: list[Any] = [org]
-                if "i" in shape:
-                    raw_id = request.path_params["id"]
-                    if not uuid_check.conforms(raw_id, "uuid"):
-                        raise validation("path id must be a UUID")
-                    args.append(raw_id.lower())
-                if "q" in shape:
-                    args.append(coerce_query(operation_id, request))
-                if "b" in shape:
-                    args.append(await parse_body(operation_id, request))
-                status, body = await run_in_threadpool(getattr(ledger, method_name), *args)
-            except ApiError as exc:
-                return _error(exc.status, exc.code, exc.message, headers)
-            except Exception:  # never a bare 500: log it and answer JSON
-                log.exception("unexpected error in %s", operation_id)
-                return _error(500, "internal_error", "unexpected server error", headers)
-            return JSONResponse(body, status_code=status, headers=headers)
-
-        endpoint.__name__ = operation_id
-        return endpoint
-
     routes = []
     by_path: dict[str, dict[str, Callable]] = {}
     for operation_id, path, method, method_name, shape in ROUTES:
-        by_path.setdefault(path, {})[method] = make_endpoint(operation_id, method_name, shape)
+        by_path.setdefault(path, {})[method] = _endpoint(
+            ledger, limiter, operation_id, method_name, shape
+        )
     for path, methods in by_path.items():
         routes.append(Route(path, _dispatch(methods, limiter, ledger), methods=ALL_METHODS))
+
+    app = Starlette(
+        routes=routes,
+        exception_handlers=_error_handlers(ledger, limiter, by_path),
+    )
+    app.router.redirect_slashes = False
+    app.add_middleware(RequestLimits)  # D-LIMITS: bounded URLs, bodies and error excerpts
+    app.state.ledger = ledger
+    app.state.store = store
+    return app
+
+
+def _endpoint(
+    ledger: Ledger, limiter: RateLimiter, operation_id: str, method_name: str, shape: str
+) -> Callable[[Request], Awaitable[Response]]:
+    """The handler of one operation: authenticate, rate-limit, parse the id, query and body the
+    ``shape`` says (``i``, ``q``, ``b``), call the ledger's method, answer JSON."""
+    uuid_check = spec_schemas.FORMAT_CHECKER
+
+    async def endpoint(request: Request) -> Response:
+        org = await run_in_threadpool(
+            ledger.authenticate,
+            request.headers.get("x-api-key"),
+            request.headers.get("authorization"),
+        )
+        allowed, headers = limiter.take(org)
+        if org is None:
+            return _error(401, "unauthorized", "invalid or revoked API key", headers)
+        if not allowed:
+            return _error(429, "too_many_requests", "rate limit exceeded", headers)
+        try:
+            args: list[Any] = [org]
+            if "i" in shape:
+                raw_id = request.path_params["id"]
+                if not uuid_check.conforms(raw_id, "uuid"):
+                    raise validation("path id must be a UUID")
+                args.append(raw_id.lower())
+            if "q" in shape:
+                args.append(coerce_query(operation_id, request))
+            if "b" in shape:
+                args.append(await parse_body(operation_id, request))
+            status, body = await run_in_threadpool(getattr(ledger, method_name), *args)
+        except ApiError as exc:
+            return _error(exc.status, exc.code, exc.message, headers)
+        except Exception:  # never a bare 500: log it and answer JSON
+            log.exception("unexpected error in %s", operation_id)
+            return _error(500, "internal_error", "unexpected server error", headers)
+        return JSONResponse(body, status_code=status, headers=headers)
+
+    endpoint.__name__ = operation_id
+    return endpoint
+
+
+def _error_handlers(
+    ledger: Ledger, limiter: RateLimiter, by_path: Mapping[str, Mapping[str, Callable]]
+) -> dict[Any, Callable[[Request, Exception], Awaitable[Response]]]:
+    """Starlette's errors as the API's: 401 before anything, 405 with Allow, 404, 500 JSON."""
 
     async def not_found(request: Request, exc: Exception) -> Response:
         org = ledger.authenticate(
@@ -308,15 +329,7 @@ def create_app(
         _, headers = limiter.take(None)
         return _error(500, "internal_error", "unexpected server error", headers)
 
-    app = Starlette(
-        routes=routes,
-        exception_handlers={HTTPException: not_found, Exception: server_error},
-    )
-    app.router.redirect_slashes = False
-    app.add_middleware(RequestLimits)  # D-LIMITS: bounded URLs, bodies and error excerpts
-    app.state.ledger = ledger
-    app.state.store = store
-    return app
+    return {HTTPException: not_found, Exception: server_error}
 
 
 def _allowed_methods(by_path: Mapping[str, Mapping[str, Callable]], path: str) -> list[str]:
