@@ -43,12 +43,6 @@ a conflict, the rate limit; :func:`beyond_json_schema` adds the rest per operati
 # body (spec Decisions), so the check stays on for these alone.
 _ID_LOOKUP_ONLY_IN_PATH = frozenset({"getAsset", "updateAsset", "getParticipant"})
 
-# Which operation takes which id, read from the spec (its order): the participant reads and the
-# balance writes by path, the filters by query parameter.
-_PARTICIPANT_READS = spec_schemas.operations_under("get", "/v1/participants/{id}")
-_BALANCE_WRITES = spec_schemas.operations_under("post", "/v1/participants/{id}/balances/")
-_PROGRAM_FILTERS = spec_schemas.operations_with_parameter("query", "program_id")
-_ASSET_FILTERS = spec_schemas.operations_with_parameter("query", "asset_id")
 
 AMOUNTS = ["1", "2.50", "5.00", "10"]
 """Small amounts valid at the provisioned LOT asset's scale (2), for balance writes."""
@@ -120,26 +114,29 @@ def _parameter_bindings(available: dict[str, Any]) -> dict[str, dict[str, Any]]:
         if binding is not None:
             out.setdefault(op, {})[key] = binding
 
+    # Which operation takes which id, read from the spec (its order): the participant reads and
+    # the balance writes by path, the filters by query parameter.
+    balance_writes = spec_schemas.operations_under("post", "/v1/participants/{id}/balances/")
     # GET operations also read the target's own data (ids discovered, never written to).
-    for op in _PARTICIPANT_READS:
+    for op in spec_schemas.operations_under("get", "/v1/participants/{id}"):
         put(op, "path.id", _bind(available, "read_participants"))
-    for op in _BALANCE_WRITES:
+    for op in balance_writes:
         put(op, "path.id", _bind(available, "participants"))
     put("getAsset", "path.id", _bind(available, "read_assets"))
     # updateAsset may archive what it touches: keep it off the LOT asset the balance writes use.
     put("updateAsset", "path.id", _bind(available, "simple_assets"))
     put("linkProgramAsset", "path.id", _bind(available, "programs"))
     put("linkProgramAsset", "body.asset_id", _bind(available, "assets"))
-    for op in _PROGRAM_FILTERS:
+    for op in spec_schemas.operations_with_parameter("query", "program_id"):
         put(op, "query.program_id", _bind(available, "read_programs", 0.5))
-    for op in _ASSET_FILTERS:
+    for op in spec_schemas.operations_with_parameter("query", "asset_id"):
         put(op, "query.asset_id", _bind(available, "read_lot_assets"))
     for op in ("createAsset", "createParticipant"):
         put(op, "body.program_id", _bind(available, "programs"))
-    for op in _BALANCE_WRITES:
+    for op in balance_writes:
         put(op, "body.program_id", _bind(available, "programs"))
         put(op, "body.asset_id", _bind(available, "lot_assets"))
-    for op in _BALANCE_WRITES:
+    for op in balance_writes:
         if op == "voidHoldParticipantBalance":  # void-hold refuses any amount
             continue
         put(op, "body.amount", _bind(available, "amounts", 0.8))

@@ -7,6 +7,7 @@ requests (filters against the unfiltered list, recomputation from lots) stay in 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -27,10 +28,25 @@ from scrip_conformance.violations import Violation
 
 Invariant = Callable[[ResponseContext], list[Violation]]
 
-OPERATIONS = tuple(spec_schemas.operations())
-"""Every operationId of the spec (the one source of truth), in the spec's order."""
-LIST_OPERATIONS = spec_schemas.operations_with_parameter("query", "cursor")
-"""The paged lists: the operations that take a ``cursor``."""
+# Read from the spec (the one source of truth) on first use, not at import: importing the
+# package stays cheap (`scrip-conformance --help` does not parse the spec).
+LAZY = {
+    "OPERATIONS": lambda: tuple(spec_schemas.operations()),  # every operationId, spec order
+    "LIST_OPERATIONS": lambda: spec_schemas.operations_with_parameter("query", "cursor"),
+    "RESPONSE_INVARIANTS": lambda: _build(),  # operationId -> its checks
+}
+
+
+@functools.cache
+def lazy(name: str) -> Any:
+    """The value of one of :data:`LAZY`'s names, computed once."""
+    return LAZY[name]()
+
+
+def __getattr__(name: str) -> Any:  # PEP 562: registry.OPERATIONS and friends, on first use
+    if name in LAZY:
+        return lazy(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _param(mapping: Any, name: str) -> str | None:
@@ -161,8 +177,8 @@ def _build() -> dict[str, list[Invariant]]:
         rate_limit_headers,
         utc_timestamps,
     ]
-    registry = {operation: list(common) for operation in OPERATIONS}
-    for operation in LIST_OPERATIONS:
+    registry = {operation: list(common) for operation in lazy("OPERATIONS")}
+    for operation in lazy("LIST_OPERATIONS"):
         registry[operation].append(list_envelope)
     registry["listParticipantLots"].append(lot_page)
     registry["getParticipant"].append(participant_detail)
@@ -172,12 +188,12 @@ def _build() -> dict[str, list[Invariant]]:
     return registry
 
 
-RESPONSE_INVARIANTS: dict[str, list[Invariant]] = _build()
 
 
 def check_response(ctx: ResponseContext) -> list[Violation]:
     """Every registered invariant of ``ctx.operation_id`` (the common ones for unknown ids)."""
     found: list[Violation] = []
-    for check in RESPONSE_INVARIANTS.get(ctx.operation_id, RESPONSE_INVARIANTS["getAsset"][:5]):
+    invariants: dict[str, list[Invariant]] = lazy("RESPONSE_INVARIANTS")
+    for check in invariants.get(ctx.operation_id, invariants["getAsset"][:5]):
         found += check(ctx)
     return found

@@ -12,7 +12,6 @@ or not run and its gap was not accepted: see ``runner.verdict``); 130 interrupte
 
 from __future__ import annotations
 
-import _thread
 import argparse
 import contextlib
 import datetime as dt
@@ -21,14 +20,11 @@ import secrets
 import shutil
 import signal
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from scrip_conformance import catalog, resources
 from scrip_conformance import progress as live_progress
@@ -46,7 +42,7 @@ from scrip_conformance.runner.phases import PhaseClock
 from scrip_conformance.runner.preflight import check_base_url, preflight
 from scrip_conformance.runner.redaction import RedactingStream, scrub_tree
 from scrip_conformance.runner.retire import retire_sandbox
-from scrip_conformance.runner.schedule import fetch_schedule
+from scrip_conformance.runner.schedule import Schedule, fetch_schedule
 from scrip_conformance.runner.session import (
     ALLURE_DIR,
     JUNIT_NAME,
@@ -55,6 +51,7 @@ from scrip_conformance.runner.session import (
     run_suite,
     usage_error_of,
 )
+from scrip_conformance.runner.signals import StopSignals
 from scrip_conformance.runner.summary import (
     SUMMARY_NAME,
     NoPreviousSummary,
@@ -64,7 +61,7 @@ from scrip_conformance.runner.summary import (
     load_previous,
     write_summary,
 )
-from scrip_conformance.runner.verdict import EXIT_SIGINT, EXIT_SIGTERM, GapAcceptance, decide
+from scrip_conformance.runner.verdict import GapAcceptance, RunVerdict, decide
 from scrip_conformance.safety import keys as answer_keys
 from scrip_conformance.target import Target
 
@@ -120,6 +117,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "contracts that need it are reported as not run",
     )
     add_safety_options(target)
+    _selection_options(parser)
+    _report_options(parser)
+
+
+def _selection_options(parser: argparse.ArgumentParser) -> None:
     what = parser.add_argument_group("what to run")
     what.add_argument(
         "--profile",
@@ -164,6 +166,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="run only the contracts that failed or warned in the last "
         "summary.json of the report dir",
     )
+
+
+def _report_options(parser: argparse.ArgumentParser) -> None:
     out = parser.add_argument_group("reports and gate")
     out.add_argument(
         "--report-dir",
@@ -187,6 +192,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "only on findings it does not list or whose entry expired; entries of kind gap "
         "accept a contract's missing evidence until they expire",
     )
+
 
 
 def _profiles(args: argparse.Namespace) -> list[str]:
@@ -335,72 +341,6 @@ class Plan:
                 directory.rmdir()
             except OSError:  # not empty (or gone): leave it and its parents
                 return
-
-
-class StopSignals:
-    """SIGINT and SIGTERM stop the run: the first one raises KeyboardInterrupt in the main thread
-    (pytest then ends the session, tears the fixtures down and writes junit.xml) and is
-    remembered, so that the reports say INTERRUPTED and the exit code is 130 or 143. Code that
-    swallows the interrupt (schemathesis ends its run early and returns) cannot keep the run
-    going: no test starts after a signal (this is also a pytest plugin), and until pytest has
-    taken the interrupt (and tears down, writes junit.xml) it is raised again every
-    :data:`REPEAT_SECONDS`. While the reports are written (:meth:`hold`), a signal is only
-    remembered."""
-
-    REPEAT_SECONDS = 2.0
-
-    def __init__(self) -> None:
-        self.received: int | None = None
-        self._raising = True
-        self._saved: dict[int, Any] = {}
-        self._repeater: threading.Thread | None = None
-        self._taken = False  # pytest caught the interrupt and is ending the session
-
-    def __enter__(self) -> StopSignals:
-        if threading.current_thread() is threading.main_thread():
-            for signum in (signal.SIGINT, signal.SIGTERM):
-                self._saved[signum] = signal.getsignal(signum)
-                signal.signal(signum, self._handle)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        for signum, handler in self._saved.items():
-            signal.signal(signum, handler)
-
-    def _handle(self, signum: int, _frame: Any) -> None:
-        if self.received is None:
-            self.received = signum
-            if self._raising:
-                self._repeater = threading.Thread(target=self._repeat, daemon=True)
-                self._repeater.start()
-        if self._raising:
-            raise KeyboardInterrupt
-
-    def _repeat(self) -> None:
-        while True:
-            time.sleep(self.REPEAT_SECONDS)
-            if not self._raising or self._taken:
-                return
-            _thread.interrupt_main()  # runs _handle in the main thread, which raises again
-
-    def pytest_keyboard_interrupt(self) -> None:
-        self._taken = True
-
-    def hold(self) -> None:
-        self._raising = False
-
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_runtest_setup(self, item: pytest.Item) -> None:
-        if self.received is not None and self._raising:
-            raise KeyboardInterrupt
-
-    @property
-    def name(self) -> str | None:
-        return None if self.received is None else signal.Signals(self.received).name
-
-    @property
-    def exit_code(self) -> int:
-        return EXIT_SIGTERM if self.received == signal.SIGTERM else EXIT_SIGINT
 
 
 def execute(args: argparse.Namespace) -> int:
@@ -627,19 +567,7 @@ def _run(
         out.flush()
 
     collector = VerdictCollector([c.as_dict() for c in plan.contracts.values()], progress)
-    cpu_clock = time.process_time
-    if target.server_cpu is not None:
-        server_cpu = target.server_cpu
-
-        def cpu_clock() -> float:
-            return time.process_time() + server_cpu()
-
-    clock = PhaseClock(
-        getattr(args, "started_monotonic", None),
-        getattr(args, "started_cpu", None),
-        target.request_count,
-        cpu_clock=cpu_clock,
-    )
+    clock = _phase_clock(args, target)
     report_dir = plan.report_dir
     signals: StopSignals = getattr(args, "signals", None) or StopSignals()
     watch = RunWatch(args.deadline, args.max_response_bytes)
@@ -668,28 +596,8 @@ def _run(
 
     if not (args.keep_sandbox or args.read_only or watch.stopped or interrupted or target.embedded):
         print(retire_sandbox(target.base_url, plan.timeout), file=out)
-    results = collector.results
-    stopped_code = watch.settle(results, collector.unattributed)
-    _mark_unselected(results, plan.profiles, plan.only, args.read_only)
-    if interrupted:
-        for result in results.values():
-            if result.selected and not result.tests:
-                result.not_reached = f"not reached: the run was stopped by {interrupted}"
     today = dt.datetime.now(dt.UTC).date()
-    if plan.baseline is not None:
-        for result in results.values():
-            result.findings = [plan.baseline.classify(f, today) for f in result.findings]
-    ordered = sorted(results.values(), key=lambda r: r.id)
-    run = decide(
-        ordered,
-        unattributed=len(collector.unattributed),
-        acceptances=plan.accepted_gaps,
-        today=today,
-        interrupted_by=None if watch.stopped else signals.received,
-        stopped=bool(stopped_code),
-        partial_by=_partial_by(args, plan, results),
-        catalog_size=len(plan.contracts),
-    )
+    ordered, run, stopped_code = _judge(args, plan, collector, watch, signals, today)
     exit_code = run.exit_code
     schedule = fetch_schedule(
         target.base_url, target.api_key, plan.timeout, skip=bool(interrupted) or watch.stopped
@@ -705,6 +613,75 @@ def _run(
         today,
         coverage=collector.coverage,
     )
+    _write_reports(report_dir, summary, ordered, schedule, clock, target.secrets, out)
+    if stopped_code:
+        print(f"error: {watch.message()}", file=err)
+    return exit_code
+
+
+def _phase_clock(args: argparse.Namespace, target: Target) -> PhaseClock:
+    """The clock of the run's phases; CPU time counts the embedded server's too."""
+    cpu_clock = time.process_time
+    if target.server_cpu is not None:
+        server_cpu = target.server_cpu
+
+        def cpu_clock() -> float:
+            return time.process_time() + server_cpu()
+
+    return PhaseClock(
+        getattr(args, "started_monotonic", None),
+        getattr(args, "started_cpu", None),
+        target.request_count,
+        cpu_clock=cpu_clock,
+    )
+
+
+def _judge(
+    args: argparse.Namespace,
+    plan: Plan,
+    collector: VerdictCollector,
+    watch: RunWatch,
+    signals: StopSignals,
+    today: dt.date,
+) -> tuple[list[ContractResult], RunVerdict, int | None]:
+    """The contracts' results (sorted by id), the run's verdict, and the exit code of an
+    outage (None without one)."""
+    results = collector.results
+    stopped_code = watch.settle(results, collector.unattributed)
+    _mark_unselected(results, plan.profiles, plan.only, args.read_only)
+    interrupted = None if watch.stopped else signals.name
+    if interrupted:
+        for result in results.values():
+            if result.selected and not result.tests:
+                result.not_reached = f"not reached: the run was stopped by {interrupted}"
+    if plan.baseline is not None:
+        for result in results.values():
+            result.findings = [plan.baseline.classify(f, today) for f in result.findings]
+    ordered = sorted(results.values(), key=lambda r: r.id)
+    run = decide(
+        ordered,
+        unattributed=len(collector.unattributed),
+        acceptances=plan.accepted_gaps,
+        today=today,
+        interrupted_by=None if watch.stopped else signals.received,
+        stopped=bool(stopped_code),
+        partial_by=_partial_by(args, plan, results),
+        catalog_size=len(plan.contracts),
+    )
+    return ordered, run, stopped_code
+
+
+def _write_reports(
+    report_dir: Path,
+    summary: dict[str, Any],
+    ordered: list[ContractResult],
+    schedule: Schedule,
+    clock: PhaseClock,
+    secrets: list[str],
+    out: RedactingStream,
+) -> None:
+    """report.html, summary.json (with the phases' figures), the junit and allure touches, all
+    scrubbed of the keys; then the console's closing lines."""
     html = html_report.render_report(summary, by_area(ordered), schedule)
     (report_dir / html_report.REPORT_NAME).write_text(html, encoding="utf-8")
     clock.finish()
@@ -712,12 +689,9 @@ def _run(
     write_summary(summary, report_dir)
     mark_should_warnings(report_dir / JUNIT_NAME, summary)
     write_allure_environment(report_dir / ALLURE_DIR, summary)
-    scrub_tree(report_dir, target.secrets)
+    scrub_tree(report_dir, secrets)
     names = (JUNIT_NAME, ALLURE_DIR, SUMMARY_NAME, html_report.REPORT_NAME)
     out.write(render_final(summary, [str(report_dir / name) for name in names]))
-    if stopped_code:
-        print(f"error: {watch.message()}", file=err)
-    return exit_code
 
 
 def _walk_args(args: argparse.Namespace) -> list[str]:
