@@ -1,0 +1,165 @@
+"""The end of a run: which contracts were not selected and why, the verdict, the reports (also
+for a run interrupted before its suite started)."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import shutil
+import signal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from scrip_conformance import catalog
+from scrip_conformance.runner import html_report
+from scrip_conformance.runner.collector import VerdictCollector
+from scrip_conformance.runner.console import render_final
+from scrip_conformance.runner.junit import mark_should_warnings, write_allure_environment
+from scrip_conformance.runner.outage import RunWatch
+from scrip_conformance.runner.outcomes import ContractResult, by_area
+from scrip_conformance.runner.phases import PhaseClock
+from scrip_conformance.runner.redaction import RedactingStream, scrub_tree
+from scrip_conformance.runner.schedule import Schedule
+from scrip_conformance.runner.session import ALLURE_DIR, JUNIT_NAME, PYTEST_LOG_NAME
+from scrip_conformance.runner.signals import StopSignals
+from scrip_conformance.runner.summary import SUMMARY_NAME, RunInfo, build_summary, write_summary
+from scrip_conformance.runner.verdict import RunVerdict, decide
+
+if TYPE_CHECKING:
+    from scrip_conformance.runner.command import Plan
+
+
+def mark_unselected(
+    results: dict[str, ContractResult], profiles: list[str], only: list[str], read_only: bool
+) -> None:
+    """Mark the contracts --only or the profiles left out, with the flag that did."""
+    for result in results.values():
+        if only and result.id not in only:
+            result.selected, result.not_selected_reason = False, "not selected (--only)"
+        elif result.profile and result.profile not in profiles:
+            why = "--read-only" if read_only else "--profile"
+            result.selected = False
+            result.not_selected_reason = f"not selected: profile {result.profile} ({why})"
+
+
+def partial_by(args: argparse.Namespace, plan: Plan, results: dict[str, ContractResult]) -> str:
+    """The flags that left contracts out of the run, or empty when every contract was selected."""
+    if all(r.selected for r in results.values()):
+        return ""
+    flags = []
+    if args.only:
+        flags.append("--only")
+    if args.rerun_failed:
+        flags.append("--rerun-failed")
+    if args.read_only:
+        flags.append("--read-only")
+    elif set(plan.profiles) != set(catalog.PROFILES):
+        flags.append("--profile")
+    return ", ".join(flags) or "selection"
+
+
+def interrupted_before_the_suite(
+    args: argparse.Namespace, plan: Plan, out: RedactingStream, err: RedactingStream
+) -> int:
+    """A signal before the suite started: the reports say INTERRUPTED, with nothing run (those
+    of an earlier run in the report dir are removed, not left to be read as this one's)."""
+    signals: StopSignals = getattr(args, "signals", None) or StopSignals()
+    signals.hold()
+    name = signals.name or "SIGINT"
+    print(f"interrupted by {name} before the suite ran: writing the reports", file=err)
+    collector = VerdictCollector([c.as_dict() for c in plan.contracts.values()])
+    results = collector.results
+    mark_unselected(results, plan.profiles, plan.only, args.read_only)
+    for result in results.values():
+        if result.selected:
+            result.not_reached = f"not reached: the run was stopped by {name} before the suite"
+    ordered = sorted(results.values(), key=lambda r: r.id)
+    run = decide(
+        ordered,
+        acceptances=plan.accepted_gaps,
+        interrupted_by=signals.received or signal.SIGINT,
+        partial_by=partial_by(args, plan, results),
+        catalog_size=len(plan.contracts),
+    )
+    info = RunInfo(
+        base_url=args.base_url or "the embedded reference (not started)",
+        embedded=not args.base_url,
+        seed=plan.seed,
+        budget=args.budget,
+        read_only=args.read_only,
+        profiles=plan.profiles,
+        only=plan.only,
+        rerun_failed=args.rerun_failed,
+        interrupted=name,
+    )
+    for stale in (JUNIT_NAME, PYTEST_LOG_NAME):
+        with contextlib.suppress(OSError):
+            (plan.report_dir / stale).unlink()
+    with contextlib.suppress(OSError):
+        shutil.rmtree(plan.report_dir / ALLURE_DIR)
+    summary = build_summary(info, ordered, [], run, plan.baseline)
+    html = html_report.render_report(summary, by_area(ordered), None)
+    (plan.report_dir / html_report.REPORT_NAME).write_text(html, encoding="utf-8")
+    write_summary(summary, plan.report_dir)
+    names = (SUMMARY_NAME, html_report.REPORT_NAME)
+    out.write(render_final(summary, [str(plan.report_dir / n) for n in names]))
+    return run.exit_code
+
+
+def judge(
+    args: argparse.Namespace,
+    plan: Plan,
+    collector: VerdictCollector,
+    watch: RunWatch,
+    signals: StopSignals,
+    today: dt.date,
+) -> tuple[list[ContractResult], RunVerdict, int | None]:
+    """The contracts' results (sorted by id), the run's verdict, and the exit code of an
+    outage (None without one)."""
+    results = collector.results
+    stopped_code = watch.settle(results, collector.unattributed)
+    mark_unselected(results, plan.profiles, plan.only, args.read_only)
+    interrupted = None if watch.stopped else signals.name
+    if interrupted:
+        for result in results.values():
+            if result.selected and not result.tests:
+                result.not_reached = f"not reached: the run was stopped by {interrupted}"
+    if plan.baseline is not None:
+        for result in results.values():
+            result.findings = [plan.baseline.classify(f, today) for f in result.findings]
+    ordered = sorted(results.values(), key=lambda r: r.id)
+    run = decide(
+        ordered,
+        unattributed=len(collector.unattributed),
+        acceptances=plan.accepted_gaps,
+        today=today,
+        interrupted_by=None if watch.stopped else signals.received,
+        stopped=bool(stopped_code),
+        partial_by=partial_by(args, plan, results),
+        catalog_size=len(plan.contracts),
+    )
+    return ordered, run, stopped_code
+
+
+def write_reports(
+    report_dir: Path,
+    summary: dict[str, Any],
+    ordered: list[ContractResult],
+    schedule: Schedule,
+    clock: PhaseClock,
+    secrets: list[str],
+    out: RedactingStream,
+) -> None:
+    """report.html, summary.json (with the phases' figures), the junit and allure touches, all
+    scrubbed of the keys; then the console's closing lines."""
+    html = html_report.render_report(summary, by_area(ordered), schedule)
+    (report_dir / html_report.REPORT_NAME).write_text(html, encoding="utf-8")
+    clock.finish()
+    summary["performance"] = clock.as_dict()
+    write_summary(summary, report_dir)
+    mark_should_warnings(report_dir / JUNIT_NAME, summary)
+    write_allure_environment(report_dir / ALLURE_DIR, summary)
+    scrub_tree(report_dir, secrets)
+    names = (JUNIT_NAME, ALLURE_DIR, SUMMARY_NAME, html_report.REPORT_NAME)
+    out.write(render_final(summary, [str(report_dir / name) for name in names]))
