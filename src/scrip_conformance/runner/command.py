@@ -470,17 +470,7 @@ def _run(
         f"budget {args.budget}, seed {plan.seed}{only}",
         file=out,
     )
-    options = SuiteOptions(
-        base_url=target.base_url,
-        api_key=target.api_key,
-        second_org_key=target.second_org_key,
-        profiles=plan.profiles,
-        contracts=plan.only,
-        seed=plan.seed,
-        budget=args.budget,
-        request_timeout=args.request_timeout,
-        extra_args=_walk_args(args),
-    )
+    options = _suite_options(args, plan, target)
 
     def progress(line: str) -> None:
         print(line, file=out)
@@ -537,6 +527,21 @@ def _run(
     if stopped_code:
         print(f"error: {watch.message()}", file=err)
     return exit_code
+
+
+def _suite_options(args: argparse.Namespace, plan: Plan, target: Target) -> SuiteOptions:
+    """What the contracts plugin is told: the target, the plan's choices, the walk flags."""
+    return SuiteOptions(
+        base_url=target.base_url,
+        api_key=target.api_key,
+        second_org_key=target.second_org_key,
+        profiles=plan.profiles,
+        contracts=plan.only,
+        seed=plan.seed,
+        budget=args.budget,
+        request_timeout=args.request_timeout,
+        extra_args=_walk_args(args),
+    )
 
 
 def _phase_clock(args: argparse.Namespace, target: Target) -> PhaseClock:
