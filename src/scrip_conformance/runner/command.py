@@ -59,7 +59,7 @@ from scrip_conformance.runner.summary import (
 )
 from scrip_conformance.runner.verdict import GapAcceptance
 from scrip_conformance.safety import keys as answer_keys
-from scrip_conformance.target import Target
+from scrip_conformance.target import FEATURES, Target
 
 HELP = "Run the conformance suite against a target (default: the embedded reference) and report."
 
@@ -110,7 +110,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         action="append",
         metavar="FEATURE",
         help="a feature the target does not support (repeatable): the "
-        "contracts that need it are reported as not run",
+        f"contracts that need it are reported as not run (one of {', '.join(FEATURES)})",
     )
     add_safety_options(target)
     _selection_options(parser)
