@@ -117,3 +117,16 @@ def test_a_malformed_baseline_exits_2(tmp_path):
     result = run_cli(["--baseline", str(baseline)], tmp_path / "r")
     assert result.code == 2
     assert "'reason' must be a non-empty string" in result.stderr
+
+
+def test_run_help_lists_every_exit_code_and_the_defaults(capsys):
+    from scrip_conformance import cli
+
+    with pytest.raises(SystemExit):
+        cli.main(["run", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for code in ("0", "1", "2", "3", "4", "130", "143"):
+        assert f" {code} " in text.split("exit codes", 1)[1], code
+    assert "see pytest --help" not in text
+    assert "assets to walk at most (default 100)" in text
+    assert "(default 10)" in text and "(default: ./reports)" in text
