@@ -10,8 +10,12 @@ from __future__ import annotations
 from scrip_conformance.selftest.variants import (  # noqa: F401  (each module registers its own)
     amounts,
     ledger_ops,
+    listings,
     lots,
+    operations,
     pagination,
+    refusals,
+    reports,
     schedule,
     wire,
 )
