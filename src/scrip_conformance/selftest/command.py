@@ -184,6 +184,26 @@ def _chosen(args: argparse.Namespace) -> tuple[list[Variant], list[GoodVariant]]
     return ([] if args.good_only else list(ALL)), ([] if args.bad_only else list(ALL_GOOD))
 
 
+def plan_jobs(args: argparse.Namespace, contracts: dict[str, catalog.Contract],
+              bad: list[Variant], good: list[GoodVariant]) -> list[Job]:
+    """The runs: the reference per seed, then every known-bad variant (the whole suite, every
+    profile; with --focused only its declared contracts), then every known-good variant (the
+    whole suite)."""
+    root: Path = args.report_dir
+    every = tuple(catalog.PROFILES)
+    jobs = [Job(None, seed, every, root / f"reference-seed-{seed}")
+            for seed in range(args.seed, args.seed + args.seeds)]
+    for variant in bad:
+        if args.focused:
+            only = tuple(c for c in variant.contracts if c in contracts)
+            jobs.append(Job(variant, args.seed, profiles_for(variant, contracts),
+                            root / variant.name, only))
+        else:
+            jobs.append(Job(variant, args.seed, every, root / variant.name))
+    jobs += [Job(g, args.seed, every, root / "good" / g.name) for g in good]
+    return jobs
+
+
 def execute(args: argparse.Namespace) -> int:
     if args.list:
         return _list()
@@ -200,17 +220,7 @@ def execute(args: argparse.Namespace) -> int:
     bad, good = _chosen(args)
     unknown_ids = unknown_contract_ids(bad, set(contracts))
     root: Path = args.report_dir
-    every = tuple(catalog.PROFILES)
-    jobs = [Job(None, seed, every, root / f"reference-seed-{seed}")
-            for seed in range(args.seed, args.seed + args.seeds)]
-    for variant in bad:
-        if args.focused:
-            only = tuple(c for c in variant.contracts if c in contracts)
-            jobs.append(Job(variant, args.seed, profiles_for(variant, contracts),
-                            root / variant.name, only))
-        else:
-            jobs.append(Job(variant, args.seed, every, root / variant.name))
-    jobs += [Job(g, args.seed, every, root / "good" / g.name) for g in good]
+    jobs = plan_jobs(args, contracts, bad, good)
     workers = args.jobs or max(2, 2 * (os.cpu_count() or 1))
     scope = "each known-bad variant against its declared contracts only (--focused: NOT the " \
         "honest kill rate)" if args.focused else "the whole suite against every run"
