@@ -129,25 +129,26 @@ class ScheduleAssetFilterIgnored(Rewrite):
         return urlencode(kept) if len(kept) != len(pairs) else query
 
 
-def _rows_reversed(p: Probe) -> bool:
+def _last_row_dropped(p: Probe) -> bool:
     p.new_asset(2)
-    ids = [row["asset_id"] for row in p.get(SCHEDULE, WINDOW).json()["data"]]
-    return len(ids) > 1 and ids != sorted(ids)
+    rows = p.get(SCHEDULE, {**WINDOW, "limit": 200}).json()["data"]
+    assets = p.get("/v1/assets", {"limit": 200}).json()["data"]
+    return len(rows) != sum(a["inventory_mode"] == "LOT" for a in assets)
 
 
 @variant(
-    "schedule-rows-reversed",
+    "schedule-drops-last-row",
     family="schedule",
     contracts=("SCHEDULE-ROWS-PER-LOT-ASSET",),
-    symptom=_rows_reversed,
+    symptom=_last_row_dropped,
 )
-class ScheduleRowsReversed(Rewrite):
-    """Each page of schedule rows comes in reverse ``asset_id`` order (a sort on the wrong
-    column direction)."""
+class ScheduleDropsLastRow(Rewrite):
+    """Each page of the schedule loses its last row (an off-by-one in the page slice), so one
+    LOT asset per page has no row."""
 
     def response(self, method, path, query, status, body):
-        if status == 200 and path == SCHEDULE and isinstance(body, dict):
-            body["data"] = list(reversed(body.get("data") or []))
+        if status == 200 and path == SCHEDULE and isinstance(body, dict) and body.get("data"):
+            body["data"] = body["data"][:-1]
         return status, body
 
 
