@@ -12,7 +12,7 @@ from scrip_conformance.reference.ledger import Ledger, exact_sum
 from scrip_conformance.selftest.variants.base import variant
 from scrip_conformance.selftest.variants.probe import Probe, stamp
 
-RACE_WINDOW_SECONDS = 0.1
+RACE_WINDOW_SECONDS = 0.3  # wide enough for simultaneous requests on a loaded machine
 PARALLEL_REPLAYS = 4
 
 
