@@ -151,7 +151,7 @@ def _with_offset(value):
 @variant(
     "timestamps-with-offset",
     family="shape",
-    contracts=("TIME-UTC-Z",),
+    contracts=("TIME-UTC-Z", "FUZZ-LEDGER-INVARIANTS"),
     symptom=_offset_not_z,
 )
 class TimestampsWithOffset(Rewrite):

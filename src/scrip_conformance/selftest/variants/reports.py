@@ -330,7 +330,7 @@ def _drop_program_ids(value):
 @variant(
     "asset-without-program-ids",
     family="shape",
-    contracts=("RESPONSE-MATCHES-SPEC",),
+    contracts=("RESPONSE-MATCHES-SPEC", "PROV-SANDBOX-SETUP"),
     symptom=_no_program_ids,
 )
 class AssetWithoutProgramIds(Rewrite):
