@@ -111,6 +111,7 @@ class CountedServer:
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url
         self.requests: int | None = None
+        self.status_429: int | None = None
         self.cpu_seconds: float | None = None
 
 
@@ -122,8 +123,11 @@ def counted_server(
     variant: str | None = None,
     keys: tuple[str, ...] = (f"{KEY_A}=org-a", f"{KEY_B}=org-b"),
     startup_timeout: float = 300.0,
+    rate_limit: bool = False,
+    relay_rtt: float = 0.0,
 ) -> Iterator[CountedServer]:
-    """A reference server (``variant``: a known-bad one) in its own process, counting requests."""
+    """A reference server (``variant``: a known-bad one) in its own process, counting requests
+    and 429s; optionally rate-limited, or behind a relay adding round-trip time."""
     with tempfile.TemporaryDirectory(prefix="bench-server-") as tmp:
         ready = Path(tmp) / "ready.json"
         command = [sys.executable, str(HERE / "serve_counted.py"), "--ready-file", str(ready)]
@@ -135,6 +139,10 @@ def counted_server(
             command += ["--variant", variant]
         for key in keys:
             command += ["--api-key", key]
+        if rate_limit:
+            command.append("--rate-limit")
+        if relay_rtt:
+            command += ["--relay-rtt", str(relay_rtt)]
         # The server log (tracebacks of a variant, uvicorn warnings) stays out of the figures.
         proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + startup_timeout
@@ -161,6 +169,7 @@ def counted_server(
             except (OSError, ValueError):
                 done = {}
             handle.requests = done.get("requests")
+            handle.status_429 = done.get("status_429")
             handle.cpu_seconds = done.get("cpu_seconds")
 
 

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from scrip_conformance.invariants.timestamps import whole_second_ceiling
 from scrip_conformance.model.calendar import parse_timestamp
 from scrip_conformance.provisioning.clock import ServerClock, local_now
 from scrip_conformance.provisioning.fixtures import new_session
@@ -60,6 +61,13 @@ def _lead(clock: ServerClock) -> timedelta:
     return max(MIN_LEAD, LEAD_PER_UNCERTAINTY * clock.uncertainty)
 
 
+def _transition(clock: ServerClock) -> datetime:
+    """The instant of a scenario's transition: at least the lead ahead, on a whole second, so
+    a server keeping milliseconds or whole seconds echoes it unchanged (D-TIME; these contracts
+    are about the clock, not about precision)."""
+    return whole_second_ceiling(clock.now() + _lead(clock))
+
+
 @contextlib.contextmanager
 def _before(clock: ServerClock, instant: datetime) -> Iterator[None]:
     """Checks of the state before ``instant``: valid only if they all ran surely before it.
@@ -92,7 +100,7 @@ def _maturing_lot(ext) -> _Steps:
     asset = ext.sandbox.asset("LOT", 2)
     p = ext.sandbox.participant("maturity")
     clock = _calibrated(ext, p, asset, c)
-    matures = clock.now() + _lead(clock)
+    matures = _transition(clock)
     with _before(clock, matures):
         ext.adjust(c, p, asset, "CREDIT", "3.00", matures_at=matures)
         ext.adjust(c, p, asset, "DEBIT", "6.00")  # the deferred 3.00 is not spendable: 422
@@ -108,7 +116,7 @@ def _lot_maturing_during_an_overdraft(ext) -> _Steps:
     asset = ext.sandbox.asset("LOT", 2)
     p = ext.sandbox.participant("maturity-overdraft")
     clock = _calibrated(ext, p, asset, c)
-    matures = clock.now() + _lead(clock)
+    matures = _transition(clock)
     with _before(clock, matures):
         ext.adjust(c, p, asset, "CREDIT", "4.00", matures_at=matures)
         ext.adjust(c, p, asset, "DEBIT", "7.00", allow_negative=True)
@@ -122,7 +130,7 @@ def _expiring_lot(ext) -> _Steps:
     asset = ext.sandbox.asset("LOT", 2)
     p = ext.sandbox.participant("expiry")
     clock = _calibrated(ext, p, asset, c)
-    expires = clock.now() + _lead(clock)
+    expires = _transition(clock)
     window = (expires - timedelta(days=1), expires + timedelta(days=1))
     with _before(clock, expires):
         ext.adjust(c, p, asset, "CREDIT", "4.00", expires_at=expires)

@@ -72,7 +72,7 @@ def _expect_404(contract: str, replies: list[tuple[str, Reply]]) -> None:
 
 
 @pytest.mark.contract("ISO-READS-404")
-def test_the_second_key_reads_none_of_the_first_orgs_resources(target, orgs):
+def test_the_second_key_reads_none_of_the_first_orgs_resources(target, orgs, witness):
     c = "ISO-READS-404"
     o, a, p = orgs.other, orgs.asset.id, orgs.participant
     program = orgs.first.program_id
@@ -90,11 +90,12 @@ def test_the_second_key_reads_none_of_the_first_orgs_resources(target, orgs):
     ]
     if target.supports("liability-report"):
         replies.append(("the asset's liability", o.get("/v1/reports/liability", asset_id=a)))
+    witness(c, "requests with the second key", len(replies))
     _expect_404(c, replies)
 
 
 @pytest.mark.contract("ISO-WRITES-404")
-def test_the_second_key_writes_nothing_of_the_first_org(orgs):
+def test_the_second_key_writes_nothing_of_the_first_org(orgs, witness):
     c = "ISO-WRITES-404"
     o, a, p = orgs.other, orgs.asset.id, orgs.participant
     program = orgs.first.program_id
@@ -156,6 +157,7 @@ def test_the_second_key_writes_nothing_of_the_first_org(orgs):
             ),
         ),
     ]
+    witness(c, "requests with the second key", len(replies))
     _expect_404(c, replies)
     same_external = o.post("/v1/participants", {"external_id": orgs.external_id})
     if same_external.status != 201 or (same_external.body or {}).get("id") == p:
@@ -188,7 +190,7 @@ def test_the_second_key_writes_nothing_of_the_first_org(orgs):
 
 
 @pytest.mark.contract("ISO-LISTS-EXCLUDE")
-def test_the_second_orgs_lists_show_none_of_the_first_orgs_resources(target, orgs):
+def test_the_second_orgs_lists_show_none_of_the_first_orgs_resources(target, orgs, witness):
     c = "ISO-LISTS-EXCLUDE"
     o, prefix = orgs.other, orgs.first.sandbox.prefix
     mine = {orgs.asset.id, orgs.participant, orgs.first.program_id}
@@ -205,6 +207,7 @@ def test_the_second_orgs_lists_show_none_of_the_first_orgs_resources(target, org
     found = []
     for path, params in lists:
         rows, reply = o.list_all(path, max_pages=20, **params)
+        witness(c, "lists read with the second key")
         if reply.status != 200:
             found.append(
                 Violation(

@@ -9,12 +9,13 @@ from scrip_conformance.violations import ContractFailure, Violation
 
 
 @pytest.mark.contract(SETUP_CONTRACT)
-def test_the_run_creates_its_program_assets_and_participants(ledger):
+def test_the_run_creates_its_program_assets_and_participants(ledger, witness):
     box = ledger.sandbox
     found = []
     for mode, scale in (("LOT", 2), ("LOT", 0), ("SIMPLE", 2)):
         asset = box.asset(mode, scale)
         reply = ledger.wire.get(f"/v1/assets/{asset.id}")
+        witness(SETUP_CONTRACT, "created resources read back")
         body = reply.body if isinstance(reply.body, dict) else {}
         seen = {k: body.get(k) for k in ("inventory_mode", "scale", "symbol", "status")}
         want = {"inventory_mode": mode, "scale": scale, "symbol": asset.symbol, "status": "ACTIVE"}
@@ -30,6 +31,7 @@ def test_the_run_creates_its_program_assets_and_participants(ledger):
             )
     participant = box.participant("setup")
     reply = ledger.wire.get(f"/v1/participants/{participant}")
+    witness(SETUP_CONTRACT, "created resources read back")
     body = reply.body if isinstance(reply.body, dict) else {}
     if (
         reply.status != 200

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import pytest
@@ -35,6 +35,27 @@ def params_for(contract_ids: Iterable[str]) -> list[Any]:
 
 
 MAX_SHOWN = 20
+
+
+def record_witnesses(
+    witness: Any, counts: Mapping[str, Mapping[str, int]] | Findings, contract_id: str, what: str
+) -> None:
+    """Pass what was judged for ``contract_id`` (per kind, from a walk's :class:`Findings` or a
+    ``{contract: {kind: n}}`` dict) to the test's ``witness`` fixture; zero of kind ``what``
+    when nothing was, so that the contract is reported not exercised."""
+    if isinstance(counts, Findings):
+        counts = counts.witnessed
+    kinds = counts.get(contract_id) or {}
+    if not any(kinds.values()):
+        witness(contract_id, what, 0)
+    for kind, count in kinds.items():
+        witness(contract_id, kind, count)
+
+
+def unreached_note(discovery: Any) -> str:
+    """``"; not reached: ..."``: what the walk limits left unread, for a not-run reason."""
+    lines = discovery.unreached()
+    return "; not reached: " + "; ".join(lines) if lines else ""
 
 
 def assert_contract(violations: Iterable[Violation] | Findings, contract_id: str) -> None:

@@ -24,13 +24,15 @@ CONTRACTS = (
 @pytest.mark.parametrize(
     "contract_id", [pytest.param(c, id=c, marks=pytest.mark.contract(c)) for c in CONTRACTS]
 )
-def test_invalid_request_gets_the_specified_error(contract_id, error_probes):
+def test_invalid_request_gets_the_specified_error(contract_id, error_probes, witness):
     answered, skipped = error_probes
     if contract_id in skipped:
         not_run(skipped[contract_id])
     found = []
+    witness(contract_id, "invalid requests answered", 0)
     for probe, response in answered:
         if probe.contract_id == contract_id:
+            witness(contract_id, "invalid requests answered")
             found += [
                 v.at(response.curl)
                 for v in errors.check_expected_error(

@@ -9,22 +9,24 @@ from scrip_conformance.discovery import walk_list
 from scrip_conformance.invariants import liability
 from scrip_conformance.pytest_plugin import not_run, require_feature
 
-from ._support import assert_contract, params_for
+from ._support import assert_contract, params_for, record_witnesses, unreached_note
 
 PATH = "/v1/reports/liability"
-CONTRACTS = (
-    "LIABILITY-ROWS-WELL-FORMED",
-    "LIABILITY-BUCKET-ROWS-SUM",
-    "LIABILITY-EQUALS-BALANCE-SUMS",
-)
+# each contract and what it judges: over zero rows, none is exercised
+CONTRACTS = {
+    "LIABILITY-ROWS-WELL-FORMED": "liability rows",
+    "LIABILITY-BUCKET-ROWS-SUM": "liability rows summed from bucket rows",
+    "LIABILITY-EQUALS-BALANCE-SUMS": "liability rows compared with the balances",
+}
 
 
 @pytest.fixture(scope="module")
 def liability_findings(discovery, target, api):
     require_feature(target, "liability-report")
-    found, ran = [], set()
+    found, ran, counts = [], set(), {}
     plain = walk_list(api, PATH, {"by_bucket": "false"})
     split = walk_list(api, PATH, {"by_bucket": "true"})
+    counts["LIABILITY-ROWS-WELL-FORMED"] = {"liability rows": len(plain.items) + len(split.items)}
     found += [v.at(plain.first_request) for v in liability.check_page(plain.items, False)]
     found += [v.at(split.first_request) for v in liability.check_page(split.items, True)]
     if plain.complete and split.complete:
@@ -32,23 +34,39 @@ def liability_findings(discovery, target, api):
             v.at(split.first_request)
             for v in liability.check_bucket_rows_sum(plain.items, split.items)
         ]
-    if discovery.complete and split.complete:
-        shaky_assets = discovery.unstable_assets()
-        sums = discovery.balance_sums  # every participant's balances, summed as walked
-        steady_rows = [r for r in split.items if r.get("asset_id") not in shaky_assets]
-        steady_sums = {k: v for k, v in sums.items() if k[0] not in shaky_assets}
+        counts["LIABILITY-BUCKET-ROWS-SUM"] = {
+            "liability rows summed from bucket rows": len(plain.items)
+        }
+    # every asset when the walk is complete, else those whose holders were all read (the run's
+    # own): their balances, summed as walked, are every participant's
+    complete = discovery.complete_assets()
+    if complete and split.complete:
+        keep = complete - discovery.unstable_assets()
+        sums = discovery.balance_sums
+        steady_rows = [r for r in split.items if r.get("asset_id") in keep]
+        steady_sums = {k: v for k, v in sums.items() if k[0] in keep}
         found += [
             v.at(split.first_request)
             for v in liability.check_equals_balance_sums(steady_rows, steady_sums)
         ]
         if steady_rows or steady_sums:  # not a vacuous pass when every asset had lots expiring
             ran.add("LIABILITY-EQUALS-BALANCE-SUMS")
-    return found, ran
+        held = sum(1 for value in steady_sums.values() if value)
+        counts["LIABILITY-EQUALS-BALANCE-SUMS"] = {
+            "liability rows compared with the balances": max(len(steady_rows), held)
+        }
+    return found, ran, counts
 
 
 @pytest.mark.parametrize("contract_id", params_for(CONTRACTS))
-def test_liability_report_keeps_the_contract(contract_id, liability_findings):
-    found, ran = liability_findings
+def test_liability_report_keeps_the_contract(
+    contract_id, liability_findings, discovery, witness
+):
+    found, ran, counts = liability_findings
     if contract_id == "LIABILITY-EQUALS-BALANCE-SUMS" and contract_id not in ran:
-        not_run("the walk limits left participants or lots unread, or lots expired meanwhile")
+        not_run(
+            "the walk limits left participants or lots unread, or lots expired meanwhile"
+            + unreached_note(discovery)
+        )
+    record_witnesses(witness, counts, contract_id, CONTRACTS[contract_id])
     assert_contract(found, contract_id)

@@ -9,17 +9,19 @@ import pytest
 
 from scrip_conformance.discovery import walk_list
 from scrip_conformance.invariants import pagination, timestamps
+from scrip_conformance.invariants._common import items
 from scrip_conformance.pytest_plugin import not_run
 from scrip_conformance.violations import ContractFailure
 
-from ._support import assert_contract, params_for, rng, sample
+from ._support import assert_contract, params_for, record_witnesses, rng, sample
 
-CONTRACTS = (
-    "PAGINATION-CONSISTENT-ACROSS-PAGE-SIZES",
-    "PAGINATION-NO-DUPLICATES",
-    "PAGINATION-HAS-MORE-CURSOR",
-    "PAGINATION-LIMIT-RESPECTED",
-)
+# each contract and what it judges: one-item lists prove nothing about pages
+CONTRACTS = {
+    "PAGINATION-CONSISTENT-ACROSS-PAGE-SIZES": "lists of two or more items at several page sizes",
+    "PAGINATION-NO-DUPLICATES": "walks of more than one page",
+    "PAGINATION-HAS-MORE-CURSOR": "next_cursor followed",
+    "PAGINATION-LIMIT-RESPECTED": "non-empty pages",
+}
 REFERENCE_PAGE_SIZE = pagination.MAX_LIMIT
 
 
@@ -64,23 +66,27 @@ def pagination_findings(discovery, target, api):
     """Violations found walking each list with the reference page size and smaller ones."""
     generator = rng(target, "pagination-sizes")
     max_items = target.limits["pagination_items"]
-    found = []
+    found: list = []
+    counts: dict = {}
     for path, query in lists_to_page(discovery, target):
         try:
-            found += _page_one_list(api, path, query, generator, max_items)
+            found += _page_one_list(api, path, query, generator, max_items, counts)
         except ContractFailure as failure:
             found += failure.violations
-    return found
+    return found, counts
 
 
 @pytest.mark.parametrize("contract_id", params_for(CONTRACTS))
-def test_every_list_pages_consistently(contract_id, pagination_findings, discovery):
+def test_every_list_pages_consistently(contract_id, pagination_findings, discovery, witness):
     if not discovery.assets.items and not discovery.participant_count:
         not_run("the target holds nothing to page through")
-    assert_contract(pagination_findings, contract_id)
+    found, counts = pagination_findings
+    record_witnesses(witness, counts, contract_id, CONTRACTS[contract_id])
+    assert_contract(found, contract_id)
 
 
-def _page_one_list(api, path, query, generator, max_items) -> list:
+def _page_one_list(api, path, query, generator, max_items, counts) -> list:
+    """The violations of one list walked at several page sizes; ``counts`` gets the witnesses."""
     found = []
     sizes = [1, 2, generator.randint(3, 9)]
     walks = []
@@ -91,12 +97,19 @@ def _page_one_list(api, path, query, generator, max_items) -> list:
             envelopes.extend(
                 v.at(response.curl) for v in pagination.check_envelope(response.body, size)
             )
+            if items(response.body):
+                _count(counts, "PAGINATION-LIMIT-RESPECTED")
 
         walk = walk_list(api, path, query, page_size=size, max_items=max_items, on_page=audit)
         walks.append((size, walk))
         found += envelopes
+        if walk.pages > 1:
+            _count(counts, "PAGINATION-NO-DUPLICATES")
+            _count(counts, "PAGINATION-HAS-MORE-CURSOR", walk.pages - 1)
     reference = walks[0][1]
     reference_ids = [identity(i) for i in reference.items]
+    if len(reference_ids) > 1:
+        _count(counts, "PAGINATION-CONSISTENT-ACROSS-PAGE-SIZES")
     for size, walk in walks:
         ids = [identity(i) for i in walk.items]
         found += [v.at(walk.first_request) for v in pagination.check_no_duplicates(ids, path)]
@@ -122,3 +135,9 @@ def _page_one_list(api, path, query, generator, max_items) -> list:
             for v in pagination.check_envelope(default.body, pagination.DEFAULT_LIMIT)
         ]
     return found
+
+
+def _count(counts: dict, contract_id: str, n: int = 1) -> None:
+    kinds = counts.setdefault(contract_id, {})
+    what = CONTRACTS[contract_id]
+    kinds[what] = kinds.get(what, 0) + n

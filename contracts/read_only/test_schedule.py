@@ -14,26 +14,27 @@ from scrip_conformance.invariants._common import items, violation
 from scrip_conformance.invariants.liability import check_schedule_agrees
 from scrip_conformance.pytest_plugin import not_run
 
-from ._support import assert_contract, params_for, rng, sample
+from ._support import assert_contract, params_for, record_witnesses, rng, sample, unreached_note
 
 PATH = "/v1/reports/expiration-schedule"
 GRANULARITIES = ("day", "week", "month")
-CONTRACTS = (
-    "SCHEDULE-SUMS-EXACTLY",
-    "SCHEDULE-AMOUNTS-AT-SCALE",
-    "SCHEDULE-BUCKETS-CALENDAR-ALIGNED",
-    "SCHEDULE-BUCKETS-SORTED-DISJOINT",
-    "SCHEDULE-BUCKETS-WITHIN-WINDOW",
-    "SCHEDULE-LOT-COUNT-CONSISTENT",
-    "SCHEDULE-ROWS-PER-LOT-ASSET",
-    "SCHEDULE-TOTAL-INVARIANT",
-    "SCHEDULE-GRANULARITIES-AGREE",
-    "SCHEDULE-WINDOW-FIGURES-AGREE",
-    "SCHEDULE-WINDOW-EDGE-INCLUSIVE",
-    "SCHEDULE-RECOMPUTED-FROM-LOTS",
-    "SCHEDULE-AGREES-WITH-LIABILITY",
-    "SCHEDULE-FILTERS-RESTRICT",
-)
+# each contract and what it judges (a window without a bucket proves nothing about buckets)
+CONTRACTS = {
+    "SCHEDULE-SUMS-EXACTLY": "schedule rows",
+    "SCHEDULE-AMOUNTS-AT-SCALE": "schedule rows at a known scale",
+    "SCHEDULE-BUCKETS-CALENDAR-ALIGNED": "buckets",
+    "SCHEDULE-BUCKETS-SORTED-DISJOINT": "rows with two or more buckets",
+    "SCHEDULE-BUCKETS-WITHIN-WINDOW": "buckets",
+    "SCHEDULE-LOT-COUNT-CONSISTENT": "buckets",
+    "SCHEDULE-ROWS-PER-LOT-ASSET": "schedule answers compared with the LOT assets",
+    "SCHEDULE-TOTAL-INVARIANT": "assets compared across queries",
+    "SCHEDULE-GRANULARITIES-AGREE": "week and month rows compared with day buckets",
+    "SCHEDULE-WINDOW-FIGURES-AGREE": "week and month rows compared with day rows",
+    "SCHEDULE-WINDOW-EDGE-INCLUSIVE": "window edges on a lot's expiry",
+    "SCHEDULE-RECOMPUTED-FROM-LOTS": "rows recomputed from the lots",
+    "SCHEDULE-AGREES-WITH-LIABILITY": "assets compared with the liability report",
+    "SCHEDULE-FILTERS-RESTRICT": "filtered rows compared",
+}
 # contracts judged by comparing answers taken at different moments, for steady assets only
 # (SCHEDULE-WINDOW-EDGE-INCLUSIVE needs no such care: its edge lies beyond the run; with every
 # lot walked, SCHEDULE-AGREES-WITH-LIABILITY allows exactly for the lots expiring meanwhile)
@@ -42,8 +43,8 @@ AGREES = "SCHEDULE-AGREES-WITH-LIABILITY"
 # contracts that need something the target may not hold; the reason they are then not run
 NEEDS = {
     "SCHEDULE-WINDOW-EDGE-INCLUSIVE": "no outstanding lot with a future expiry was walked",
-    "SCHEDULE-RECOMPUTED-FROM-LOTS": "the walk limits left lots unread, or more than "
-    f"{schedule.MAX_UNSTABLE_LOTS} lots of every asset expired meanwhile",
+    "SCHEDULE-RECOMPUTED-FROM-LOTS": "the walk limits left lots unread (of every asset), or "
+    f"more than {schedule.MAX_UNSTABLE_LOTS} lots of every asset expired meanwhile",
     "SCHEDULE-AGREES-WITH-LIABILITY": "no liability report, or lots expired meanwhile",
 }
 
@@ -58,9 +59,31 @@ class Findings:
     def __init__(self):
         self.violations = []
         self.ran: set[str] = set()
+        self.witnessed: dict[str, dict[str, int]] = {}
 
     def add(self, violations, request):
         self.violations += [v.at(request) if v.request is None else v for v in violations]
+
+    def witness(self, contract_id, count=1):
+        kinds = self.witnessed.setdefault(contract_id, {})
+        what = CONTRACTS[contract_id]
+        kinds[what] = kinds.get(what, 0) + count
+
+
+def _witness_row(found, row, scale) -> None:
+    """What ``schedule.check_row`` judged on one row."""
+    buckets = row.get("buckets") if isinstance(row.get("buckets"), list) else []
+    found.witness("SCHEDULE-SUMS-EXACTLY")
+    if scale is not None:
+        found.witness("SCHEDULE-AMOUNTS-AT-SCALE")
+    for contract_id in (
+        "SCHEDULE-BUCKETS-CALENDAR-ALIGNED",
+        "SCHEDULE-BUCKETS-WITHIN-WINDOW",
+        "SCHEDULE-LOT-COUNT-CONSISTENT",
+    ):
+        found.witness(contract_id, len(buckets))
+    if len(buckets) > 1:
+        found.witness("SCHEDULE-BUCKETS-SORTED-DISJOINT")
 
 
 @pytest.fixture(scope="module")
@@ -87,6 +110,9 @@ def schedule_findings(discovery, target, api):
                     ),
                     request,
                 )
+                _witness_row(found, row, discovery.scale_of(asset_id))
+            if discovery.assets.complete:
+                found.witness("SCHEDULE-ROWS-PER-LOT-ASSET")
             if discovery.assets.complete and sorted(rows) != sorted(lot_assets):
                 found.add(
                     [
@@ -149,6 +175,8 @@ def _relations(found, results, steady):
                 schedule.check_totals_invariant([(label, row) for label, row, _ in labelled]),
                 labelled[-1][2],
             )
+            if len(labelled) > 1:
+                found.witness("SCHEDULE-TOTAL-INVARIANT")
     for (start, end, granularity), (rows, request) in results.items():
         if granularity == "day":
             continue
@@ -159,15 +187,20 @@ def _relations(found, results, steady):
                     schedule.check_granularities_agree(day_rows[asset_id], row, granularity),
                     request,
                 )
+                found.witness("SCHEDULE-WINDOW-FIGURES-AGREE")
+                if day_rows[asset_id].get("buckets"):
+                    found.witness("SCHEDULE-GRANULARITIES-AGREE")
 
 
 def _recompute(found, results, discovery, unstable):
-    """Every asset, with its lots expiring during the run allowed for exactly (up to a bound)."""
-    if not discovery.complete:
-        return
+    """Every asset whose lots were all read (all of them when the walk is complete, else the
+    run's own), with its lots expiring during the run allowed for exactly (up to a bound)."""
+    complete = discovery.complete_assets()
     for (start, end, granularity), (rows, request) in results.items():
         window_from, window_to = timestamps.parse(start), timestamps.parse(end)
         for asset_id, row in rows.items():
+            if asset_id not in complete:
+                continue
             fold = discovery.expiry_folds.get(asset_id)
             shaky = unstable.get(asset_id, [])
             if fold is None or len(shaky) > schedule.MAX_UNSTABLE_LOTS:
@@ -186,6 +219,7 @@ def _recompute(found, results, discovery, unstable):
                 request,
             )
             found.ran.add("SCHEDULE-RECOMPUTED-FROM-LOTS")
+            found.witness("SCHEDULE-RECOMPUTED-FROM-LOTS")
 
 
 def _edges(found, discovery, target, api, steady):
@@ -218,6 +252,7 @@ def _edges(found, discovery, target, api, steady):
                 found.add(
                     schedule.check_edge_inclusive(rows[asset_id], edge, known, granularity), request
                 )
+                found.witness("SCHEDULE-WINDOW-EDGE-INCLUSIVE")
             found.ran.add("SCHEDULE-WINDOW-EDGE-INCLUSIVE")
 
 
@@ -257,6 +292,7 @@ def _liability(found, results, discovery, target, api, steady):
             walk.first_request,
         )
         found.ran.add(AGREES)
+        found.witness(AGREES)
 
 
 def _filters(found, results, discovery, target, api, steady):
@@ -285,6 +321,7 @@ def _filters(found, results, discovery, target, api, steady):
                 ),
                 request,
             )
+            found.witness("SCHEDULE-FILTERS-RESTRICT")
     programs = walk_list(api, "/v1/programs", {"include_archived": "true"}).items
     assets = discovery.asset_by_id()
     for program in sample(generator, [p for p in programs if isinstance(p, dict)], 3):
@@ -315,12 +352,18 @@ def _filters(found, results, discovery, target, api, steady):
                     ),
                     request,
                 )
+                found.witness("SCHEDULE-FILTERS-RESTRICT")
 
 
 @pytest.mark.parametrize("contract_id", params_for(CONTRACTS))
-def test_expiration_schedule_keeps_the_contract(contract_id, schedule_findings):
+def test_expiration_schedule_keeps_the_contract(
+    contract_id, schedule_findings, discovery, witness
+):
     if schedule_findings is None:
         not_run("the target has no LOT asset")
     if contract_id in NEEDS and contract_id not in schedule_findings.ran:
-        not_run(NEEDS[contract_id])
+        not_run(NEEDS[contract_id] + unreached_note(discovery))
+    record_witnesses(
+        witness, schedule_findings.witnessed, contract_id, CONTRACTS[contract_id]
+    )
     assert_contract(schedule_findings.violations, contract_id)

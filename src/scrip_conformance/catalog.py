@@ -36,6 +36,12 @@ class Contract:
     level: str
     profile: str
     area: str
+    precondition: str = ""
+    """What the target must hold for the contract to be exercised (a contract whose tests find
+    none of it checks nothing: it is reported *not exercised*, never passed)."""
+    beyond_api: str = ""
+    """Why no call of the API can create that evidence (empty when a writing run can): such a
+    contract without witnesses is a gap the catalogue declares, listed but not inconclusive."""
 
     def as_dict(self) -> dict[str, str]:
         return asdict(self)

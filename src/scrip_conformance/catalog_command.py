@@ -5,10 +5,22 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import NamedTuple
 
 from scrip_conformance import catalog
 
 HELP = "List the contracts the suite verifies (id, level, profile, statement)."
+
+
+class _Header(NamedTuple):
+    id: str = "ID"
+    level: str = "LEVEL"
+    profile: str = "PROFILE"
+    statement: str = "STATEMENT"
+
+
+HEADER = _Header()
+"""The text listing's header row, laid out like a contract."""
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -43,8 +55,9 @@ def execute(args: argparse.Namespace) -> int:
         json.dump([c.as_dict() for c in contracts], sys.stdout, indent=2)
         sys.stdout.write("\n")
         return 0
-    width = max((len(c.id) for c in contracts), default=0)
-    for c in contracts:
+    rows: list[_Header | catalog.Contract] = [HEADER, *contracts]
+    width = max(len(c.id) for c in rows)
+    for c in rows:
         print(f"{c.id:<{width}}  {c.level:<6}  {c.profile:<12}  {c.statement}")
     print(f"{len(contracts)} contracts", file=sys.stderr)
     return 0

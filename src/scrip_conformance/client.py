@@ -4,7 +4,13 @@ record of every request as a curl line with the key redacted.
 A misbehaving server never produces a raw traceback: a transport failure (refused connection,
 timeout, TLS error) raises :class:`TargetError` with the request as a curl line; a body that is
 not JSON is kept as text and judged by :meth:`ApiResponse.expect`. In read-only mode any method
-but GET is refused before anything is sent.
+but GET is refused before anything is sent; otherwise a write naming data the run did not create
+is (:mod:`scrip_conformance.safety.writes`).
+
+Every answer is bounded and clean before anything keeps it: the body is streamed up to a size cap
+within one deadline for the whole request (not per read), the keys are scrubbed from its text and
+headers (:mod:`scrip_conformance.safety.keys`), JSON too deep to parse is "not JSON", and 429s
+are waited out only within a total budget.
 """
 
 from __future__ import annotations
@@ -24,6 +30,16 @@ from scrip_conformance import curl
 from scrip_conformance.invariants import ResponseContext, errors
 from scrip_conformance.invariants._common import show
 from scrip_conformance.resources import load_spec
+from scrip_conformance.safety import keys, writes
+from scrip_conformance.safety.limits import (
+    DeadlineExceeded,
+    ResponseTooLarge,
+    max_response_bytes,
+    parse_json,
+    read_capped,
+    run_time_left,
+    take_retry_wait,
+)
 from scrip_conformance.violations import ContractFailure, Violation
 
 DEFAULT_KEY = object()  # sentinel: send the target's key
@@ -33,6 +49,7 @@ MAX_RETRY_AFTER_SECONDS = 30.0
 # a page's): they get this many times the per-request timeout
 REPORTS_PATH = "/v1/reports/"
 REPORT_TIMEOUT_FACTOR = 6
+EXCERPT_OF_OVERSIZED = 2000
 
 
 class TargetError(Exception):
@@ -68,6 +85,8 @@ class ApiResponse:
     finished_at: datetime
     operation_id: str | None = None
     path_params: dict[str, str] = field(default_factory=dict)
+    problem: str = ""
+    """Why a body that may be JSON is not taken as JSON (larger than the cap, nested too deep)."""
 
     def context(self) -> ResponseContext:
         """This response as the per-response invariants see it."""
@@ -94,6 +113,8 @@ class ApiResponse:
         )
 
     def excerpt(self) -> str:
+        if self.is_json and len(self.text) > 4 * EXCERPT_OF_OVERSIZED:
+            return self.text[:400] + "..."  # not a re-rendering of a huge body to keep 400
         return show(self.body) if self.is_json else repr(self.text[:200])
 
     def expect(self, status: int, contract_id: str, summary: str | None = None) -> Any:
@@ -109,6 +130,12 @@ class ApiResponse:
                     f"status {status}",
                 )
             )
+        if not found and not self.is_json and self.problem:
+            found.append(
+                self.violation(
+                    "RESPONSE-IS-JSON", f"the answer could not be read: {self.problem}", "JSON"
+                )
+            )
         if not found and not self.is_json:
             found += [
                 v.at(self.curl)
@@ -120,6 +147,12 @@ class ApiResponse:
 
 
 REQUEST_LOG_SIZE = 1000
+_last_request = ""
+
+
+def last_request() -> str:
+    """The curl line of the latest request any client of this process sent (key redacted)."""
+    return _last_request
 
 
 class TargetClient:
@@ -141,6 +174,8 @@ class TargetClient:
         self.requests: deque[RecordedRequest] = deque(maxlen=REQUEST_LOG_SIZE)
         """The latest requests sent (bounded: a walk of 10^6 lots sends thousands)."""
         self.observers: list[Callable[[ApiResponse], None]] = []  # called with every response
+        self.max_response_bytes = max_response_bytes()
+        keys.register(api_key)
         self._http = httpx.Client(
             timeout=httpx.Timeout(timeout), transport=transport, follow_redirects=False
         )
@@ -175,10 +210,13 @@ class TargetClient:
             raise ReadOnlyRefusal(
                 f"read-only mode: refusing to send {method} {path} (only GET is allowed)"
             )
+        if method != "GET":
+            writes.current().check(method, path, json)
         query = {k: str(v) for k, v in (params or {}).items() if v is not None}
         sent_headers = {"Accept": "application/json"}
         secret = self._key if key is DEFAULT_KEY else key
         if secret is not None:
+            keys.register(secret)
             if bearer:
                 sent_headers["Authorization"] = f"Bearer {secret}"
             else:
@@ -187,43 +225,40 @@ class TargetClient:
             sent_headers["Content-Type"] = "application/json"
         sent_headers.update(headers or {})
         url = httpx.URL(self.base_url + path, params=query)
-        line = curl.to_curl(method, str(url), sent_headers, json)
+        line = keys.scrub(curl.to_curl(method, str(url), sent_headers, json))
         operation_id, path_params = resolve_operation(method, path)
+        timeout = self.timeout * (REPORT_TIMEOUT_FACTOR if path.startswith(REPORTS_PATH) else 1)
         for attempt in range(MAX_RETRIES_ON_429 + 1):
             started = datetime.now(UTC)
-            timeout = self.timeout * (REPORT_TIMEOUT_FACTOR if path.startswith(REPORTS_PATH) else 1)
-            try:
-                raw = self._http.request(
-                    method, url, headers=sent_headers, json=json, timeout=timeout
-                )
-            except httpx.TimeoutException as exc:
-                self.requests.append(RecordedRequest(method, str(url), line, None))
-                raise TargetError(
-                    f"no answer within {timeout:g}s ({type(exc).__name__})\n  request: {line}"
-                ) from None
-            except httpx.HTTPError as exc:
-                self.requests.append(RecordedRequest(method, str(url), line, None))
-                message = curl.redact(str(exc), [self._key])
-                raise TargetError(
-                    f"cannot reach the target at {self.base_url}: {message}\n  request: {line}"
-                ) from None
+            status, raw_headers, content, problem = self._send(
+                method, url, sent_headers, json, timeout, line
+            )
             finished = datetime.now(UTC)
-            self.requests.append(RecordedRequest(method, str(url), line, raw.status_code))
-            if raw.status_code == 429 and attempt < MAX_RETRIES_ON_429:
-                time.sleep(_retry_after(raw.headers.get("retry-after")))
+            self.requests.append(RecordedRequest(method, str(url), line, status))
+            if status == 429 and attempt < MAX_RETRIES_ON_429:
+                left = run_time_left()
+                asked = _retry_after(raw_headers.get("retry-after"))
+                wait = take_retry_wait(asked if left is None else min(asked, max(left, 0.0)))
+                if wait is None:
+                    break  # the run's budget of waiting on 429s is spent: the 429 is the answer
+                time.sleep(wait)
                 continue
             break
-        text = raw.text
-        try:
-            body, is_json = raw.json(), True
-        except ValueError:
-            body, is_json = None, False
+        text = keys.scrub(content.decode(_charset(raw_headers), errors="replace"))
+        if problem:
+            parsed_body, is_json, text = None, False, text[:EXCERPT_OF_OVERSIZED]
+        else:
+            parsed = parse_json(text)
+            parsed_body, is_json, problem = parsed.body, parsed.is_json, parsed.problem
+        body = parsed_body
+        if method != "GET":
+            writes.current().learn(method, path, status, body, secret)
         response = ApiResponse(
             method=method,
             path=path,
             params=query,
-            status_code=raw.status_code,
-            headers=dict(raw.headers.items()),
+            status_code=status,
+            headers=keys.scrub_headers(raw_headers),
             text=text,
             body=body,
             is_json=is_json,
@@ -232,10 +267,69 @@ class TargetClient:
             finished_at=finished,
             operation_id=operation_id,
             path_params=path_params,
+            problem=problem,
         )
         for observe in self.observers:
             observe(response)
         return response
+
+
+    def _send(
+        self,
+        method: str,
+        url: httpx.URL,
+        headers: dict[str, str],
+        json: Any,
+        timeout: float,
+        line: str,
+    ) -> tuple[int, dict[str, str], bytes, str]:
+        """Status, headers, body (at most the cap) and a problem ('' when the body is whole),
+        within ``timeout`` for the whole request; :class:`TargetError` when there is no answer."""
+        global _last_request
+        left = run_time_left()
+        if left is not None:
+            if left <= 0:
+                raise TargetError(f"the run's deadline has passed\n  request: {_last_request}")
+            timeout = min(timeout, left)
+        _last_request = line
+        deadline = time.monotonic() + timeout
+        request = self._http.build_request(method, url, headers=headers, json=json, timeout=timeout)
+        try:
+            raw = self._http.send(request, stream=True)
+            try:
+                content = read_capped(raw.iter_bytes(), self.max_response_bytes, deadline, timeout)
+                problem = ""
+            except ResponseTooLarge as too_large:
+                content, problem = too_large.head, str(too_large)
+            finally:
+                raw.close()
+        except DeadlineExceeded as late:
+            self.requests.append(RecordedRequest(method, str(url), line, None))
+            raise TargetError(f"{late}\n  request: {line}") from None
+        except httpx.TimeoutException as exc:
+            self.requests.append(RecordedRequest(method, str(url), line, None))
+            raise TargetError(
+                f"no answer within {timeout:g}s ({type(exc).__name__})\n  request: {line}"
+            ) from None
+        except httpx.HTTPError as exc:
+            self.requests.append(RecordedRequest(method, str(url), line, None))
+            message = keys.scrub(str(exc), [self._key])
+            raise TargetError(
+                f"cannot reach the target at {self.base_url}: {message}\n  request: {line}"
+            ) from None
+        return raw.status_code, dict(raw.headers.items()), content, problem
+
+
+def _charset(headers: dict[str, str]) -> str:
+    content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+    match = re.search(r"charset=([\w.-]+)", content_type)
+    if match:
+        try:
+            "".encode(match.group(1))
+            return match.group(1)
+        except LookupError:
+            pass
+    return "utf-8"
 
 
 def _retry_after(value: str | None) -> float:

@@ -7,7 +7,9 @@ participant's lots are read), per-asset totals for recomputing the expiration sc
 the liability report. What remains after :meth:`Discovery.run` is small whatever the data set:
 totals, bounded samples (a few whole lot lists for the filter contracts, ids for pagination, a
 few lots per asset), the lot dates close to the run's time window, and the violations found,
-bounded per contract (:class:`Findings`).
+bounded per contract (:class:`Findings`), with the witnesses of each contract: what the walk
+actually judged (final-state lots, dated lots, balance rows, counters ...), so that a contract
+whose precondition the data does not meet is reported not exercised rather than passed.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from scrip_conformance import witnesses
 from scrip_conformance.client import ApiResponse, TargetClient
 from scrip_conformance.invariants import amounts, balances, lots, timestamps
 from scrip_conformance.invariants._common import items
@@ -29,6 +32,10 @@ from scrip_conformance.target import Target
 from scrip_conformance.violations import ContractFailure, Violation
 
 PAGE_SIZE = 200
+MAX_PAGES = 500
+"""Pages any walk follows at most: past this the cursor is taken as never ending (a finding)."""
+MAX_EMPTY_PAGES = 50
+"""Empty pages in a row with has_more true after which the cursor is taken as never ending."""
 MAX_KEPT = 20  # violations kept in full per contract; the rest are counted
 # lot dates kept for :meth:`Discovery.unstable_lot_ids`: those from the walk's start (less the
 # clock skew) to this long after it; a run (walk and contracts) takes far less
@@ -48,6 +55,11 @@ class Findings:
         self.kept: dict[str, list[Violation]] = defaultdict(list)
         self.counts: Counter[str] = Counter()
         self.ran: set[str] = set()  # contracts the walk could judge at least once
+        self.witnessed: witnesses.Witnesses = {}  # what was judged, per contract and kind
+
+    def witness(self, contract_id: str, what: str, count: int = 1) -> None:
+        """Count ``count`` witnesses of kind ``what`` for ``contract_id``."""
+        witnesses.add(self.witnessed, contract_id, what, count)
 
     def add(self, violations: Iterable[Violation], request: str | None = None) -> None:
         for found in violations:
@@ -116,10 +128,27 @@ def iter_pages(
     page_size: int,
     contract_id: str = "PAGINATION-HAS-MORE-CURSOR",
 ) -> Iterator[ApiResponse]:
-    """Each page of a list, following ``next_cursor`` while ``has_more`` (expects 200s)."""
+    """Each page of a list, following ``next_cursor`` while ``has_more`` (expects 200s), at most
+    ``MAX_PAGES`` pages and ``MAX_EMPTY_PAGES`` empty pages in a row: a cursor that never ends
+    is a PAGINATION-HAS-MORE-CURSOR finding, not an endless walk."""
     cursor = None
     seen_cursors: set[str] = set()
+    pages = empty = 0
+    last_request = ""
     while True:
+        if pages >= MAX_PAGES or empty >= MAX_EMPTY_PAGES:
+            what = f"{empty} empty pages in a row" if empty >= MAX_EMPTY_PAGES else f"{pages} pages"
+            raise ContractFailure(
+                [
+                    Violation(
+                        "PAGINATION-HAS-MORE-CURSOR",
+                        f"the list never ends: has_more true after {what}, each with a new cursor",
+                        "has_more false on a last page",
+                        f"has_more true after {what}",
+                        request=last_request,
+                    )
+                ]
+            )
         query = dict(params or {}, limit=page_size)
         if cursor is not None:
             query["cursor"] = cursor
@@ -131,6 +160,9 @@ def iter_pages(
                 200, "PAGINATION-HAS-MORE-CURSOR", "the next_cursor of the previous page is refused"
             )
         yield response
+        last_request = response.curl
+        pages += 1
+        empty = empty + 1 if not items(body) else 0
         page = body.get("pagination") if isinstance(body, dict) else None
         if not isinstance(page, dict) or page.get("has_more") is not True:
             return
@@ -236,9 +268,20 @@ def schedule_windows(started_at: datetime, target: Target) -> list[tuple[str, st
 class Discovery:
     """The walk's results; built once per session by :meth:`run`."""
 
-    def __init__(self, api: TargetClient, target: Target):
+    def __init__(
+        self,
+        api: TargetClient,
+        target: Target,
+        *,
+        include_assets: Iterable[str] = (),
+        include_participants: Iterable[str] = (),
+    ):
         self.api = api
         self.target = target
+        # walked whatever the walk limits (the run's own evidence): read by id when the capped
+        # list walk did not reach them
+        self.include_assets = list(include_assets)
+        self.include_participants = list(include_participants)
         self.started_at = datetime.now(UTC)
         self.finished_at = self.started_at
         self._reset()
@@ -249,6 +292,9 @@ class Discovery:
         self.participants_complete = False
         self.participant_count = 0
         self.first_participant_id: str | None = None
+        self.walked_participants: set[str] = set()
+        self.listed_participants = 0  # of them, reached through the participant list
+        self.cut_lists: list[tuple[str, str]] = []  # (participant, asset) lists cut by the limit
         self.findings = Findings()
         self.lots_walked = 0
         self.lot_lists_walked = 0
@@ -273,6 +319,7 @@ class Discovery:
         self._reset()
         target = self.target
         self.assets = walk_list(self.api, "/v1/assets", max_items=target.max_assets)
+        self._read_included_assets()
         lot_assets = self.lot_assets()
         bounds = [timestamps.parse(t) for window in self.schedule_windows for t in window]
         self.expiry_folds = {a: ExpiryFold(bounds) for a in lot_assets}
@@ -292,6 +339,11 @@ class Discovery:
                 break
             if self.participant_count >= target.max_participants:
                 break
+        self.listed_participants = self.participant_count
+        for participant_id in self.include_participants:
+            if participant_id not in self.walked_participants:
+                self.participant_count += 1
+                self._walk_participant(participant_id, lot_assets)
         self._moments.sort(key=lambda moment: moment[0])
         self.kept_lists = [
             lot_list for _, lot_list in sorted(self._ranked_lists, key=lambda k: k[0])
@@ -302,6 +354,7 @@ class Discovery:
     def _walk_participant(self, participant_id: str, lot_assets: dict[str, dict]) -> None:
         if self.first_participant_id is None:
             self.first_participant_id = participant_id
+        self.walked_participants.add(participant_id)
         response = self.api.get(f"/v1/participants/{participant_id}")
         detail = response.expect(200, "ERROR-UNKNOWN-ID-404", "a listed participant is missing")
         detail = detail if isinstance(detail, dict) else {}
@@ -311,9 +364,13 @@ class Discovery:
         rows = [r for r in rows if isinstance(r, dict)] if isinstance(rows, list) else []
         found = self.findings
         found.add(balances.check_counters(detail), where)
+        counters = detail.get("counters")
+        if isinstance(counters, dict) and counters:
+            found.witness("PARTICIPANT-COUNTERS-ARE-STRINGS", "counter values", len(counters))
         found.add(balances.check_rows_sorted(rows, subject), where)
         if len(rows) > 1:
             self.multi_balance_sample.offer(participant_id)
+            found.witness("BALANCE-ROWS-SORTED", "participants with two or more balance rows")
         for row in rows:
             asset_id = row.get("asset_id")
             scale = self.scale_of(asset_id)
@@ -321,6 +378,7 @@ class Discovery:
                 found.add(
                     balances.check_row_scale(row, scale, f"{subject}, asset {asset_id}"), where
                 )
+                found.witness("BALANCE-AT-SCALE", "balance rows")
             for bucket in balances.BUCKETS:
                 self.balance_sums[(asset_id, bucket.upper())] += _amount(row.get(bucket))
             if str(row.get("available") or "").startswith("-"):
@@ -336,6 +394,7 @@ class Discovery:
             if fold.complete:
                 found.ran.add("BALANCE-EQUALS-LOT-SUMS")
                 if not self._moved(earliest):
+                    found.witness("BALANCE-EQUALS-LOT-SUMS", "balance rows summed from lots")
                     found.add(
                         balances.check_matches_sums(
                             row, fold.sums, self.scale_of(asset_id) or 0,
@@ -350,6 +409,20 @@ class Discovery:
                     balances.check_list_equals_detail(listed.items, rows, subject),
                     listed.first_request,
                 )
+                found.witness(
+                    "BALANCES-LIST-EQUALS-DETAIL", "balance rows compared",
+                    max(len(rows), len(listed.items)),
+                )  # fmt: skip
+
+    def _read_included_assets(self) -> None:
+        """Add the included assets the capped asset walk did not reach, each read by id."""
+        walked = self.asset_by_id()
+        for asset_id in self.include_assets:
+            if asset_id not in walked:
+                response = self.api.get(f"/v1/assets/{asset_id}")
+                body = response.expect(200, "ERROR-UNKNOWN-ID-404", "a run's asset is missing")
+                if isinstance(body, dict):
+                    self.assets.items.append(body)
 
     def _moved(self, earliest: datetime | None) -> bool:
         """Whether a lot date seen (``earliest``: the first one after the balances were read)
@@ -384,6 +457,7 @@ class Discovery:
                     ),
                     response.curl,
                 )
+                self._witness_lot(lot, scale)
             room = max(cap - fold.count, 0)
             cut = len(page) > room
             page = page[:room]
@@ -437,13 +511,30 @@ class Discovery:
         self.lots_walked += fold.count
         if fold.count > 1:
             self.lot_lists_ordered += 1
+            self.findings.witness("LOT-ORDER-OLDEST-FIRST", "lot lists of two or more lots")
         if fold.count > 2:
             self.lists_sample.offer((participant_id, asset_id))
         if fold.complete:
             self.lot_lists_complete += 1
+        else:
+            self.cut_lists.append((participant_id, asset_id))
         if fold.complete and fold.count and fold.kept is not None:
             self._keep_list(LotList(participant_id, asset_id, fold.kept, fold.first_request))
         return fold, soonest
+
+    def _witness_lot(self, lot: Any, scale: int | None) -> None:
+        """Count what the per-lot contracts judged on ``lot`` (``lots.check_lot``)."""
+        if not isinstance(lot, dict):
+            return
+        witness = self.findings.witness
+        witness("LOT-REMAINING-LE-AMOUNT", "lots")
+        witness("LOT-BELONGS-TO-ASSET", "lots")
+        if scale is not None:
+            witness("LOT-AMOUNT-AT-SCALE", "lots at a known scale")
+        if lot.get("status") in lots.FINAL_STATUSES:
+            witness("LOT-FINAL-HOLDS-NOTHING", "final-state lots")
+        if lot.get("expires_at") is not None or lot.get("matures_at") is not None:
+            witness("LOT-STATUS-MATCHES-CLOCK", "dated lots")
 
     def _keep_list(self, lot_list: LotList) -> None:
         """Keep the most varied complete lists (by statuses, then walk order), bounded."""
@@ -476,6 +567,38 @@ class Discovery:
             and self.participants_complete
             and self.lot_lists_complete == self.lot_lists_walked
         )
+
+    def complete_assets(self) -> set[str]:
+        """Assets whose every holder's balances and lots were read to the end: all of them when
+        the walk is complete; else the included ones (the run's own assets, which only its
+        included participants hold) whose lot lists were all read whole."""
+        known = set(self.asset_by_id())
+        if self.complete:
+            return known
+        cut = {asset_id for _, asset_id in self.cut_lists}
+        return (set(self.include_assets) & known) - cut
+
+    def unreached(self) -> list[str]:
+        """What the walk limits left unread, one line each (empty when the walk is complete)."""
+        target, lines = self.target, []
+        if not self.assets.complete:
+            lines.append(
+                f"assets after the first {len(self.assets.items)} listed (--max-assets "
+                f"{target.max_assets})"
+            )
+        if not self.participants_complete:
+            lines.append(
+                f"participants after the first {self.listed_participants} listed "
+                f"(--max-participants {target.max_participants})"
+            )
+        for participant_id, asset_id in self.cut_lists[:5]:
+            lines.append(
+                f"lots of participant {participant_id}, asset {asset_id} after the first "
+                f"{target.max_lots_per_participant} (--max-lots-per-participant)"
+            )
+        if len(self.cut_lists) > 5:
+            lines.append(f"... and {len(self.cut_lists) - 5} more lot lists cut the same way")
+        return lines
 
     def _unstable(self, until: datetime | None) -> list[tuple[datetime, str, str, Any]]:
         end = until or datetime.now(UTC)

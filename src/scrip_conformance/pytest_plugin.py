@@ -31,6 +31,7 @@ PARALLEL_SCHEDULES = ("serial-equivalent", "xdist")
 NOT_RUN_PREFIX = "not run: "
 _TARGET_KEY = pytest.StashKey[Target]()
 _WARNINGS_KEY = pytest.StashKey[list]()
+_CHECKS_BEFORE = pytest.StashKey[witnesses.Witnesses]()
 
 
 # -- helpers for contract modules ------------------------------------------------------------
@@ -143,7 +144,8 @@ def pytest_collection_modifyitems(
             "(list them with: scrip-conformance contracts)"
         )
     selected_profiles = set(target.profiles)
-    keep, drop = [], []
+    keep: list[pytest.Item] = []
+    drop: list[pytest.Item] = []
     for item in items:
         ids = contract_ids(item)
         if not ids:
@@ -165,12 +167,46 @@ def pytest_collection_modifyitems(
             raise pytest.UsageError(str(exc)) from None
 
 
+@pytest.hookimpl(tryfirst=True)  # before the fixtures are set up: their checks count too
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    unknown = [i for i in contract_ids(item) if i not in catalog.default_catalog()]
+    contracts = catalog.default_catalog()
+    ids = contract_ids(item)
+    unknown = [i for i in ids if i not in contracts]
+    if ids and not any(name == "scrip_contract" for name, _ in item.user_properties):
+        # Carried to JUnit's <properties> (and the collector): which contract, at which level.
+        item.user_properties.append(("scrip_contract", ",".join(ids)))
+        levels = [contracts[i].level if i in contracts else "MUST" for i in ids]
+        item.user_properties.append(("scrip_level", ",".join(levels)))
+    if ids:
+        item.stash[_CHECKS_BEFORE] = witnesses.MODEL_CHECKS.snapshot()
     if unknown:
         pytest.fail(
             f"contract id(s) not in contracts/catalog.yaml: {', '.join(unknown)}", pytrace=False
         )
+
+
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    """What the model-checked write sessions compared while this test ran, for its contracts,
+    becomes its witnesses (before the teardown report, which carries them, is made); Allure
+    gets every contract's witnesses of the test."""
+    before = item.stash.get(_CHECKS_BEFORE, None)
+    if before is None:
+        return
+    ids = contract_ids(item)
+    added = witnesses.MODEL_CHECKS.since(before)
+    mine = {cid: kinds for cid, kinds in added.items() if cid in ids}
+    if mine:
+        record_witnesses(item, mine)
+    _witnesses_to_allure(ids, witnesses.decode_properties(item.user_properties))
+
+
+def record_witnesses(item: pytest.Item, counts: witnesses.Witnesses) -> None:
+    """Add ``counts`` to the witnesses carried by ``item``'s user property."""
+    found = witnesses.decode_properties(item.user_properties)
+    witnesses.merge(found, counts)
+    props = [p for p in item.user_properties if p[0] != witnesses.PROPERTY]
+    props.append((witnesses.PROPERTY, witnesses.encode(found)))
+    item.user_properties[:] = props
 
 
 # -- reporting -------------------------------------------------------------------------------
@@ -188,9 +224,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
     error = excinfo.value
     if isinstance(error, ContractFailure):
         contracts = catalog.default_catalog()
-        report.user_properties.append(
-            ("scrip_violations", json.dumps([v.as_dict() for v in error.violations]))
-        )
+        violations = ("scrip_violations", json.dumps([v.as_dict() for v in error.violations]))
+        # On the item, so that the teardown report (which JUnit reads properties from) has it.
+        item.user_properties.append(violations)
+        report.user_properties.append(violations)
         levels = {
             contracts[v.contract_id].level if v.contract_id in contracts else "MUST"
             for v in error.violations
@@ -200,6 +237,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
             item.config.stash[_WARNINGS_KEY].append((item.nodeid, str(error)))
             report.outcome = "passed"
             report.longrepr = None
+            item.user_properties.append(("scrip_should_warning", "true"))
             report.user_properties.append(("scrip_should_warning", "true"))
     elif isinstance(error, TargetError | ReadOnlyRefusal):
         report.longrepr = f"{type(error).__name__}: {error}"
@@ -261,15 +299,29 @@ class WitnessRecorder:
 
     def __call__(self, contract_id: str, what: str, count: int = 1) -> None:
         witnesses.add(self.counts, contract_id, what, count)
-        props = [p for p in self._item.user_properties if p[0] != witnesses.PROPERTY]
-        props.append((witnesses.PROPERTY, witnesses.encode(self.counts)))
-        self._item.user_properties[:] = props
+        record_witnesses(self._item, {contract_id: {what: count}})
 
 
 @pytest.fixture
 def witness(request: pytest.FixtureRequest) -> WitnessRecorder:
     """Record the witnesses of this test's contracts (see ``scrip_conformance.witnesses``)."""
     return WitnessRecorder(request.node)
+
+
+def _witnesses_to_allure(ids: list[str], counts: witnesses.Witnesses) -> None:
+    """Each contract's witnesses as an Allure parameter of the test (left out of its history
+    id, so that a count changing does not start a new history)."""
+    try:
+        import allure
+    except ImportError:
+        return
+    for cid in dict.fromkeys([*ids, *counts]):
+        try:
+            allure.dynamic.parameter(
+                f"witnesses {cid}", witnesses.describe(counts.get(cid, {})), excluded=True
+            )
+        except Exception:  # noqa: BLE001 - no Allure run in progress: nothing to annotate
+            return
 
 
 @pytest.fixture(name="not_run")

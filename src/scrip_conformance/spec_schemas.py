@@ -7,6 +7,7 @@ spec, formats ``uuid`` and ``date-time`` checked) and cached.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Mapping
 from datetime import datetime
@@ -121,11 +122,21 @@ def operation(operation_id: str) -> dict[str, Any]:
     return load_spec()["paths"][path][method]
 
 
+MAX_ERRORS = 20
+"""Schema errors worded per instance at most (a 20 MB invalid page has millions; five are shown)."""
+MAX_MESSAGE = 300
+"""Characters of one error message kept (a message quotes the bad value, which may be huge)."""
+
+
 def _errors(validator: Draft202012Validator, instance: Any, where: str) -> list[str]:
+    found = list(itertools.islice(validator.iter_errors(instance), MAX_ERRORS + 1))
     out = []
-    for err in sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path)):
-        location = "/".join(str(p) for p in err.absolute_path)
-        out.append(f"{where}{'/' + location if location else ''}: {err.message}")
+    for err in sorted(found[:MAX_ERRORS], key=lambda e: list(e.absolute_path)):
+        location = "/".join(str(p) for p in err.absolute_path)[:MAX_MESSAGE]
+        message = err.message if len(err.message) <= MAX_MESSAGE else err.message[:MAX_MESSAGE]
+        out.append(f"{where}{'/' + location if location else ''}: {message}")
+    if len(found) > MAX_ERRORS:
+        out.append(f"{where}: further errors not listed (the first {MAX_ERRORS} are)")
     return out
 
 

@@ -58,3 +58,33 @@ def decode_properties(properties: Iterable[tuple[str, object]]) -> Witnesses:
             except (ValueError, AttributeError, TypeError):
                 continue
     return found
+
+
+class Tally:
+    """A running count of witnesses kept by a harness that checks on behalf of many tests (the
+    model-checked write sessions): the plugin records, for each test, what was added while it
+    ran, for the contracts it is marked with."""
+
+    def __init__(self) -> None:
+        self.counts: Witnesses = {}
+
+    def add(self, contract_id: str, what: str, count: int = 1) -> None:
+        add(self.counts, contract_id, what, count)
+
+    def snapshot(self) -> Witnesses:
+        return {cid: dict(kinds) for cid, kinds in self.counts.items()}
+
+    def since(self, before: Mapping[str, Mapping[str, int]]) -> Witnesses:
+        """What was added since ``before`` (a :meth:`snapshot`)."""
+        added: Witnesses = {}
+        for cid, kinds in self.counts.items():
+            for what, count in kinds.items():
+                more = count - before.get(cid, {}).get(what, 0)
+                if more > 0:
+                    add(added, cid, what, more)
+        return added
+
+
+MODEL_CHECKS = Tally()
+"""What the model-checked write sessions compared with the target, per contract (see
+``provisioning.session.LedgerSession``)."""

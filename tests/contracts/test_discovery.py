@@ -141,3 +141,30 @@ def test_the_walk_keeps_the_amount_and_expiry_of_each_lot_expiring_during_the_ru
     assert set(kept) <= discovery.unstable_assets(later)
     assert set(rewritten) <= discovery.unstable_lot_ids(later)
     assert discovery.unstable_expiries(datetime.now(UTC) - timedelta(days=1)) == {}
+
+
+def test_the_walk_counts_only_what_each_contract_could_judge():
+    """One AVAILABLE lot without dates: the per-lot contracts saw one lot, but there was no
+    final-state lot, no dated lot, no list of two lots, no second balance row, no counter."""
+    from scrip_conformance.reference.server import ReferenceServer
+    from scrip_conformance.selftest.variants.probe import Probe
+
+    with ReferenceServer(api_keys={"sk_a": "org-a"}, demo=False) as server:
+        with Probe(server.base_url, "sk_a") as probe:
+            probe.credit("5.00")
+        discovery = walked(server)
+        seen = discovery.findings.witnessed
+        assert seen["LOT-REMAINING-LE-AMOUNT"] == {"lots": 1}
+        assert seen["LOT-AMOUNT-AT-SCALE"] == {"lots at a known scale": 1}
+        assert seen["BALANCE-AT-SCALE"] == {"balance rows": 1}
+        for unmet in ("LOT-FINAL-HOLDS-NOTHING", "LOT-STATUS-MATCHES-CLOCK",
+                      "LOT-ORDER-OLDEST-FIRST", "BALANCE-ROWS-SORTED",
+                      "PARTICIPANT-COUNTERS-ARE-STRINGS"):
+            assert unmet not in seen, unmet
+        with Probe(server.base_url, "sk_a") as probe:
+            probe.credit("2.00", expires_at="2020-01-01T00:00:00Z")
+            probe.credit("3.00")
+        again = walked(server).findings.witnessed
+        assert again["LOT-FINAL-HOLDS-NOTHING"] == {"final-state lots": 1}
+        assert again["LOT-STATUS-MATCHES-CLOCK"] == {"dated lots": 1}
+        assert again["LOT-ORDER-OLDEST-FIRST"] == {"lot lists of two or more lots": 1}

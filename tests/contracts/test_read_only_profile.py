@@ -27,3 +27,5 @@ def test_what_the_walk_limits_prevent_is_reported_as_not_run(reference_with, run
     run = run_read_only(server, "--contract", "SCHEDULE-RECOMPUTED-FROM-LOTS")
     assert run.returncode == 0, run.output
     assert "1 skipped" in run.output and "not run: the walk limits left lots unread" in run.output
+    assert "not reached: participants after the first 6 listed (--max-participants 6)" in run.output
+    assert "the read-only walk did not read participants after the first 6" in run.output

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scrip_conformance.invariants.schema import check_matches_spec
+from scrip_conformance.invariants.schema import check_matches_spec, check_no_unknown_fields
 
 LOT = {
     "id": "550e8400-e29b-41d4-a716-446655440002",
@@ -23,12 +23,30 @@ def test_the_seed_example_matches_the_spec():
     assert check_matches_spec("getAsset", 401, {"code": "unauthorized", "message": "m"}) == []
 
 
-def test_an_extra_field_a_wrong_type_or_an_undocumented_status_is_named():
-    extra = {"data": [dict(LOT, color="red")], "pagination": PAGE["pagination"]}
+def test_a_wrong_type_or_an_undocumented_status_is_named():
     number = {"data": [dict(LOT, amount=100)], "pagination": PAGE["pagination"]}
-    for body, status in ((extra, 200), (number, 200), (PAGE, 202)):
+    for body, status in ((number, 200), (PAGE, 202)):
         found = check_matches_spec("listParticipantLots", status, body)
         assert [v.contract_id for v in found] == ["RESPONSE-MATCHES-SPEC"], body
+
+
+def test_an_extra_response_field_matches_the_spec_and_is_named_as_a_note():
+    """D-RESPONSE-FIELDS: response objects are open; RESPONSE-NO-UNKNOWN-FIELDS names the field."""
+    extra = {"data": [dict(LOT, color="red"), LOT], "pagination": dict(PAGE["pagination"], n=1)}
+    assert check_matches_spec("listParticipantLots", 200, extra) == []
+    found = check_no_unknown_fields("listParticipantLots", 200, extra)
+    assert [v.contract_id for v in found] == ["RESPONSE-NO-UNKNOWN-FIELDS"]
+    assert found[0].observed == "data[].color, pagination.n"
+
+
+def test_declared_fields_maps_and_free_form_details_are_not_unknown():
+    assert check_no_unknown_fields("listParticipantLots", 200, PAGE) == []
+    participant = {"attributes": {"any": "x"}, "counters": {"visits": "2"}, "balances": []}
+    assert check_no_unknown_fields("getParticipant", 200, participant) == []
+    error = {"code": "not_found", "message": "m", "details": {"anything": [1]}}
+    assert check_no_unknown_fields("getAsset", 404, error) == []
+    found = check_no_unknown_fields("getAsset", 404, dict(error, request_id="r1"))
+    assert [v.observed for v in found] == ["request_id"]
 
 
 def test_server_errors_are_left_to_error_no_5xx():

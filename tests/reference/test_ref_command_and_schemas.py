@@ -75,7 +75,7 @@ def test_validate_response_accepts_a_valid_body_and_headers():
         {"scale": "2"},
         {"id": "not-a-uuid"},
         {"created_at": "2026-01-01"},
-        {"extra": 1},
+        {"status": "DELETED"},  # an extra field is allowed (D-RESPONSE-FIELDS)
         {"max_transaction_amount": "-1.00"},
     ],
 )

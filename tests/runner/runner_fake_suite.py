@@ -23,6 +23,8 @@ CATALOG = {
                  "extension", "lots"),
         Contract("FAKE-UNTESTED", "No test checks it.", "spec D-FAKE", "MUST", "isolation",
                  "auth"),
+        Contract("FAKE-NO-EVIDENCE", "Holds vacuously here.", "spec D-FAKE", "MUST",
+                 "read-only", "lots", "at least one CONSUMED or EXPIRED lot"),
     )
 }
 
@@ -62,6 +64,11 @@ def pytest_collection_modifyitems(config, items):
         items[:] = keep
 
 @pytest.fixture
+def witness(request):
+    from scrip_conformance.pytest_plugin import WitnessRecorder
+    return WitnessRecorder(request.node)
+
+@pytest.fixture
 def target(request):
     return request.config.getoption("--base-url"), request.config.getoption("--api-key")
 '''
@@ -74,16 +81,18 @@ from scrip_conformance.violations import ContractFailure, Violation
 
 @pytest.mark.profile("read-only")
 @pytest.mark.contract("FAKE-PASSES")
-def test_listing_assets_works(target):
+def test_listing_assets_works(target, witness):
     base_url, key = target
     response = httpx.get(base_url + "/v1/assets", headers={"X-API-Key": key})
     print("used key", key)
     assert response.status_code == 200
+    witness("FAKE-PASSES", "assets listed", len(response.json()["data"]))
 
 @pytest.mark.profile("read-only")
 @pytest.mark.contract("FAKE-MUST-BREAKS")
-def test_buckets_sum_to_total(target):
+def test_buckets_sum_to_total(target, witness):
     base_url, key = target
+    witness("FAKE-MUST-BREAKS", "schedule rows", 1)
     if BREAK_MUST:
         raise ContractFailure([Violation(
             "FAKE-MUST-BREAKS", "buckets do not sum to total_outstanding", "1450.00",
@@ -101,6 +110,12 @@ def test_error_has_message():
 def test_extension_lot():
     # Deliberate: the runner must report this contract as "not run" with this reason.
     pytest.skip("not run: the target does not support expires_at on credits")
+
+@pytest.mark.profile("read-only")
+@pytest.mark.contract("FAKE-NO-EVIDENCE")
+def test_final_lots_hold_nothing(witness):
+    # Deliberate: passes having checked nothing (no final-state lot): not exercised.
+    witness("FAKE-NO-EVIDENCE", "final-state lots", 0)
 '''
 
 

@@ -1,9 +1,13 @@
 """report.html as a person sees it: Debian's chromium, headless, driven by chromedriver, opening
 the file from disk with networking off. It must show the verdict and every failing contract,
-draw its charts, fetch nothing, and log no console error."""
+draw its charts, fetch nothing, and log no console error.
+
+Where chromium or chromedriver is missing these tests are skipped with the reason, except under
+CI=true (CI installs both, see .ci/run), where a missing browser is a failure."""
 
 from __future__ import annotations
 
+import os
 import shutil
 
 import pytest
@@ -11,8 +15,9 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
+CHROMIUM_NAMES = ("chromium", "chromium-browser")
+CHROMEDRIVER_NAMES = ("chromedriver",)
+MISSING = "chromium and chromedriver must be installed (apt-get install chromium chromium-driver)"
 FLAGS = (
     "--headless",
     "--no-sandbox",
@@ -33,11 +38,26 @@ return [...document.querySelectorAll('svg.chart')].map(svg => {
 """
 
 
+def _first_on_path(names: tuple[str, ...]) -> str | None:
+    return next((path for path in map(shutil.which, names) if path), None)
+
+
+def installed_browser(environ=os.environ) -> tuple[str, str]:
+    """The paths of chromium and chromedriver; without them, skip (or fail when CI=true)."""
+    chromium, chromedriver = _first_on_path(CHROMIUM_NAMES), _first_on_path(CHROMEDRIVER_NAMES)
+    if chromium and chromedriver:
+        return chromium, chromedriver
+    if environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{MISSING}; CI=true, where the browser tests must run", pytrace=False)
+    pytest.skip(f"{MISSING} to run the browser tests")
+
+
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
     """A headless chromium with a fresh profile and a network proxy that goes nowhere."""
+    chromium, chromedriver = installed_browser()
     options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
+    options.binary_location = chromium
     for flag in FLAGS:
         options.add_argument(flag)
     options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
@@ -45,10 +65,7 @@ def browser(tmp_path_factory):
     options.add_argument("--proxy-server=http://127.0.0.1:9")
     options.add_argument("--proxy-bypass-list=<-loopback>")
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    assert shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER), (
-        "chromium and chromium-driver must be installed (apt-get install chromium chromium-driver)"
-    )
-    driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+    driver = webdriver.Chrome(options=options, service=Service(chromedriver))
     driver.set_page_load_timeout(30)
     yield driver
     driver.quit()
@@ -105,3 +122,20 @@ def test_a_report_with_a_console_error_would_be_caught(browser, tmp_path):
     (tmp_path / "report.html").write_text("<script>console.error('broken chart')</script>")
     _open(browser, tmp_path)
     assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+
+
+def test_a_missing_browser_is_skipped_with_its_reason_outside_ci(monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    with pytest.raises(pytest.skip.Exception, match="chromium and chromedriver must be installed"):
+        installed_browser({})
+
+
+def test_a_missing_browser_fails_under_ci(monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    with pytest.raises(pytest.fail.Exception, match="CI=true"):
+        installed_browser({"CI": "true"})
+
+
+def test_an_installed_browser_is_found_on_the_path(monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda name: f"/opt/bin/{name}")
+    assert installed_browser({"CI": "true"}) == ("/opt/bin/chromium", "/opt/bin/chromedriver")

@@ -17,13 +17,14 @@ from scrip_conformance.runner.summary import (
     failed_contract_ids,
     validate_summary,
 )
+from scrip_conformance.runner.verdict import decide
 
 
 def _summary(**kwargs):
     finding = Finding("B", "test_b", "broke", "1", "2", request="curl http://t")
     results = [
         ContractResult("A", level="MUST", profile="read-only", area="lots",
-                       tests=[ItemOutcome("t::a", "passed", 0.1)]),
+                       tests=[ItemOutcome("t::a", "passed", 0.1)], witnesses={"lots": 4}),
         ContractResult("B", level="MUST", profile="read-only", area="lots",
                        tests=[ItemOutcome("t::b", "failed", 0.1)],
                        findings=[finding] * (MAX_FINDINGS_PER_CONTRACT + 5)),
@@ -32,7 +33,7 @@ def _summary(**kwargs):
     ]
     info = RunInfo(base_url="http://127.0.0.1:1", embedded=True, seed=7, budget="quick",
                    read_only=False, profiles=["read-only", "isolation"])
-    return build_summary(info, results, [], 1, **kwargs)
+    return build_summary(info, results, [], decide(results), **kwargs)
 
 
 def test_a_built_summary_validates_and_caps_findings_while_counting_them_all():
@@ -44,6 +45,12 @@ def test_a_built_summary_validates_and_caps_findings_while_counting_them_all():
     assert b["gate"] == "fail"
     assert len(summary["spec"]["sha256"]) == len(summary["suite"]["sha256"]) == 64
     assert failed_contract_ids(summary) == ["B"]
+    a = next(c for c in summary["contracts"] if c["id"] == "A")
+    assert (a["witnesses"], a["witness_total"]) == ({"lots": 4}, 4)
+    assert summary["root_causes"] == [
+        {"endpoint": "GET /", "request": "curl http://t", "summary": "broke", "contracts": ["B"],
+         "findings": MAX_FINDINGS_PER_CONTRACT + 5}
+    ]
 
 
 def test_a_summary_with_a_baseline_lists_expired_and_unused_entries():
@@ -66,6 +73,9 @@ def test_a_summary_with_a_baseline_lists_expired_and_unused_entries():
         lambda s: s.update(verdict="mostly fine"),
         lambda s: s["spec"].update(sha256="abc"),
         lambda s: s.pop("seed"),
+        lambda s: s["contracts"][0].update(witness_total=0),  # passed without a witness
+        lambda s: s.update(exit_code=5),
+        lambda s: s["gaps"].append({"contract_id": "X"}),  # a gap says why and how
     ],
 )
 def test_the_schema_rejects_a_malformed_summary(break_it):

@@ -101,8 +101,13 @@ def check_security(spec: dict[str, Any], fact: dict[str, Any]) -> Problems:
         return [f"no security scheme {fact['scheme']}"]
     op = pointer_get(spec, op_ptr)
     requirements = op.get("security", spec.get("security", []))
-    # "required": every alternative the operation accepts must include the key scheme.
-    if not requirements or any(not (set(req) & matching) for req in requirements):
+    # "required": no alternative the operation accepts is anonymous, and one of them is the key
+    # scheme (the others carry the same key another way, as Bearer does under D-AUTH).
+    if (
+        not requirements
+        or any(not req for req in requirements)
+        or not any(set(req) & matching for req in requirements)
+    ):
         return [f"the operation does not require {sorted(matching)} (security: {requirements})"]
     return []
 

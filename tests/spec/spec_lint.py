@@ -20,6 +20,8 @@ from spec_navigation import (
     validation_errors,
 )
 
+from scrip_conformance.invariants.schema import unknown_fields
+
 SECURITY_SCHEME = "ApiKeyAuth"
 EXTENSION_MARK = "x-scrip-conformance-extension"
 # Keys under which a schema holds sub-schemas: the mapping ones, then the single and list ones.
@@ -39,7 +41,12 @@ def operation_problems(spec: dict[str, Any], op_ptr: str) -> Problems:
     if not str(op.get("summary", "")).strip():
         problems.append("no summary")
     requirements = op.get("security", spec.get("security", []))
-    if not requirements or any(SECURITY_SCHEME not in req for req in requirements):
+    # alternatives (ApiKeyAuth or BearerAuth, D-AUTH): none may be empty, one is the key header
+    if (
+        not requirements
+        or any(not req for req in requirements)
+        or not any(SECURITY_SCHEME in req for req in requirements)
+    ):
         problems.append(f"does not require {SECURITY_SCHEME} (security: {requirements})")
     responses = op.get("responses", {})
     if "401" not in responses:
@@ -167,7 +174,14 @@ def examples(spec: dict[str, Any]) -> Iterator[tuple[str, str, Any]]:
 
 
 def example_problems(spec: dict[str, Any], schema_ptr: str, value: Any) -> Problems:
-    return validation_errors(spec, schema_ptr, value)
+    """Schema errors of an example, and every field it shows that its schema does not list
+    (response objects are open, D-RESPONSE-FIELDS, but the spec's own examples stay exact)."""
+    extra = unknown_fields(
+        pointer_get(spec, schema_ptr), value, lambda ref: pointer_get(spec, ref.lstrip("#"))
+    )
+    return validation_errors(spec, schema_ptr, value) + [
+        f"{where}: not a field of the schema" for where in extra
+    ]
 
 
 # --- links -----------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 Importing this module registers, once per process, one schemathesis check per invariant function
 of :data:`scrip_conformance.invariants.RESPONSE_INVARIANTS`, named after the function, plus the
-whole-run check :class:`pagination_traversal_consistent`. A check raises
+whole-run check :class:`pagination_traversal_consistent` and :func:`undocumented_method_refused`
+(D-METHODS, in place of schemathesis' ``unsupported_method``, which wants 405 only). A check raises
 :class:`~scrip_conformance.violations.ContractFailure`, so the failure shows the contract id, the
 request as a curl line (key redacted), what was expected and what was seen. They run in
 ``st run`` too, through ``SCHEMATHESIS_HOOKS=scrip_conformance.fuzzing.checks``.
@@ -16,10 +17,11 @@ from collections.abc import Callable
 from typing import Any
 
 import schemathesis
+from schemathesis.generation.meta import CoveragePhaseData, CoverageScenario
 
 from scrip_conformance.curl import to_curl
 from scrip_conformance.invariants import RESPONSE_INVARIANTS, ResponseContext
-from scrip_conformance.invariants._common import items
+from scrip_conformance.invariants._common import items, violation
 from scrip_conformance.invariants.lots import check_order
 from scrip_conformance.invariants.pagination import check_no_duplicates
 from scrip_conformance.violations import ContractFailure, Violation
@@ -173,6 +175,49 @@ class pagination_traversal_consistent:  # noqa: N801 - a check is named like a f
         return True
 
 
+REFUSALS = frozenset({400, 401, 403, 404, 405, 429})
+"""D-METHODS: the answers an undocumented method may get (401/403/429 come before routing)."""
+
+
+def undocumented_method_refused(ctx: Any, response: Any, case: Any) -> bool | None:
+    """D-METHODS: a method the path does not document gets 404 or 405 (405 with ``Allow``, as
+    RFC 9110 asks), or 400, or before routing 401, 403 or 429; never a 2xx. A 5xx is
+    FUZZ-NO-SERVER-ERROR's to report."""
+    meta = getattr(case, "meta", None)
+    data = getattr(getattr(meta, "phase", None), "data", None)
+    if not isinstance(data, CoveragePhaseData):
+        return None
+    if data.scenario != CoverageScenario.UNSPECIFIED_HTTP_METHOD:
+        return None
+    method = str(getattr(response.request, "method", "") or case.method).upper()
+    status = response.status_code
+    if method == "OPTIONS" or status >= 500:
+        return None
+    found = []
+    if status not in REFUSALS:
+        found.append(
+            violation(
+                "FUZZ-INPUT-VALIDATION",
+                f"undocumented method {method} was not refused",
+                "404 or 405 (or 400, 401, 403, 429), spec D-METHODS",
+                f"status {status}",
+            )
+        )
+    elif status == 405 and not response.headers.get("allow"):
+        found.append(
+            violation(
+                "FUZZ-INPUT-VALIDATION",
+                f"405 to {method} without an Allow header",
+                "405 with Allow listing the path's methods (RFC 9110), spec D-METHODS",
+                "no Allow header",
+            )
+        )
+    if found:
+        curl = request_curl(response, case)
+        raise ContractFailure(v.at(curl) for v in found)
+    return True
+
+
 def _register() -> tuple[str, ...]:
     names = []
     for invariant in _unique_invariants():
@@ -180,6 +225,7 @@ def _register() -> tuple[str, ...]:
         names.append(invariant.__name__)
     schemathesis.check(pagination_traversal_consistent)
     names.append(pagination_traversal_consistent.__name__)
+    schemathesis.check(undocumented_method_refused)
     return tuple(names)
 
 

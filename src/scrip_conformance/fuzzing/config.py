@@ -16,28 +16,25 @@ from scrip_conformance.resources import load_spec
 
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
 
-# Statuses a schema-valid request may legitimately get besides 2xx, per operation (spec
-# decisions): opaque cursors (D-PAGINATION), cross-field rules the schema cannot state (from > to,
-# SIMPLE assets on LOT-only operations, amounts at the asset's scale, extension-field rules), and
-# the ledger's refusals (409, 422).
-_CURSOR = ["400"]
-_POSITIVE_EXTRA: dict[str, list[str]] = {
-    "listPrograms": _CURSOR,
-    "listAssets": _CURSOR,
-    "createAsset": ["400"],
-    "updateAsset": ["400"],
-    "listParticipants": _CURSOR,
-    "listParticipantBalances": _CURSOR,
-    "listParticipantLots": _CURSOR,
-    "adjustParticipantBalance": ["400", "422"],
-    "holdParticipantBalance": ["400", "422"],
-    "releaseParticipantBalance": ["400", "422"],
-    "forfeitParticipantBalance": ["400", "422"],
-    "voidHoldParticipantBalance": ["400", "422"],
-    "getExpirationSchedule": ["400"],
-    "getLiabilityReport": ["400"],
-}
+
+def beyond_json_schema() -> dict[str, list[str]]:
+    """operationId -> the statuses a schema-valid request may get for breaking a rule JSON Schema
+    cannot state, as the spec lists them (``x-beyond-json-schema``: opaque cursors, amounts at
+    the asset's scale, cross-field rules, LOT-only fields, the ledger's refusals)."""
+    rules = (load_spec().get("x-beyond-json-schema") or {}).get("rules") or []
+    out: dict[str, set[str]] = {}
+    for rule in rules:
+        status = str(rule.get("answer", "")).split(" ", 1)[0]
+        if not status.isdigit():
+            continue
+        for op in rule.get("operations") or []:
+            out.setdefault(op, set()).add(status)
+    return {op: sorted(statuses) for op, statuses in sorted(out.items())}
+
+
 _POSITIVE_BASE = ["2xx", "401", "403", "404", "409", "429"]
+"""What a schema-valid request may get anywhere: success, the key's refusals, an unknown id,
+a conflict, the rate limit; :func:`beyond_json_schema` adds the rest per operation."""
 
 # `ensure_resource_availability` reads a 404 right after a create as "the created resource is
 # missing". That holds only where the link-fed path id is the one thing a 404 can be about; the
@@ -97,6 +94,9 @@ class FuzzSettings:
     request_timeout: float = 10.0
     max_time: int | None = None
     """Overrides the budget's time limit when set."""
+    unsupported: frozenset[str] = frozenset()
+    """Features the target declares unsupported (``--unsupported``): fuzzing neither requires
+    nor judges them."""
 
     def __post_init__(self) -> None:
         if self.phases is None:
@@ -185,26 +185,30 @@ def schemathesis_config(settings: FuzzSettings) -> dict[str, Any]:
     dictionaries = _dictionaries(settings.known_ids)
     bindings = _parameter_bindings(dictionaries)
     operations: list[dict[str, Any]] = []
+    extra = beyond_json_schema()
     for op in sorted(spec_operation_ids()):
         entry: dict[str, Any] = {"include-operation-id": op}
-        checks: dict[str, Any] = {}
-        if op in _POSITIVE_EXTRA:
-            checks["positive_data_acceptance"] = {
-                "expected-statuses": _POSITIVE_BASE + _POSITIVE_EXTRA[op]
-            }
+        op_checks: dict[str, Any] = {}
+        more = [status for status in extra.get(op, []) if status not in _POSITIVE_BASE]
+        if more:
+            op_checks["positive_data_acceptance"] = {"expected-statuses": _POSITIVE_BASE + more}
         if op not in _ID_LOOKUP_ONLY_IN_PATH:
-            checks["ensure_resource_availability"] = {"enabled": False}
-        entry["checks"] = checks
+            op_checks["ensure_resource_availability"] = {"enabled": False}
+        entry["checks"] = op_checks
         if op in bindings:
             entry["parameters"] = bindings[op]
         operations.append(entry)
-    phases: dict[str, Any] = {name: {"enabled": name in settings.phases} for name in PHASES}
+    chosen = settings.phases or ()
+    phases: dict[str, Any] = {name: {"enabled": name in chosen} for name in PHASES}
     phases["stateful"]["max-steps"] = budget.stateful_max_steps
     # Ids come from our dictionaries. With schemathesis' own response-captured values as well,
     # the fuzzing phase of operations with a path id stopped after ~15 of the budget's examples
     # (measured with schemathesis 4.32.5); without them each operation gets its full budget.
     phases["fuzzing"]["extra-data-sources"] = {"responses": False}
-    checks: dict[str, Any] = {"enabled": True}
+    # D-METHODS accepts 404 as well as 405: undocumented_method_refused judges instead.
+    checks: dict[str, Any] = {"enabled": True, "unsupported_method": {"enabled": False}}
+    if "rate-limit-headers" in settings.unsupported:
+        checks["rate_limit_headers"] = {"enabled": False}
     if settings.read_only:
         # Read-only mode sends GET requests only: no requests with unexpected methods.
         phases["coverage"]["unexpected-methods"] = []
@@ -214,6 +218,8 @@ def schemathesis_config(settings: FuzzSettings) -> dict[str, Any]:
         "base-url": settings.base_url,
         "workers": 1,
         "request-timeout": settings.request_timeout,
+        # wait out a 429's Retry-After and send again (D-RATELIMIT); run.py paces by the headers
+        "rate-limit": "auto",
         "suppress-health-check": ["all"],
         "auth": {"openapi": {"ApiKeyAuth": {"api_key": settings.api_key}}},
         "generation": {

@@ -1,16 +1,22 @@
 """Ids of real resources for data-aware fuzzing, so generated requests reach 200s, not only 404s.
 
 In read-only mode the ids are discovered with GET requests; in the provisioning profile a small
-ledger is created first (a program, a LOT and a SIMPLE asset, participants with lots and a hold).
+ledger is created first (a program, a LOT and a SIMPLE asset, participants with lots and a hold,
+and, when the target supports the extension fields, a provisional hold). Every request is paced
+by the target's rate limit and waits out a 429 (:mod:`scrip_conformance.pacing`).
 """
 
 from __future__ import annotations
 
 import random
+import secrets
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import httpx
+
+from scrip_conformance.pacing import PacedTransport, Pacer
+from scrip_conformance.safety import writes
 
 
 class SeedDataError(RuntimeError):
@@ -53,8 +59,22 @@ class KnownIds:
         return not (self.programs or self.assets or self.participants)
 
 
-def _client(base_url: str, api_key: str, timeout: float) -> httpx.Client:
-    return httpx.Client(base_url=base_url, headers={"X-API-Key": api_key}, timeout=timeout)
+def _client(
+    base_url: str, api_key: str, timeout: float, pacer: Pacer | None = None
+) -> httpx.Client:
+    from scrip_conformance.safety import keys
+    from scrip_conformance.safety.transport import GuardedTransport
+
+    keys.register(api_key)  # the guard, caps and key scrubbing of every suite request
+    return httpx.Client(
+        base_url=base_url,
+        headers={"X-API-Key": api_key},
+        timeout=timeout,
+        # paced outside (a 429 is waited out and retried), guarded inside (every attempt)
+        transport=PacedTransport(
+            pacer if pacer is not None else Pacer(), inner=GuardedTransport(timeout)
+        ),
+    )
 
 
 def _data(client: httpx.Client, path: str, params: dict[str, Any]) -> list[dict[str, Any]]:
@@ -68,10 +88,17 @@ def _data(client: httpx.Client, path: str, params: dict[str, Any]) -> list[dict[
     return [row for row in rows if isinstance(row, dict) and isinstance(row.get("id"), str)]
 
 
-def discover(base_url: str, api_key: str, *, limit: int = 50, timeout: float = 10.0) -> KnownIds:
+def discover(
+    base_url: str,
+    api_key: str,
+    *,
+    limit: int = 50,
+    timeout: float = 10.0,
+    pacer: Pacer | None = None,
+) -> KnownIds:
     """Ids visible to the key, found with GET requests only (safe against production)."""
     ids = KnownIds()
-    with _client(base_url, api_key, timeout) as client:
+    with _client(base_url, api_key, timeout, pacer) as client:
         ids.programs = [row["id"] for row in _data(client, "/v1/programs", {"limit": limit})]
         for row in _data(client, "/v1/assets", {"limit": 200}):
             target = ids.lot_assets if row.get("inventory_mode") == "LOT" else ids.simple_assets
@@ -93,13 +120,27 @@ def _post(client: httpx.Client, path: str, body: dict[str, Any], ok: tuple[int, 
 
 
 def provision(
-    base_url: str, api_key: str, *, seed: int, participants: int = 3, timeout: float = 10.0
+    base_url: str,
+    api_key: str,
+    *,
+    seed: int,
+    participants: int = 3,
+    timeout: float = 10.0,
+    unsupported: frozenset[str] = frozenset(),
+    pacer: Pacer | None = None,
 ) -> KnownIds:
-    """Create a small ledger to fuzz against and return its ids (writes: provisioning only)."""
+    """Create a small ledger to fuzz against and return its ids (writes: provisioning only).
+
+    Only documented fields are sent, except for the provisional holds (an ``adjust`` with the
+    extension field ``reference_id``), which are left out when ``unsupported`` has ``extension``.
+    """
     rng = random.Random(seed)
-    tag = f"{rng.randrange(16**6):06x}"
+    # the seeded part keeps runs comparable; the random part keeps a rerun with the same seed
+    # from upserting the participants of an earlier run (the write guard allows the run's tag)
+    tag = f"{rng.randrange(16**6):06x}{secrets.token_hex(2)}"
+    writes.current().allow_prefix(f"fuzz-{tag}-")
     ids = KnownIds()
-    with _client(base_url, api_key, timeout) as client:
+    with _client(base_url, api_key, timeout, pacer) as client:
         program = _post(client, "/v1/programs", {"name": f"fuzz program {tag}"}, (201,))
         ids.programs.append(program["id"])
         for mode, scale in (("LOT", 2), ("SIMPLE", 0)):
@@ -175,6 +216,8 @@ def provision(
                 (200,),
             )
             ids.reference_ids.append(reference)
+            if "extension" in unsupported:
+                continue
             provisional = f"fuzz-provisional-{tag}-{n}"
             _post(
                 client,

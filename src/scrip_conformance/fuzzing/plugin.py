@@ -112,6 +112,7 @@ def settings_from(
     seed: int = 0,
     budget_name: str | None = None,
     known_ids: Any = None,
+    unsupported: frozenset[str] = frozenset(),
 ) -> FuzzSettings:
     """The run's settings from the session's options (budget, phases, limits)."""
     from scrip_conformance.fuzzing.data import KnownIds
@@ -133,22 +134,26 @@ def settings_from(
         phases=phases or None,
         known_ids=known_ids or KnownIds(),
         max_time=_option(config, "--fuzz-max-time", None),
+        unsupported=frozenset(unsupported),
     )
 
 
 def _run_once(config: pytest.Config, target: Any) -> FuzzReport:
     from scrip_conformance.fuzzing.data import discover, provision
     from scrip_conformance.fuzzing.run import run_fuzzing
+    from scrip_conformance.pacing import Pacer
 
     base_url, api_key = target.base_url, target.api_key
     read_only = is_read_only(config, target)
     seed = int(_attr(target, "seed") or 0)
+    unsupported = frozenset(_attr(target, "unsupported") or ())
+    pacer = Pacer()  # one per target: set-up and engine share the rate-limit bucket
     try:
         if read_only:
-            ids = discover(base_url, api_key)
+            ids = discover(base_url, api_key, pacer=pacer)
         else:
-            seen = discover(base_url, api_key)  # before provisioning: the target's own data
-            ids = provision(base_url, api_key, seed=seed)
+            seen = discover(base_url, api_key, pacer=pacer)  # the target's own data, first
+            ids = provision(base_url, api_key, seed=seed, unsupported=unsupported, pacer=pacer)
             ids.readable = seen.by_kind()
     except Exception as exc:  # set-up against a broken target: say so, no traceback
         pytest.fail(f"fuzzing set-up failed against {base_url}: {exc}", pytrace=False)
@@ -160,9 +165,10 @@ def _run_once(config: pytest.Config, target: Any) -> FuzzReport:
         seed=seed,
         budget_name=_attr(target, "budget"),
         known_ids=ids,
+        unsupported=unsupported,
     )
     try:
-        return run_fuzzing(settings)
+        return run_fuzzing(settings, pacer)
     except Exception as exc:  # a schemathesis or configuration error: say what, no traceback
         pytest.fail(f"fuzzing could not run against {base_url}: {exc}", pytrace=False)
 

@@ -8,8 +8,10 @@ operation lists the cases sent and the status codes reached. An operation that n
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,7 @@ CONTRACTS: dict[str, tuple[str, ...]] = {
         "positive_data_acceptance",
         "missing_required_header",
         "unsupported_method",
+        "undocumented_method_refused",
         "allow_header_conformance",
     ),
     "FUZZ-AUTH": ("ignored_auth", "object_level_authorization"),
@@ -58,6 +61,32 @@ def contract_for_check(name: str, domain_checks: tuple[str, ...] | list[str] = (
     except ImportError:  # pragma: no cover - the invariants package is part of this project
         DOMAIN_CHECKS = ()
     return LEDGER_CONTRACT if name in DOMAIN_CHECKS else OTHER_CONTRACT
+
+
+_CONTRACT_TAG = re.compile(r"^\[([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+)\]", re.MULTILINE)
+
+
+@functools.cache
+def _should_level() -> frozenset[str]:
+    try:
+        from scrip_conformance.catalog import default_catalog
+
+        return frozenset(c.id for c in default_catalog().values() if c.level == "SHOULD")
+    except Exception:  # noqa: BLE001 - no catalogue: every finding stays with its check's contract
+        return frozenset()
+
+
+def contract_for_failure(check: str, message: str) -> str:
+    """The contract a finding breaks: its check's, except that a domain check whose violations
+    all belong to SHOULD-level contracts (RATELIMIT-HEADERS, ...) reports under that contract,
+    so a SHOULD rule never fails the gate through FUZZ-LEDGER-INVARIANTS."""
+    contract = contract_for_check(check)
+    if contract != LEDGER_CONTRACT:
+        return contract
+    named = set(_CONTRACT_TAG.findall(message or ""))
+    if named and named <= _should_level():
+        return sorted(named)[0]
+    return contract
 
 
 @dataclass

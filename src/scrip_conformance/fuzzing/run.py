@@ -10,6 +10,7 @@ import time
 from typing import Any
 
 import schemathesis
+from schemathesis import hooks
 from schemathesis.engine import events
 
 import scrip_conformance.fuzzing.checks as domain_checks
@@ -20,21 +21,33 @@ from scrip_conformance.fuzzing.report import (
     FuzzFailure,
     FuzzReport,
     OperationCoverage,
-    contract_for_check,
+    contract_for_failure,
 )
+from scrip_conformance.pacing import Pacer
 from scrip_conformance.resources import load_spec, spec_path, spec_sha256
+from scrip_conformance.safety import fuzz_hooks, keys
+
+FEATURE_OPERATIONS = {"liability-report": frozenset({"getLiabilityReport"})}
+"""Operations a target declaring a feature unsupported does not serve: never fuzzed."""
 
 
 def load_schema(settings: FuzzSettings) -> Any:
     """The spec as a schemathesis schema, configured for ``settings`` and filtered by mode."""
     config = schemathesis.Config.from_dict(schemathesis_config(settings))
     raw = with_examples(load_spec(), settings.known_ids)
-    schema = schemathesis.openapi.from_dict(raw, config=config)
+    schema: Any = schemathesis.openapi.from_dict(raw, config=config)
     schema.location = spec_path().absolute().as_uri()
     # Include filters are alternatives (the config's own operation entries are one), so narrow
     # the run with exclusions, which all apply.
     if settings.read_only:
         schema = schema.exclude(func=lambda ctx: ctx.operation.method.upper() != "GET")
+    absent = frozenset().union(
+        *(ops for feature, ops in FEATURE_OPERATIONS.items() if feature in settings.unsupported)
+    )
+    if absent:
+        schema = schema.exclude(
+            func=lambda ctx: ctx.operation.definition.raw.get("operationId") in absent
+        )
     if settings.operations:
         wanted = frozenset(settings.operations)
         schema = schema.exclude(
@@ -66,7 +79,7 @@ class _Collector:
         self.sequence: list[str] = []
 
     def _secret(self, text: str) -> str:
-        return redact(text, [self.settings.api_key])
+        return keys.scrub(redact(text, [self.settings.api_key]))
 
     def operation(self, op: str, label: str) -> OperationCoverage:
         if op not in self.coverage:
@@ -113,7 +126,7 @@ class _Collector:
             return
         self.failures[key] = FuzzFailure(
             check=check.name,
-            contract_id=contract_for_check(check.name),
+            contract_id=contract_for_failure(check.name, message),
             operation_id=op,
             phase=phase,
             code=getattr(failure, "code", ""),
@@ -130,7 +143,7 @@ class _Collector:
         if key not in self.failures:
             self.failures[key] = FuzzFailure(
                 check=name,
-                contract_id=contract_for_check(name),
+                contract_id=contract_for_failure(name, message),
                 operation_id=failure.operation or "",
                 phase="after_run",
                 code=getattr(failure, "code", ""),
@@ -140,9 +153,36 @@ class _Collector:
             )
 
 
-def run_fuzzing(settings: FuzzSettings) -> FuzzReport:
+def _pacing_hook(pacer: Pacer):
+    """An ``after_call`` hook pacing the engine by the rate-limit headers of each answer.
+
+    A 429 is left to schemathesis' own retry (``rate-limit = "auto"``: it waits out
+    ``Retry-After``); any other answer whose headers say the bucket is nearly empty makes the
+    next request wait for a token."""
+
+    def after_call(context: Any, case: Any, response: Any) -> None:
+        headers = {k: v[0] if isinstance(v, list) and v else v for k, v in response.headers.items()}
+        pacer.after_response(response.status_code, headers)
+        if response.status_code != 429:
+            pacer.before_request()
+
+    return after_call
+
+
+def run_fuzzing(settings: FuzzSettings, pacer: Pacer | None = None) -> FuzzReport:
     """Fuzz the target described by ``settings``; every finding and figure is in the report."""
+    hook = hooks.GLOBAL_HOOK_DISPATCHER.register_hook_with_name(
+        _pacing_hook(pacer or Pacer()), "after_call"
+    )
+    try:
+        return _run(settings)
+    finally:
+        hooks.GLOBAL_HOOK_DISPATCHER.unregister(hook)
+
+
+def _run(settings: FuzzSettings) -> FuzzReport:
     started = time.monotonic()
+    fuzz_hooks.install(settings.request_timeout)  # guard, caps and key scrubbing on every call
     collector = _Collector(settings)
     schema = load_schema(settings)
     for operation in schema.get_all_operations():
@@ -176,7 +216,7 @@ def run_fuzzing(settings: FuzzSettings) -> FuzzReport:
         seed=settings.seed,
         budget=settings.budget.name,
         read_only=settings.read_only,
-        phases=list(settings.phases),
+        phases=list(settings.phases or ()),
         spec_sha256=spec_sha256(),
         domain_checks=list(domain_checks.DOMAIN_CHECKS),
         known_ids=settings.known_ids.as_dict(),

@@ -1,4 +1,6 @@
 """RESPONSE-MATCHES-SPEC: a JSON answer matches the schema the spec gives its operation and status.
+RESPONSE-NO-UNKNOWN-FIELDS: it carries no field the spec does not list (a SHOULD, D-RESPONSE-FIELDS:
+response objects are open, so an added field never breaks RESPONSE-MATCHES-SPEC).
 
 Kept out of ``RESPONSE_INVARIANTS``: the fuzzing checks validate schemas through schemathesis.
 Every answer is first checked by a compiled validator (jsonschema-rs, the validator schemathesis
@@ -10,6 +12,7 @@ error messages, so the verdict and the messages stay those of ``spec_schemas``.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import Any
 
 import jsonschema_rs
@@ -55,10 +58,102 @@ def _conforms(name: str):
     return conforms
 
 
+MAX_FIELDS_SHOWN = 10
+
+
+def check_no_unknown_fields(operation_id: str, status: int, body: Any) -> list[Violation]:
+    """RESPONSE-NO-UNKNOWN-FIELDS: the fields of one parsed JSON answer the spec does not list
+    for ``operation_id``'s ``status`` answer, named (list indices folded to ``[]``)."""
+    pointer = _response_schema_pointer(operation_id, status)
+    if pointer is None or status >= 500:
+        return []
+    extra = unknown_fields(spec_schemas.validator_for(pointer).schema, body)
+    if not extra:
+        return []
+    shown = ", ".join(extra[:MAX_FIELDS_SHOWN]) + (
+        f" and {len(extra) - MAX_FIELDS_SHOWN} more" if len(extra) > MAX_FIELDS_SHOWN else ""
+    )
+    return [
+        violation(
+            "RESPONSE-NO-UNKNOWN-FIELDS",
+            f"{operation_id} answer {status} carries fields the spec does not list: {shown}",
+            f"only the fields openapi/scrip.yaml lists for {operation_id} {status} "
+            "(extra fields are allowed, D-RESPONSE-FIELDS; this is a note)",
+            shown,
+        )
+    ]
+
+
+def unknown_fields(
+    schema: Any, instance: Any, resolve: Callable[[str], Any] | None = None
+) -> list[str]:
+    """Where ``instance`` has an object field that ``schema`` does not list, as paths like
+    ``data[].colour``, each once, in the order met.
+
+    A field counts as listed when any branch (``allOf``/``anyOf``/``oneOf``/``then``/``else``)
+    of the object's schema names it; an object whose schema names no properties (a free-form
+    ``details``) or maps every key (``additionalProperties`` with a schema) lists every key.
+    ``resolve`` turns a ``$ref`` into its schema (default: local references into the spec).
+    """
+    found: dict[str, None] = {}
+    _walk(schema, instance, "", found, resolve or _spec_ref)
+    return list(found)
+
+
+def _spec_ref(ref: str) -> Any:
+    if ref.startswith(spec_schemas.SPEC_URI):
+        ref = ref[len(spec_schemas.SPEC_URI) :]
+    return _pointed(ref[1:]) if ref.startswith("#/") else None
+
+
+def _branches(node: Any, resolve: Callable[[str], Any]) -> list[dict[str, Any]]:
+    if not isinstance(node, dict):
+        return []
+    out = [node]
+    if isinstance(node.get("$ref"), str):
+        out += _branches(resolve(node["$ref"]), resolve)
+    for key in ("allOf", "anyOf", "oneOf"):
+        for sub in node.get(key, []) if isinstance(node.get(key), list) else []:
+            out += _branches(sub, resolve)
+    for key in ("then", "else"):
+        out += _branches(node.get(key), resolve)
+    return out
+
+
+def _walk(
+    node: Any, instance: Any, path: str, found: dict[str, None], resolve: Callable[[str], Any]
+) -> None:
+    branches = _branches(node, resolve)
+    if isinstance(instance, dict):
+        declared: dict[str, list[Any]] = {}
+        maps: list[Any] = []
+        for branch in branches:
+            if isinstance(branch.get("properties"), dict):
+                for name, sub in branch["properties"].items():
+                    declared.setdefault(name, []).append(sub)
+            if isinstance(branch.get("additionalProperties"), dict):
+                maps.append(branch["additionalProperties"])
+        for name, value in instance.items():
+            where = f"{path}.{name}" if path else str(name)
+            if name in declared:
+                subs = declared[name]
+            elif maps or not declared:
+                subs = maps
+            else:
+                found.setdefault(where, None)
+                continue
+            for sub in subs:
+                _walk(sub, value, where, found, resolve)
+    elif isinstance(instance, list):
+        for branch in branches:
+            if isinstance(branch.get("items"), dict):
+                for value in instance:
+                    _walk(branch["items"], value, f"{path}[]", found, resolve)
+
+
 @functools.cache
-def _fast_validator(operation_id: str, status: int) -> Any:
-    """A compiled validator of the JSON body of ``operation_id``'s ``status`` answer, or None
-    when there is none to compile (then ``spec_schemas`` judges alone)."""
+def _response_schema_pointer(operation_id: str, status: int) -> str | None:
+    """JSON pointer of the JSON body schema of ``operation_id``'s ``status`` answer, if any."""
     operations = spec_schemas.operations()
     if operation_id not in operations:
         return None
@@ -74,7 +169,17 @@ def _fast_validator(operation_id: str, status: int) -> Any:
         response = _pointed(pointer)
     if "schema" not in (response.get("content") or {}).get("application/json", {}):
         return None
-    schema = spec_schemas.validator_for(pointer + "/content/application~1json/schema").schema
+    return pointer + "/content/application~1json/schema"
+
+
+@functools.cache
+def _fast_validator(operation_id: str, status: int) -> Any:
+    """A compiled validator of the JSON body of ``operation_id``'s ``status`` answer, or None
+    when there is none to compile (then ``spec_schemas`` judges alone)."""
+    pointer = _response_schema_pointer(operation_id, status)
+    if pointer is None:
+        return None
+    schema = spec_schemas.validator_for(pointer).schema
     try:
         return jsonschema_rs.Draft202012Validator(
             schema,

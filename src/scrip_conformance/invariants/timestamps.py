@@ -44,6 +44,14 @@ def format_z(moment: datetime) -> str:
 GRANULARITIES = ("day", "week", "month")
 
 
+def whole_second_ceiling(moment: datetime) -> datetime:
+    """``moment`` rounded up to a whole second: what the suite sends when a contract is not about
+    precision, so a server storing milliseconds or whole seconds echoes the same instant
+    (D-TIME)."""
+    whole = moment.replace(microsecond=0)
+    return whole if whole == moment else whole + timedelta(seconds=1)
+
+
 def period_start(moment: datetime, granularity: str) -> datetime:
     """Start of the UTC calendar period containing ``moment`` (ISO weeks start on Monday)."""
     moment = moment.astimezone(UTC)

@@ -2,8 +2,9 @@
 
 ``wire`` calls the target with the organization's key (through the plugin's ``api`` client),
 ``run_prefix_name`` names everything this run creates, ``run_program`` is the run's program
-(created once), and ``ledger`` is a fresh model-checked session per test (its own model; the
-assets and participants it creates are new).
+(created once), ``ledger`` is a fresh model-checked session per test (its own model; the
+assets and participants it creates are new), and ``own_evidence`` is the data the run writes for
+the read-only contracts (``scrip_conformance.provisioning.evidence``).
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ import pytest
 
 from scrip_conformance.client import TargetClient
 from scrip_conformance.model import LedgerModel
+from scrip_conformance.provisioning import evidence
 from scrip_conformance.provisioning.sandbox import Sandbox, run_prefix
 from scrip_conformance.provisioning.session import LedgerSession
 from scrip_conformance.provisioning.wire import HttpWire
+from scrip_conformance.target import Target
 
 
 @pytest.fixture(scope="session")
@@ -42,3 +45,17 @@ def new_session(wire: HttpWire, run_prefix_name: str, run_program: str) -> Ledge
 @pytest.fixture
 def ledger(wire: HttpWire, run_prefix_name: str, run_program: str) -> LedgerSession:
     return new_session(wire, run_prefix_name, run_program)
+
+
+@pytest.fixture(scope="session")
+def own_evidence(
+    wire: HttpWire, run_prefix_name: str, run_program: str, target: Target
+) -> evidence.Evidence:
+    """The run's evidence for the read-only contracts, written once per session."""
+    return evidence.build(
+        wire,
+        run_prefix_name,
+        run_program,
+        skew=target.skew,
+        extension=target.supports("extension"),
+    )

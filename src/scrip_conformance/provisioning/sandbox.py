@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from scrip_conformance.model import LedgerModel
 from scrip_conformance.provisioning.wire import HttpWire, Reply
+from scrip_conformance.safety import writes
 from scrip_conformance.violations import ContractFailure, Violation
 
 SETUP_CONTRACT = "PROV-SANDBOX-SETUP"
@@ -45,8 +46,10 @@ class Sandbox:
         self.wire = wire
         self.model = model
         self.prefix = prefix or run_prefix()
+        writes.current().allow_prefix(self.prefix)  # the run's names: upserts by them are its own
         self._counter = _COUNTERS.setdefault(self.prefix, itertools.count(1))
         self._program_id = program_id
+        self.external_ids: dict[str, str] = {}  # participant id -> the external_id it was given
 
     def _expect(self, reply: Reply, statuses: tuple[int, ...], what: str) -> dict:
         if (
@@ -109,10 +112,37 @@ class Sandbox:
         )
         return AssetRef(created["id"], inventory_mode, scale, symbol)
 
-    def participant(self, label: str = "participant") -> str:
+    def participant(self, label: str = "participant", status: str | None = None) -> str:
+        """A new participant of the run's program (``status`` as created: default ACTIVE)."""
         body = {"external_id": self._name(label), "program_id": self.program_id}
+        if status is not None:
+            body["status"] = status
         reply = self.wire.post("/v1/participants", body)
-        return self._expect(reply, (201,), "create a participant")["id"]
+        created = self._expect(reply, (201,), "create a participant")["id"]
+        self.external_ids[created] = body["external_id"]
+        if status is not None:
+            self.model.set_participant_status(created, status)
+        return created
+
+    def set_status(self, participant_id: str, status: str) -> Reply:
+        """Change a participant's status through the documented upsert (same external_id)."""
+        body = {"external_id": self.external_ids[participant_id], "status": status}
+        reply = self.wire.post("/v1/participants", body)
+        self._expect(reply, (200, 201), f"set a participant's status to {status}")
+        self.model.set_participant_status(participant_id, status)
+        return reply
+
+    def program(self, label: str = "program") -> str:
+        """Another program of the run (the run's own is :attr:`program_id`)."""
+        reply = self.wire.post(
+            "/v1/programs", {"name": self._name(label), "description": "scrip-conformance run data"}
+        )
+        return self._expect(reply, (201,), "create a program")["id"]
+
+    def link(self, program_id: str, asset: AssetRef) -> Reply:
+        """Link one of the run's assets to another of its programs."""
+        reply = self.wire.post(f"/v1/programs/{program_id}/assets", {"asset_id": asset.id})
+        return self._expect(reply, (200,), "link an asset to a second program")
 
     def archive(self, asset: AssetRef) -> Reply:
         reply = self.wire.patch(f"/v1/assets/{asset.id}", {"status": "ARCHIVED"})

@@ -25,6 +25,7 @@ from scrip_conformance.model.schedule import expiration_schedule
 from scrip_conformance.provisioning.sandbox import AssetRef, Sandbox
 from scrip_conformance.provisioning.wire import HttpWire, Reply
 from scrip_conformance.violations import ContractFailure, Violation, raise_if_any
+from scrip_conformance.witnesses import MODEL_CHECKS
 
 OPERATIONS = {"hold": "hold", "release": "release", "forfeit": "forfeit", "void-hold": "void_hold"}
 
@@ -170,6 +171,7 @@ class LedgerSession:
 
     def judge(self, contract: str, expected: Outcome, reply: Reply, asset: AssetRef) -> None:
         found = outcome_violations(contract, expected, reply.status, reply.body, asset.scale)
+        MODEL_CHECKS.add(contract, "write answers compared with the model")
         raise_if_any(found, reply.curl)
 
     # -- reads ---------------------------------------------------------------------------
@@ -205,6 +207,7 @@ class LedgerSession:
                 ]
             )
         found = lot_violations(contract, self.model, participant, asset.id, rows, now)
+        MODEL_CHECKS.add(contract, "lot lists compared with the model")
         raise_if_any(found, reply.curl)
         return rows
 
@@ -249,6 +252,7 @@ class LedgerSession:
             return
         expected = self.model.balance(participant, asset.id, self.clock())
         found = balance_violations(contract, expected, row, asset.scale, "balance row")
+        MODEL_CHECKS.add(contract, "balance rows compared with the model")
         raise_if_any(found, reply.curl)
 
     def check(self, contract: str, participant: str, asset: AssetRef) -> None:
@@ -281,6 +285,7 @@ class LedgerSession:
             self.model, asset.id, window_from, window_to, now, granularity
         )
         found = schedule_violations(contract, expected, row)
+        MODEL_CHECKS.add(contract, "schedules compared with the model")
         if reply.status != 200:
             found = [
                 Violation(

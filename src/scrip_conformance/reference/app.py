@@ -27,6 +27,7 @@ from starlette.routing import Route
 from scrip_conformance import spec_schemas
 from scrip_conformance.reference.errors import ApiError, validation
 from scrip_conformance.reference.ledger import Ledger
+from scrip_conformance.reference.limits import RequestLimits
 from scrip_conformance.reference.store import Store
 
 log = logging.getLogger("scrip_conformance.reference")
@@ -94,13 +95,20 @@ ROUTES: list[tuple[str, str, str, str, str]] = [
 class RateLimiter:
     """Token bucket per organization (D-RATELIMIT): burst 30, 10 requests per second."""
 
-    def __init__(self, enforce: bool) -> None:
+    def __init__(
+        self,
+        enforce: bool,
+        monotonic: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
         self.enforce = enforce
+        self._monotonic = monotonic  # injectable, so tests judge the bucket without timing
+        self._wall = wall
         self._lock = threading.Lock()
         self._buckets: dict[str, tuple[float, float]] = {}
 
     def take(self, org: str | None) -> tuple[bool, dict[str, str]]:
-        now = time.monotonic()
+        now = self._monotonic()
         with self._lock:
             tokens, stamp = self._buckets.get(org or "", (float(BURST), now))
             tokens = min(float(BURST), tokens + (now - stamp) * RATE_PER_SECOND)
@@ -115,7 +123,7 @@ class RateLimiter:
         headers = {
             "X-RateLimit-Limit": str(BURST),
             "X-RateLimit-Remaining": str(max(0, int(tokens))),
-            "X-RateLimit-Reset": str(int(math.ceil(time.time() + wait))),
+            "X-RateLimit-Reset": str(int(math.ceil(self._wall() + wait))),
         }
         if not allowed:
             headers["Retry-After"] = str(max(1, int(math.ceil((1.0 - tokens) / RATE_PER_SECOND))))
@@ -219,13 +227,14 @@ def create_app(
     api_keys: Mapping[str, str],
     clock: Callable[[], datetime] | None = None,
     ledger_factory: type | None = None,
-    rate_limit: bool = False,
+    rate_limit: bool | RateLimiter = False,
 ) -> Starlette:
-    """The reference server as an ASGI app. ``api_keys`` maps each key to its organization."""
+    """The reference server as an ASGI app. ``api_keys`` maps each key to its organization;
+    ``rate_limit`` enforces D-RATELIMIT (or is the limiter to use, e.g. on a test's clock)."""
     store = Store(db_path)
     factory = ledger_factory or Ledger
     ledger: Ledger = factory(store, api_keys, clock)
-    limiter = RateLimiter(rate_limit)
+    limiter = rate_limit if isinstance(rate_limit, RateLimiter) else RateLimiter(rate_limit)
     uuid_check = spec_schemas.FORMAT_CHECKER
 
     def make_endpoint(operation_id: str, method_name: str, shape: str):
@@ -300,6 +309,7 @@ def create_app(
         exception_handlers={HTTPException: not_found, Exception: server_error},
     )
     app.router.redirect_slashes = False
+    app.add_middleware(RequestLimits)  # D-LIMITS: bounded URLs, bodies and error excerpts
     app.state.ledger = ledger
     app.state.store = store
     return app

@@ -41,6 +41,7 @@ CREATE TABLE IF NOT EXISTS participants (
   attributes TEXT NOT NULL, tags TEXT NOT NULL,
   email TEXT, phone TEXT, first_name TEXT, last_name TEXT, display_name TEXT,
   created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+  counters TEXT NOT NULL DEFAULT '{}',
   UNIQUE (org, external_id)
 );
 CREATE INDEX IF NOT EXISTS participants_org ON participants(org, created_at, id);

@@ -10,8 +10,15 @@ File format (YAML or JSON)::
         reason: rounding bug, ticket VEND-123
         expires: 2027-03-31            # ISO date; the entry excuses findings through that day (UTC)
 
+      - kind: gap                      # a MUST contract this target cannot exercise
+        contract: ISO-READS-404
+        reason: single-organization staging target, ticket VEND-7
+        expires: 2027-03-31
+
 A finding is ``known`` when an unexpired entry matches its contract and check, ``expired`` when
-only expired entries match (it fails the gate again), ``new`` otherwise.
+only expired entries match (it fails the gate again), ``new`` otherwise. An entry of kind ``gap``
+(``check`` not needed) accepts that the contract goes without evidence on this target until it
+expires (see ``runner.verdict``): the run is not INCONCLUSIVE for it, and every report lists it.
 """
 
 from __future__ import annotations
@@ -24,8 +31,11 @@ from pathlib import Path
 import yaml
 
 from scrip_conformance.runner.outcomes import EXPIRED, KNOWN, NEW, Finding
+from scrip_conformance.runner.verdict import GapAcceptance
 
 WILDCARD = "*"
+FINDING_KIND = "finding"
+GAP_KIND = "gap"
 
 
 class BaselineError(ValueError):
@@ -38,15 +48,21 @@ class BaselineEntry:
     check: str
     reason: str
     expires: dt.date
+    kind: str = FINDING_KIND
 
     def matches(self, finding: Finding) -> bool:
-        return self.contract == finding.contract_id and self.check in (WILDCARD, finding.check)
+        return (
+            self.kind == FINDING_KIND
+            and self.contract == finding.contract_id
+            and self.check in (WILDCARD, finding.check)
+        )
 
     def expired(self, today: dt.date) -> bool:
         return today > self.expires
 
     def as_dict(self) -> dict:
         return {
+            "kind": self.kind,
             "contract": self.contract,
             "check": self.check,
             "reason": self.reason,
@@ -74,8 +90,19 @@ class Baseline:
         )
 
     def unused(self, findings: list[Finding]) -> list[BaselineEntry]:
-        """Entries no finding matched: the divergence they excuse is gone, remove them."""
-        return [e for e in self.entries if not any(e.matches(f) for f in findings)]
+        """Finding entries no finding matched: the divergence they excuse is gone, remove them."""
+        return [
+            e for e in self.entries
+            if e.kind == FINDING_KIND and not any(e.matches(f) for f in findings)
+        ]  # fmt: skip
+
+    def gap_acceptances(self) -> list[GapAcceptance]:
+        """The entries of kind ``gap``, as acceptances of a contract's missing evidence."""
+        return [
+            GapAcceptance(e.contract, e.reason, f"baseline {self.path}", e.expires)
+            for e in self.entries
+            if e.kind == GAP_KIND
+        ]
 
     def expired_entries(self, today: dt.date) -> list[BaselineEntry]:
         return [e for e in self.entries if e.expired(today)]
@@ -108,9 +135,14 @@ def parse_baseline(data: object, path: str = "<baseline>") -> Baseline:
         where = f"{path}: entries[{index}]"
         if not isinstance(raw, dict):
             raise BaselineError(f"{where}: expected a mapping")
-        unknown = set(raw) - {"contract", "check", "reason", "expires"}
+        unknown = set(raw) - {"kind", "contract", "check", "reason", "expires"}
         if unknown:
             raise BaselineError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+        kind = raw.get("kind", FINDING_KIND)
+        if kind not in (FINDING_KIND, GAP_KIND):
+            raise BaselineError(f"{where}: 'kind' must be {FINDING_KIND} or {GAP_KIND}")
+        if kind == GAP_KIND:
+            raw = {"check": WILDCARD, **raw}
         for key in ("contract", "check", "reason"):
             if not isinstance(raw.get(key), str) or not raw[key].strip():
                 raise BaselineError(f"{where}: '{key}' must be a non-empty string")
@@ -122,6 +154,7 @@ def parse_baseline(data: object, path: str = "<baseline>") -> Baseline:
                 check=raw["check"].strip(),
                 reason=raw["reason"].strip(),
                 expires=_parse_date(raw["expires"], where),
+                kind=kind,
             )
         )
     return Baseline(path=path, entries=tuple(entries))

@@ -1,5 +1,6 @@
 """The pytest plugin the runner adds to its in-process session: it records, per contract, what
-every marked test did and the findings of every failure, and prints one progress line per test."""
+every marked test did, what it checked (its witnesses, read from the report's user properties)
+and the findings of every failure, and prints one progress line per test."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Callable, Iterable
 
 import pytest
 
+from scrip_conformance import witnesses
 from scrip_conformance.runner.findings import findings_from_exception
 from scrip_conformance.runner.outcomes import ContractResult, Finding, ItemOutcome
 
@@ -64,6 +66,7 @@ class _ItemState:
     passed_call: bool = False
     duration: float = 0.0
     findings: list[Finding] = dataclasses.field(default_factory=list)
+    witnesses: dict[str, dict[str, int]] = dataclasses.field(default_factory=dict)
 
 
 class VerdictCollector:
@@ -83,6 +86,8 @@ class VerdictCollector:
                 profile=str(entry.get("profile", "")),
                 area=str(entry.get("area", "")),
                 source=str(entry.get("source", "")),
+                precondition=str(entry.get("precondition", "")),
+                beyond_api=str(entry.get("beyond_api", "")),
             )
         self.unattributed: list[Finding] = []
         self.collection_errors: list[str] = []
@@ -91,6 +96,7 @@ class VerdictCollector:
         self._progress = progress
         self._items: dict[str, _ItemState] = {}
         self.coverage: dict | None = None
+        self._findings_seen = 0
 
     # -- collection --------------------------------------------------------------------------
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
@@ -138,6 +144,7 @@ class VerdictCollector:
         elif report.when == "call" and report.passed:
             state.passed_call = True
         if report.when == "teardown":
+            state.witnesses = witnesses.decode_properties(report.user_properties)
             self._finish(report.nodeid, state)
 
     def _finish(self, nodeid: str, state: _ItemState) -> None:
@@ -164,7 +171,12 @@ class VerdictCollector:
                     id=cid, statement="(not in the catalogue)"
                 )
             own = attributed.get(cid, [])
+            if own and not result.findings:
+                self._findings_seen += 1
+                result.first_seen = self._findings_seen
             result.findings += own
+            for what, count in state.witnesses.get(cid, {}).items():
+                result.witnesses[what] = result.witnesses.get(what, 0) + count
             if own:
                 outcome = ItemOutcome(nodeid, "failed", state.duration)
             elif state.failed:
@@ -186,10 +198,14 @@ class VerdictCollector:
                 word = "warned"
             elif state.skipped_reason is not None:
                 word = "not run"
+            elif state.contracts and not any(
+                witnesses.total(state.witnesses, cid) for cid in state.contracts
+            ):
+                word = "no evidence"
             else:
                 word = "passed"
             width = len(str(self.tests_total))
             ids = ", ".join(state.contracts) or "-"
             self._progress(
-                f"[{self.tests_done:>{width}}/{self.tests_total}] {word:<8} {ids}  {nodeid}"
+                f"[{self.tests_done:>{width}}/{self.tests_total}] {word:<11} {ids}  {nodeid}"
             )

@@ -1,37 +1,49 @@
 """``scrip-conformance run``: pre-flight, the suite in-process, a baseline-aware gate, and the
 reports (junit.xml, allure-results/, summary.json, report.html) under a fixed-name report dir.
 
-Exit codes: 0 conformant; 1 not conformant (a MUST contract with a finding the baseline does not
+Exit codes: 0 conformant (every selected MUST contract passed with evidence, or its gap was
+accepted or declared); 1 not conformant (a MUST contract with a finding the baseline does not
 excuse, or a failure outside any contract); 2 usage or configuration error (bad flags, no key, a
 key the target rejects, an unreadable baseline, a suite that cannot load); 3 target unreachable
-or not this API.
+or not this API; 4 inconclusive (no such finding, but a selected MUST contract was not exercised
+or not run and its gap was not accepted: see ``runner.verdict``); 130 interrupted by SIGINT and
+143 by SIGTERM (the reports are still written, marked INTERRUPTED).
 """
 
 from __future__ import annotations
 
+import _thread
 import argparse
 import contextlib
 import datetime as dt
 import os
 import secrets
+import shutil
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from scrip_conformance import catalog, resources
-from scrip_conformance.cli import EXIT_NOT_CONFORMANT, EXIT_OK, EXIT_USAGE
+from scrip_conformance.cli import EXIT_OK, EXIT_USAGE
 from scrip_conformance.runner import html_report
 from scrip_conformance.runner.baseline import Baseline, BaselineError, load_baseline
 from scrip_conformance.runner.collector import VerdictCollector
 from scrip_conformance.runner.console import render_final
+from scrip_conformance.runner.junit import mark_should_warnings, write_allure_environment
 from scrip_conformance.runner.ordering import SuiteOrder
+from scrip_conformance.runner.outage import RunWatch, add_safety_options
 from scrip_conformance.runner.outcomes import ContractResult, by_area
 from scrip_conformance.runner.phases import PhaseClock
 from scrip_conformance.runner.preflight import check_base_url, preflight
 from scrip_conformance.runner.redaction import RedactingStream, scrub_tree
+from scrip_conformance.runner.retire import retire_sandbox
 from scrip_conformance.runner.schedule import fetch_schedule
 from scrip_conformance.runner.session import (
     ALLURE_DIR,
@@ -50,6 +62,8 @@ from scrip_conformance.runner.summary import (
     load_previous,
     write_summary,
 )
+from scrip_conformance.runner.verdict import EXIT_SIGINT, EXIT_SIGTERM, GapAcceptance, decide
+from scrip_conformance.safety import keys as answer_keys
 
 HELP = "Run the conformance suite against a target (default: the embedded reference) and report."
 
@@ -101,6 +115,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="a feature the target does not support (repeatable): the "
         "contracts that need it are reported as not run",
     )
+    add_safety_options(target)
     what = parser.add_argument_group("what to run")
     what.add_argument(
         "--profile",
@@ -154,11 +169,19 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="where the reports go (default: ./reports); file names are fixed",
     )
     out.add_argument(
+        "--accept-gap",
+        action="append",
+        metavar="CONTRACT_ID[=REASON]",
+        help="accept that this MUST contract goes without evidence on this target (repeatable): "
+        "the run is not INCONCLUSIVE for it, and every report lists it as accepted",
+    )
+    out.add_argument(
         "--baseline",
         type=Path,
         metavar="FILE",
         help="known findings (contract, check, reason, expires): the gate fails "
-        "only on findings it does not list or whose entry expired",
+        "only on findings it does not list or whose entry expired; entries of kind gap "
+        "accept a contract's missing evidence until they expire",
     )
 
 
@@ -270,6 +293,22 @@ def _mark_unselected(
             result.not_selected_reason = f"not selected: profile {result.profile} ({why})"
 
 
+def _partial_by(args: argparse.Namespace, plan: Plan, results: dict[str, ContractResult]) -> str:
+    """The flags that left contracts out of the run, or empty when every contract was selected."""
+    if all(r.selected for r in results.values()):
+        return ""
+    flags = []
+    if args.only:
+        flags.append("--only")
+    if args.rerun_failed:
+        flags.append("--rerun-failed")
+    if args.read_only:
+        flags.append("--read-only")
+    elif set(plan.profiles) != set(catalog.PROFILES):
+        flags.append("--profile")
+    return ", ".join(flags) or "selection"
+
+
 @dataclass
 class Plan:
     """What to run, decided from the flags before any request is sent."""
@@ -281,6 +320,73 @@ class Plan:
     baseline: Baseline | None
     report_dir: Path
     timeout: float
+    accepted_gaps: list[GapAcceptance] = field(default_factory=list)
+
+
+class StopSignals:
+    """SIGINT and SIGTERM stop the run: the first one raises KeyboardInterrupt in the main thread
+    (pytest then ends the session, tears the fixtures down and writes junit.xml) and is
+    remembered, so that the reports say INTERRUPTED and the exit code is 130 or 143. Code that
+    swallows the interrupt (schemathesis ends its run early and returns) cannot keep the run
+    going: no test starts after a signal (this is also a pytest plugin), and until pytest has
+    taken the interrupt (and tears down, writes junit.xml) it is raised again every
+    :data:`REPEAT_SECONDS`. While the reports are written (:meth:`hold`), a signal is only
+    remembered."""
+
+    REPEAT_SECONDS = 2.0
+
+    def __init__(self) -> None:
+        self.received: int | None = None
+        self._raising = True
+        self._saved: dict[int, Any] = {}
+        self._repeater: threading.Thread | None = None
+        self._taken = False  # pytest caught the interrupt and is ending the session
+
+    def __enter__(self) -> StopSignals:
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                self._saved[signum] = signal.getsignal(signum)
+                signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for signum, handler in self._saved.items():
+            signal.signal(signum, handler)
+
+    def _handle(self, signum: int, _frame: Any) -> None:
+        if self.received is None:
+            self.received = signum
+            if self._raising:
+                self._repeater = threading.Thread(target=self._repeat, daemon=True)
+                self._repeater.start()
+        if self._raising:
+            raise KeyboardInterrupt
+
+    def _repeat(self) -> None:
+        while True:
+            time.sleep(self.REPEAT_SECONDS)
+            if not self._raising or self._taken:
+                return
+            _thread.interrupt_main()  # runs _handle in the main thread, which raises again
+
+    def pytest_keyboard_interrupt(self) -> None:
+        self._taken = True
+
+    def hold(self) -> None:
+        self._raising = False
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        if self.received is not None and self._raising:
+            raise KeyboardInterrupt
+
+    @property
+    def name(self) -> str | None:
+        return None if self.received is None else signal.Signals(self.received).name
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_SIGTERM if self.received == signal.SIGTERM else EXIT_SIGINT
 
 
 def execute(args: argparse.Namespace) -> int:
@@ -288,14 +394,20 @@ def execute(args: argparse.Namespace) -> int:
     args.started_cpu = time.process_time()
     out = RedactingStream(sys.stdout, [])
     err = RedactingStream(sys.stderr, [])
-    try:
-        return _execute(args, out, err)
-    except UsageProblem as problem:
-        print(f"error: {problem}", file=err)
-        return EXIT_USAGE
-    finally:
-        out.close_pending()
-        err.close_pending()
+    with StopSignals() as signals:
+        args.signals = signals
+        try:
+            return _execute(args, out, err)
+        except UsageProblem as problem:
+            print(f"error: {problem}", file=err)
+            return EXIT_USAGE
+        except KeyboardInterrupt:  # before or after the suite: nothing to report
+            signals.hold()
+            print(f"interrupted ({signals.name or 'SIGINT'}) before the suite ran", file=err)
+            return signals.exit_code
+        finally:
+            out.close_pending()
+            err.close_pending()
 
 
 def _check_keys(args: argparse.Namespace) -> None:
@@ -346,6 +458,7 @@ def _plan(args: argparse.Namespace, out: RedactingStream) -> Plan | None:
         raise UsageProblem(
             f"unknown contract id(s): {', '.join(unknown)} (see `scrip-conformance contracts`)"
         )
+    accepted = _accepted_gaps(args.accept_gap or [], contracts)
     baseline = None
     if args.baseline is not None:
         try:
@@ -364,7 +477,25 @@ def _plan(args: argparse.Namespace, out: RedactingStream) -> Plan | None:
         baseline,
         report_dir,
         args.request_timeout or DEFAULT_TIMEOUT,
+        accepted + (baseline.gap_acceptances() if baseline is not None else []),
     )
+
+
+def _accepted_gaps(
+    values: list[str], contracts: dict[str, catalog.Contract]
+) -> list[GapAcceptance]:
+    """``--accept-gap ID[=REASON]`` values, checked against the catalogue."""
+    accepted = []
+    for value in values:
+        cid, _, reason = value.partition("=")
+        cid = cid.strip()
+        if cid not in contracts:
+            raise UsageProblem(
+                f"--accept-gap: unknown contract id {cid!r} (see `scrip-conformance contracts`)"
+            )
+        reason = reason.strip() or "accepted with --accept-gap (no reason given)"
+        accepted.append(GapAcceptance(cid, reason, "--accept-gap"))
+    return accepted
 
 
 def _execute(args: argparse.Namespace, out: RedactingStream, err: RedactingStream) -> int:
@@ -374,21 +505,74 @@ def _execute(args: argparse.Namespace, out: RedactingStream, err: RedactingStrea
     plan = _plan(args, out)
     if plan is None:
         return EXIT_OK
-    if args.base_url:
-        # Before starting anything: a closed port or a wrong key is a one-line message.
-        code = _preflight(
-            Target(args.base_url, args.api_key, args.second_org_key, False), plan.timeout, err
-        )
-        if code != EXIT_OK:
-            return code
-    with _target(args, out) as target:
-        for stream in (out, err):
-            stream.add_secrets(target.secrets)
-        if target.embedded:
-            code = _preflight(target, plan.timeout, err)
+    try:
+        if args.base_url:
+            # Before starting anything: a closed port or a wrong key is a one-line message.
+            code = _preflight(
+                Target(args.base_url, args.api_key, args.second_org_key, False), plan.timeout, err
+            )
             if code != EXIT_OK:
                 return code
-        return _run(args, plan, target, out, err)
+        with _target(args, out) as target:
+            answer_keys.register(*target.secrets)  # scrubbed from every answer from the first
+            keys: list[str | None] = list(target.secrets)
+            for stream in (out, err):
+                stream.add_secrets(keys)
+            if target.embedded:
+                code = _preflight(target, plan.timeout, err)
+                if code != EXIT_OK:
+                    return code
+            return _run(args, plan, target, out, err)
+    except KeyboardInterrupt:
+        return _interrupted_before_the_suite(args, plan, out, err)
+
+
+def _interrupted_before_the_suite(
+    args: argparse.Namespace, plan: Plan, out: RedactingStream, err: RedactingStream
+) -> int:
+    """A signal before the suite started: the reports say INTERRUPTED, with nothing run (those
+    of an earlier run in the report dir are removed, not left to be read as this one's)."""
+    signals: StopSignals = getattr(args, "signals", None) or StopSignals()
+    signals.hold()
+    name = signals.name or "SIGINT"
+    print(f"interrupted by {name} before the suite ran: writing the reports", file=err)
+    collector = VerdictCollector([c.as_dict() for c in plan.contracts.values()])
+    results = collector.results
+    _mark_unselected(results, plan.profiles, plan.only, args.read_only)
+    for result in results.values():
+        if result.selected:
+            result.not_reached = f"not reached: the run was stopped by {name} before the suite"
+    ordered = sorted(results.values(), key=lambda r: r.id)
+    run = decide(
+        ordered,
+        acceptances=plan.accepted_gaps,
+        interrupted_by=signals.received or signal.SIGINT,
+        partial_by=_partial_by(args, plan, results),
+        catalog_size=len(plan.contracts),
+    )
+    info = RunInfo(
+        base_url=args.base_url or "the embedded reference (not started)",
+        embedded=not args.base_url,
+        seed=plan.seed,
+        budget=args.budget,
+        read_only=args.read_only,
+        profiles=plan.profiles,
+        only=plan.only,
+        rerun_failed=args.rerun_failed,
+        interrupted=name,
+    )
+    for stale in (JUNIT_NAME, PYTEST_LOG_NAME):
+        with contextlib.suppress(OSError):
+            (plan.report_dir / stale).unlink()
+    with contextlib.suppress(OSError):
+        shutil.rmtree(plan.report_dir / ALLURE_DIR)
+    summary = build_summary(info, ordered, [], run, plan.baseline)
+    html = html_report.render_report(summary, by_area(ordered), None)
+    (plan.report_dir / html_report.REPORT_NAME).write_text(html, encoding="utf-8")
+    write_summary(summary, plan.report_dir)
+    names = (SUMMARY_NAME, html_report.REPORT_NAME)
+    out.write(render_final(summary, [str(plan.report_dir / n) for n in names]))
+    return run.exit_code
 
 
 def _run(
@@ -441,16 +625,24 @@ def _run(
         cpu_clock=cpu_clock,
     )
     report_dir = plan.report_dir
-    plugins = [clock, SuiteOrder()]
-    code = run_suite(
-        resources.contracts_dir(), report_dir, options, collector, target.secrets, plugins
-    )
+    signals: StopSignals = getattr(args, "signals", None) or StopSignals()
+    watch = RunWatch(args.deadline, args.max_response_bytes)
+    plugins = [clock, SuiteOrder(), signals, watch]
+    try:
+        with watch.watching():
+            code = run_suite(
+                resources.contracts_dir(), report_dir, options, collector, target.secrets, plugins
+            )
+    except KeyboardInterrupt:  # a signal between pytest's own handling points
+        code = 2
+        signals.received = signals.received or signal.SIGINT
+    signals.hold()
     clock.switch("reports")
-    if code == 2 and not collector.tests_done and not collector.collection_errors:
-        scrub_tree(report_dir, target.secrets)
-        print("interrupted", file=err)
-        return 130
-    if collector.collection_errors or code in (3, 4):
+    # a run stopped by the target or by its deadline is exit 3, not an interruption
+    interrupted = None if watch.stopped else signals.name
+    if interrupted:
+        print(f"interrupted by {interrupted}: writing the reports of what ran", file=err)
+    if not interrupted and not watch.stopped and (collector.collection_errors or code in (3, 4)):
         scrub_tree(report_dir, target.secrets)
         usage = usage_error_of(report_dir / PYTEST_LOG_NAME)
         first = (collector.collection_errors or [usage or f"pytest exit code {code}"])[0]
@@ -458,22 +650,41 @@ def _run(
         print(f"error: the contract suite could not run ({first}); see {log}", file=err)
         return EXIT_USAGE
 
+    if not (args.keep_sandbox or args.read_only or watch.stopped or interrupted or target.embedded):
+        print(retire_sandbox(target.base_url, plan.timeout), file=out)
     results = collector.results
+    stopped_code = watch.settle(results, collector.unattributed)
     _mark_unselected(results, plan.profiles, plan.only, args.read_only)
+    if interrupted:
+        for result in results.values():
+            if result.selected and not result.tests:
+                result.not_reached = f"not reached: the run was stopped by {interrupted}"
     today = dt.datetime.now(dt.UTC).date()
     if plan.baseline is not None:
         for result in results.values():
             result.findings = [plan.baseline.classify(f, today) for f in result.findings]
     ordered = sorted(results.values(), key=lambda r: r.id)
-    gate_fails = any(r.gate_fails for r in ordered) or bool(collector.unattributed)
-    exit_code = EXIT_NOT_CONFORMANT if gate_fails else EXIT_OK
-    schedule = fetch_schedule(target.base_url, target.api_key, timeout=plan.timeout)
+    run = decide(
+        ordered,
+        unattributed=len(collector.unattributed),
+        acceptances=plan.accepted_gaps,
+        today=today,
+        interrupted_by=None if watch.stopped else signals.received,
+        stopped=bool(stopped_code),
+        partial_by=_partial_by(args, plan, results),
+        catalog_size=len(plan.contracts),
+    )
+    exit_code = run.exit_code
+    schedule = fetch_schedule(
+        target.base_url, target.api_key, plan.timeout, skip=bool(interrupted) or watch.stopped
+    )
     info.finished_at = dt.datetime.now(dt.UTC)
+    info.interrupted = interrupted
     summary = build_summary(
         info,
         ordered,
         collector.unattributed,
-        exit_code,
+        run,
         plan.baseline,
         today,
         coverage=collector.coverage,
@@ -483,9 +694,13 @@ def _run(
     clock.finish()
     summary["performance"] = clock.as_dict()
     write_summary(summary, report_dir)
+    mark_should_warnings(report_dir / JUNIT_NAME, summary)
+    write_allure_environment(report_dir / ALLURE_DIR, summary)
     scrub_tree(report_dir, target.secrets)
     names = (JUNIT_NAME, ALLURE_DIR, SUMMARY_NAME, html_report.REPORT_NAME)
     out.write(render_final(summary, [str(report_dir / name) for name in names]))
+    if stopped_code:
+        print(f"error: {watch.message()}", file=err)
     return exit_code
 
 

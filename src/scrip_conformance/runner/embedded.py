@@ -113,22 +113,39 @@ def embedded_target(prepare: Callable[[], object] | None = None) -> Iterator[Emb
         name="scrip-reference",
         daemon=True,
     )
-    process.start()
-    theirs.close()
     try:
+        with _stop_signals_deferred():  # a half-sent start would leave the child a traceback
+            process.start()
+        theirs.close()
         if prepare is not None:
             prepare()
         base_url = _wait_ready(ours, process)
         counter = RequestCounter(None, count, cpu)
         yield EmbeddedTarget(base_url, key_a, key_b, counter, cpu)
     finally:
-        with contextlib.suppress(OSError):
-            ours.send("stop")
-        process.join(STOP_TIMEOUT)
-        if process.is_alive():
-            process.terminate()
+        if process.pid is not None:
+            with contextlib.suppress(OSError):
+                ours.send("stop")
             process.join(STOP_TIMEOUT)
+            if process.is_alive():
+                process.terminate()
+                process.join(STOP_TIMEOUT)
         ours.close()
+
+
+@contextlib.contextmanager
+def _stop_signals_deferred() -> Iterator[None]:
+    """SIGINT and SIGTERM wait (they are delivered on exit) while the block runs."""
+    stop = {signal.SIGINT, signal.SIGTERM}
+    try:
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, stop)
+    except (AttributeError, ValueError, OSError):  # no signal masks here: nothing to defer
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def _wait_ready(conn: Any, process: Any) -> str:

@@ -1,5 +1,7 @@
 """``report.html``: one self-contained page (inline CSS and SVG, no script, no external asset)
-for a person: the verdict, charts, every failing contract with its findings, then all contracts."""
+for a person: the verdict (with the partial selection), the probable root causes, every failing
+contract with its findings in order of first occurrence, the MUST contracts without evidence,
+the SHOULD warnings, charts, then all contracts with what each checked."""
 
 from __future__ import annotations
 
@@ -7,11 +9,12 @@ from decimal import Decimal, InvalidOperation
 from html import escape
 from typing import Any
 
+from scrip_conformance import witnesses
 from scrip_conformance.runner import charts
 from scrip_conformance.runner.schedule import Schedule
 
 REPORT_NAME = "report.html"
-MAX_FINDINGS_SHOWN = 20
+MAX_FINDINGS_SHOWN = 5  # per contract, in full: the rest are counted (a report people read)
 
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#212121;
@@ -21,13 +24,15 @@ h1{font-size:22px;margin:8px 0}h2{font-size:18px;margin-top:32px;border-bottom:1
 .verdict{display:inline-block;padding:8px 16px;border-radius:6px;color:#fff;font-weight:bold;
 font-size:20px}
 .verdict.conformant{background:#2e7d32}.verdict.not_conformant{background:#c62828}
+.verdict.inconclusive{background:#6d4c41}.verdict.interrupted{background:#37474f}
 table{border-collapse:collapse;width:100%;font-size:13px}
 th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #e0e0e0;vertical-align:top}
 .meta th{width:180px;color:#555;font-weight:normal}
 .totals span{display:inline-block;margin-right:16px;font-size:15px}
 .tag{display:inline-block;padding:1px 8px;border-radius:10px;color:#fff;font-size:12px}
 .tag.passed{background:#2e7d32}.tag.failed{background:#c62828}.tag.warned{background:#ef6c00}
-.tag.not_run{background:#9e9e9e}.tag.new{background:#c62828}.tag.expired{background:#6a1b9a}
+.tag.not_run{background:#9e9e9e}.tag.not_exercised{background:#6d4c41}
+.tag.open{background:#6d4c41}.tag.accepted{background:#546e7a}.tag.declared{background:#78909c}.tag.new{background:#c62828}.tag.expired{background:#6a1b9a}
 .tag.known{background:#546e7a}
 article.contract{background:#fff;border:1px solid #e0e0e0;border-left:6px solid #c62828;
 border-radius:4px;padding:8px 16px;margin:12px 0}
@@ -88,6 +93,62 @@ def _failing_contract(c: dict[str, Any]) -> str:
     return "".join(out)
 
 
+def _text(value: Any) -> str:
+    """A value for people: booleans as yes/no (never Python's True), None as a dash."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if value is None:
+        return "-"
+    return str(value)
+
+
+def _root_causes(summary: dict[str, Any]) -> str:
+    causes = summary.get("root_causes") or []
+    if not causes:
+        return ""
+    items = "".join(
+        f"<li><code>{escape(c['endpoint'])}</code>: <strong>{escape(c['summary'])}</strong> "
+        f"({c['findings']} finding(s) of {', '.join(_link(cid) for cid in c['contracts'])})"
+        + (f'<pre class="curl">{escape(c["request"])}</pre>' if c.get("request") else "")
+        + "</li>"
+        for c in causes
+    )
+    return (
+        '<h2 id="root-causes">Probable root causes</h2>'
+        '<p class="muted">The failing contracts\' findings grouped by the endpoint whose answers '
+        "showed them, the earliest first: it may explain the ones after it.</p>"
+        f"<ol>{items}</ol>"
+    )
+
+
+def _link(cid: str) -> str:
+    return f'<a href="#contract-{escape(cid)}">{escape(cid)}</a>'
+
+
+def _gaps(summary: dict[str, Any]) -> str:
+    gaps = summary.get("gaps") or []
+    if not gaps:
+        return ""
+    rows = []
+    for g in gaps:
+        if g["status"] == "open":
+            detail = f"{escape(g['why'])}<br><em>To exercise it:</em> {escape(g['how'])}"
+        else:
+            until = f" (until {escape(g['expires'])})" if g.get("expires") else ""
+            detail = f"by {escape(g['accepted_by'])}{until}: {escape(g['reason'])}"
+        rows.append(
+            f'<tr id="gap-{escape(g["contract_id"])}"><td>{_tag(g["status"])}</td>'
+            f"<td>{escape(g['contract_id'])}</td><td>{_tag(g['state'])}</td><td>{detail}</td></tr>"
+        )
+    return (
+        f'<h2 id="gaps">MUST contracts without evidence ({len(gaps)})</h2>'
+        '<p class="muted">Open gaps make the run INCONCLUSIVE; accept one explicitly with '
+        "<code>--accept-gap ID=REASON</code> or a baseline entry of kind <code>gap</code>.</p>"
+        "<table><thead><tr><th>gap</th><th>contract</th><th>state</th><th>why / how</th></tr>"
+        f"</thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
 def _meta(summary: dict[str, Any]) -> str:
     target = summary["target"]
     rows = [
@@ -102,6 +163,8 @@ def _meta(summary: dict[str, Any]) -> str:
         ("started", summary["started_at"]),
         ("duration", f"{summary['duration_seconds']} s"),
     ]
+    if summary.get("partial"):
+        rows.insert(0, ("selection", summary["partial"]))
     body = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in rows)
     return f'<table class="meta">{body}</table>'
 
@@ -140,7 +203,7 @@ def _coverage(coverage: Any) -> str:
         columns += [k for k in row if k not in columns]
     head = "".join(f"<th>{escape(str(c))}</th>" for c in columns)
     body = "".join(
-        "<tr>" + "".join(f"<td>{escape(str(r.get(c, '')))}</td>" for c in columns) + "</tr>"
+        "<tr>" + "".join(f"<td>{escape(_text(r.get(c, '')))}</td>" for c in columns) + "</tr>"
         for r in rows
     )
     return (
@@ -157,10 +220,12 @@ def _all_contracts(summary: dict[str, Any]) -> str:
     for profile, contracts in groups.items():
         out.append(
             f"<h3>profile {escape(profile)}</h3><table><thead><tr><th>verdict</th>"
-            "<th>contract</th><th>level</th><th>statement</th><th>note</th></tr></thead><tbody>"
+            "<th>contract</th><th>level</th><th>statement</th><th>checked</th><th>note</th>"
+            "</tr></thead><tbody>"
         )
         for c in contracts:
             note = c["reason"] or (f"{c['findings_total']} finding(s)" if c["findings"] else "")
+            checked = witnesses.describe(c.get("witnesses") or {})
             link = (
                 f'<a href="#contract-{escape(c["id"])}">{escape(c["id"])}</a>'
                 if c["findings"]
@@ -169,7 +234,7 @@ def _all_contracts(summary: dict[str, Any]) -> str:
             out.append(
                 f'<tr class="row-{escape(c["verdict"])}"><td>{_tag(c["verdict"])}</td>'
                 f"<td>{link}</td><td>{escape(c['level'])}</td><td>{escape(c['statement'])}</td>"
-                f"<td>{escape(note)}</td></tr>"
+                f"<td>{escape(checked)}</td><td>{escape(note)}</td></tr>"
             )
         out.append("</tbody></table>")
     return "".join(out)
@@ -196,14 +261,30 @@ def _baseline(summary: dict[str, Any]) -> str:
     return "".join(out)
 
 
+def _charts(summary: dict[str, Any], areas: dict[str, dict[str, int]],
+            schedule: Schedule | None) -> list[str]:
+    parts = ['<h2 id="charts">Charts</h2><div class="charts">']
+    if areas:
+        parts += ["<h3>Contracts by area</h3>", charts.areas_chart(areas)]
+    parts += ["<h3>The target's expiration schedule</h3>", _schedule(schedule), "</div>"]
+    return parts
+
+
 def render_report(
     summary: dict[str, Any], areas: dict[str, dict[str, int]], schedule: Schedule | None
 ) -> str:
     """The whole page as one string; ``summary`` is the dict written to summary.json."""
     verdict = summary["verdict"]
     totals = summary["totals"]
-    failing = [c for c in summary["contracts"] if c["verdict"] in ("failed", "warned")]
-    failing.sort(key=lambda c: (c["verdict"] != "failed", c["id"]))
+    by_id = {c["id"]: c for c in summary["contracts"]}
+    order = summary.get("failing_contracts") or sorted(
+        (c["id"] for c in summary["contracts"] if c["verdict"] in ("failed", "warned")),
+        key=lambda cid: (by_id[cid]["verdict"] != "failed", cid),
+    )
+    failed = [by_id[cid] for cid in order if by_id[cid]["verdict"] == "failed"]
+    warned = [by_id[cid] for cid in order if by_id[cid]["verdict"] == "warned"]
+    headline = summary.get("verdict_line") or verdict.replace("_", " ").upper()
+    counted = ("passed", "failed", "warned", "not_exercised", "not_run")
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -214,27 +295,34 @@ def render_report(
         f'<p><span id="verdict" class="verdict {escape(verdict)}" data-verdict="{escape(verdict)}">'
         f"{escape(verdict.replace('_', ' ').upper())}</span> "
         f'<span class="muted">exit code {summary["exit_code"]}</span></p>',
-        '<p class="totals" id="totals">'
-        + "".join(
-            f"<span>{_tag(k)} {totals[k]}</span>" for k in ("passed", "failed", "warned", "not_run")
+        f'<p id="verdict-line">{escape(headline)}</p>',
+    ]
+    if summary.get("interrupted"):
+        parts.append(
+            f'<p id="interrupted"><strong>Interrupted by {escape(summary["interrupted"]["signal"])}'
+            "</strong>: the contracts the run did not reach prove nothing.</p>"
         )
+    parts += [
+        '<p class="totals" id="totals">'
+        + "".join(f"<span>{_tag(k)} {totals.get(k, 0)}</span>" for k in counted)
         + f"<span>of {totals['total']} contracts</span></p>",
         _meta(summary),
-        '<h2 id="charts">Pictures</h2><div class="charts">',
-        "<h3>Contracts by area</h3>",
-        charts.areas_chart(areas),
-        "<h3>The target's expiration schedule</h3>",
-        _schedule(schedule),
-        "</div>",
-        f'<h2 id="failing">Failing contracts ({len(failing)})</h2>',
+        _root_causes(summary),
+        f'<h2 id="failing">Failing contracts ({len(failed)})</h2>',
     ]
-    if failing:
-        parts += [_failing_contract(c) for c in failing]
+    if failed:
+        parts.append('<p class="muted">In the order their first finding appeared.</p>')
+        parts += [_failing_contract(c) for c in failed]
     else:
-        parts.append("<p>No contract failed.</p>")
+        parts.append("<p>No MUST contract failed.</p>")
     if summary["unattributed_findings"]:
         parts.append('<h2 id="unattributed">Failures outside any contract</h2>')
         parts += [_finding(f) for f in summary["unattributed_findings"]]
+    parts.append(_gaps(summary))
+    if warned:
+        parts.append(f'<h2 id="warnings">SHOULD contracts not met: warnings ({len(warned)})</h2>')
+        parts += [_failing_contract(c) for c in warned]
+    parts += _charts(summary, areas, schedule)
     parts.append(_baseline(summary))
     parts.append(_coverage(summary.get("coverage")))
     parts.append('<h2 id="contracts">All contracts, by profile</h2>')

@@ -2,7 +2,10 @@
 
 A contract is judged from every test marked with its id: ``failed`` when a finding names it and
 it is a MUST, ``warned`` when it is a SHOULD, ``passed`` when at least one of its tests ran
-through without a finding, ``not_run`` otherwise (with the reasons its tests gave).
+through without a finding *and* its tests recorded at least one witness (something they actually
+checked), ``not_exercised`` when its tests ran without a finding but checked nothing (the target
+did not hold what the contract needs: see its precondition), ``not_run`` otherwise (with the
+reasons its tests gave).
 """
 
 from __future__ import annotations
@@ -13,8 +16,9 @@ from dataclasses import dataclass, field
 PASSED = "passed"
 FAILED = "failed"
 WARNED = "warned"
+NOT_EXERCISED = "not_exercised"
 NOT_RUN = "not_run"
-VERDICTS = (PASSED, FAILED, WARNED, NOT_RUN)
+VERDICTS = (PASSED, FAILED, WARNED, NOT_EXERCISED, NOT_RUN)
 
 # Baseline status of a finding (see ``baseline``).
 NEW = "new"
@@ -67,18 +71,34 @@ class ContractResult:
     findings: list[Finding] = field(default_factory=list)
     selected: bool = True
     not_selected_reason: str = ""
+    precondition: str = ""
+    beyond_api: str = ""
+    """Why no call of the API can create its precondition (see the catalogue's ``beyond_api``)."""
+    witnesses: dict[str, int] = field(default_factory=dict)
+    """What its tests checked, by kind (``{"final-state lots": 12}``)."""
+    not_reached: str = ""
+    """Why none of its tests ran although it was selected (the run was interrupted)."""
+    first_seen: int = 0
+    """Order of its first finding in the run (1 for the first), 0 without a finding."""
+
+    @property
+    def witness_total(self) -> int:
+        return sum(self.witnesses.values())
 
     @property
     def verdict(self) -> str:
         if self.findings:
             return FAILED if self.level.upper() == "MUST" else WARNED
         if any(t.outcome == "passed" for t in self.tests):
-            return PASSED
+            return PASSED if self.witness_total > 0 else NOT_EXERCISED
         return NOT_RUN
 
     @property
     def reason(self) -> str:
-        """Why a contract did not run (empty when it did)."""
+        """Why a contract did not run or was not exercised (empty when it passed or failed)."""
+        if self.verdict == NOT_EXERCISED:
+            needs = f" (it needs {self.precondition})" if self.precondition else ""
+            return f"its tests ran but found nothing to check on this target{needs}"
         if self.verdict != NOT_RUN:
             return ""
         if not self.selected:
@@ -89,6 +109,8 @@ class ContractResult:
                 reasons.append(test.reason)
         if reasons:
             return "; ".join(reasons)
+        if self.not_reached:
+            return self.not_reached
         return "no test of the suite checks it"
 
     @property

@@ -1,15 +1,16 @@
 """Pre-flight: before any test, one authenticated GET tells whether the target is reachable,
 speaks this API, and accepts the key. Each outcome is a one-line message and an exit code:
-3 unreachable or not this API, 2 a key the target rejects (a configuration error)."""
+3 unreachable or not this API, 2 a key the target rejects (a configuration error). The probe goes
+through the suite's bounded client: a huge, trickled or too-deep answer is "not this API"."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
-
 from scrip_conformance.cli import EXIT_OK, EXIT_UNREACHABLE, EXIT_USAGE
+from scrip_conformance.client import ApiResponse, TargetClient, TargetError
 
 PROBE_PATH = "/v1/assets"
 
@@ -36,21 +37,16 @@ def check_base_url(base_url: str) -> str | None:
     return None
 
 
-def _is_error_body(response: httpx.Response) -> bool:
-    try:
-        body = response.json()
-    except ValueError:
-        return False
-    return isinstance(body, dict) and isinstance(body.get("code"), str)
+def _is_error_body(response: ApiResponse) -> bool:
+    body: Any = response.body
+    return response.is_json and isinstance(body, dict) and isinstance(body.get("code"), str)
 
 
-def _is_list_page(response: httpx.Response) -> bool:
-    try:
-        body = response.json()
-    except ValueError:
-        return False
+def _is_list_page(response: ApiResponse) -> bool:
+    body: Any = response.body
     return (
-        isinstance(body, dict)
+        response.is_json
+        and isinstance(body, dict)
         and isinstance(body.get("data"), list)
         and isinstance(body.get("pagination"), dict)
     )
@@ -60,26 +56,29 @@ def preflight(
     base_url: str, api_key: str, label: str = "the API key", timeout: float = 10.0
 ) -> PreflightResult:
     """Probe ``GET /v1/assets?limit=1`` with ``api_key``; never puts the key in a message."""
-    url = base_url.rstrip("/") + PROBE_PATH
     try:
-        with httpx.Client(timeout=timeout, follow_redirects=False) as client:
-            response = client.get(url, params={"limit": 1}, headers={"X-API-Key": api_key})
-    except httpx.TimeoutException:
-        return PreflightResult(EXIT_UNREACHABLE, f"{base_url} did not answer within {timeout:g} s")
-    except httpx.HTTPError as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        with TargetClient(base_url, api_key, timeout=timeout, read_only=True) as client:
+            response = client.get(PROBE_PATH, {"limit": 1})
+    except TargetError as exc:
+        reason = str(exc).splitlines()[0]
+        if reason.startswith("no answer") or reason.startswith("no complete answer"):
+            return PreflightResult(EXIT_UNREACHABLE, f"{base_url}: {reason}")
+        reason = reason.split(": ", 1)[-1] if ": " in reason else reason
         return PreflightResult(EXIT_UNREACHABLE, f"cannot reach {base_url}: {reason}")
     status = response.status_code
     if status in (401, 403) and _is_error_body(response):
         return PreflightResult(
             EXIT_USAGE,
-            f"{base_url} rejected {label} ({status} {response.json()['code']}): "
+            f"{base_url} rejected {label} ({status} {response.body['code'][:80]}): "
             "check --api-key / SCRIP_API_KEY",
         )
     if status == 200 and _is_list_page(response):
         return PreflightResult(EXIT_OK, f"{base_url} speaks the Scrip API and accepts {label}")
-    kind = response.headers.get("content-type", "no content type").split(";")[0]
+    lowered = {k.lower(): v for k, v in response.headers.items()}
+    kind = lowered.get("content-type", "no content type").split(";")[0][:80]
+    why = f"; {response.problem}" if response.problem else ""
     return PreflightResult(
         EXIT_UNREACHABLE,
-        f"{base_url} does not look like the Scrip API: GET {PROBE_PATH} answered {status} ({kind})",
+        f"{base_url} does not look like the Scrip API: GET {PROBE_PATH} answered {status} "
+        f"({kind}{why})",
     )

@@ -8,7 +8,14 @@ import io
 from pathlib import Path
 from typing import TextIO
 
-from scrip_conformance.curl import REDACTED, redact
+from scrip_conformance.curl import redact as _redact_whole
+from scrip_conformance.safety import keys
+
+
+def redact(text: str, secrets: list[str]) -> str:
+    """``text`` with every secret, whole or any run of 8+ of its characters, redacted (the
+    answers were scrubbed at the source already: this is the second line)."""
+    return keys.scrub(_redact_whole(text, secrets), secrets)
 
 
 class RedactingStream(io.TextIOBase):
@@ -69,8 +76,10 @@ class RedactingStream(io.TextIOBase):
 
 
 def scrub_tree(root: Path, secrets: list[str]) -> int:
-    """Redact every secret in every file under ``root``; returns how many files changed."""
-    needles = [s.encode() for s in secrets if s]
+    """Redact every secret (whole or any 8+ characters of it) in every file under ``root``;
+    returns how many files changed."""
+    secrets = [s for s in secrets if s]
+    needles = {piece.encode() for s in secrets for piece in keys.pieces(s)}
     changed = 0
     if not needles or not root.exists():
         return 0
@@ -80,8 +89,7 @@ def scrub_tree(root: Path, secrets: list[str]) -> int:
         data = path.read_bytes()
         if not any(n in data for n in needles):
             continue
-        for needle in needles:
-            data = data.replace(needle, REDACTED.encode())
-        path.write_bytes(data)
+        text = data.decode("utf-8", errors="surrogateescape")
+        path.write_bytes(keys.scrub(text, secrets).encode("utf-8", errors="surrogateescape"))
         changed += 1
     return changed

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
+from scrip_conformance.client import TargetClient, TargetError
 
 MAX_PAGES = 5
 
@@ -32,36 +32,47 @@ def _window(now: dt.datetime) -> tuple[str, str]:
 
 
 def fetch_schedule(
-    base_url: str, api_key: str, timeout: float = 10.0, now: dt.datetime | None = None
+    base_url: str,
+    api_key: str,
+    timeout: float = 10.0,
+    now: dt.datetime | None = None,
+    skip: bool = False,
 ) -> Schedule:
+    """The chart's rows; ``skip`` (the target stopped answering) gives the note at once."""
     window_from, window_to = _window(now or dt.datetime.now(dt.UTC))
     schedule = Schedule(window_from, window_to)
+    if skip:
+        schedule.error = "the expiration schedule was not fetched: the run was cut short"
+        return schedule
     params: dict[str, Any] = {
         "from": window_from,
         "to": window_to,
         "granularity": "month",
         "limit": 200,
     }
-    url = base_url.rstrip("/") + "/v1/reports/expiration-schedule"
     try:
-        with httpx.Client(timeout=timeout, headers={"X-API-Key": api_key}) as client:
+        with TargetClient(base_url, api_key, timeout=timeout, read_only=True) as client:
             for _ in range(MAX_PAGES):
-                response = client.get(url, params=params)
+                response = client.get("/v1/reports/expiration-schedule", params)
                 if response.status_code != 200:
                     schedule.error = (
                         f"GET /v1/reports/expiration-schedule answered {response.status_code}"
                     )
                     return schedule
-                body = response.json()
+                body = response.body if response.is_json else None
                 data = body.get("data") if isinstance(body, dict) else None
                 if not isinstance(data, list):
-                    schedule.error = "the expiration schedule has no data list"
+                    why = response.problem or "the expiration schedule has no data list"
+                    schedule.error = f"could not read the expiration schedule ({why})"
                     return schedule
                 schedule.rows += [row for row in data if isinstance(row, dict)]
-                pagination = body.get("pagination") or {}
+                pagination = body.get("pagination") if isinstance(body, dict) else None
+                pagination = pagination if isinstance(pagination, dict) else {}
                 if not pagination.get("has_more") or not pagination.get("next_cursor"):
                     break
-                params["cursor"] = pagination["next_cursor"]
-    except (httpx.HTTPError, ValueError) as exc:
+                params["cursor"] = str(pagination["next_cursor"])[:1024]
+    except TargetError as exc:
+        schedule.error = f"could not fetch the expiration schedule ({str(exc).splitlines()[0]})"
+    except Exception as exc:  # noqa: BLE001 - a chart must never cost the run its reports
         schedule.error = f"could not fetch the expiration schedule ({type(exc).__name__})"
     return schedule

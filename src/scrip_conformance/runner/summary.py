@@ -15,7 +15,9 @@ import jsonschema
 
 from scrip_conformance import __version__, resources
 from scrip_conformance.runner.baseline import Baseline
+from scrip_conformance.runner.causes import failing_in_order, root_causes
 from scrip_conformance.runner.outcomes import ContractResult, Finding, totals
+from scrip_conformance.runner.verdict import GapAcceptance, RunVerdict
 
 SCHEMA_PATH = Path(__file__).with_name("summary.schema.json")
 SUMMARY_NAME = "summary.json"
@@ -63,6 +65,7 @@ class RunInfo:
     rerun_failed: bool = False
     started_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     finished_at: dt.datetime | None = None
+    interrupted: str | None = None  # "SIGINT" or "SIGTERM" when a signal stopped the run
 
 
 def _contract_dict(result: ContractResult) -> dict[str, Any]:
@@ -76,6 +79,9 @@ def _contract_dict(result: ContractResult) -> dict[str, Any]:
         "source": result.source,
         "verdict": result.verdict,
         "reason": result.reason,
+        "precondition": result.precondition,
+        "witnesses": dict(result.witnesses),
+        "witness_total": result.witness_total,
         "gate": "fail" if result.gate_fails else "pass",
         "tests": [
             {
@@ -91,11 +97,18 @@ def _contract_dict(result: ContractResult) -> dict[str, Any]:
     }
 
 
+def _acceptance(a: GapAcceptance) -> dict[str, Any]:
+    expires = a.expires.isoformat() if a.expires else None
+    return {
+        "contract_id": a.contract_id, "reason": a.reason, "source": a.source, "expires": expires
+    }  # fmt: skip
+
+
 def build_summary(
     info: RunInfo,
     results: list[ContractResult],
     unattributed: list[Finding],
-    exit_code: int,
+    run: RunVerdict,
     baseline: Baseline | None = None,
     today: dt.date | None = None,
     coverage: Any = None,
@@ -128,8 +141,18 @@ def build_summary(
         "started_at": _timestamp(info.started_at),
         "finished_at": _timestamp(finished),
         "duration_seconds": round(max((finished - info.started_at).total_seconds(), 0.0), 3),
-        "verdict": "conformant" if exit_code == 0 else "not_conformant",
-        "exit_code": exit_code,
+        "verdict": run.verdict,
+        "exit_code": run.exit_code,
+        "verdict_line": run.headline,
+        "partial": run.partial or None,
+        "interrupted": {"signal": info.interrupted} if info.interrupted else None,
+        "gaps": [g.as_dict() for g in run.gaps],
+        "gap_acceptances": {
+            "expired": [_acceptance(a) for a in run.expired_acceptances],
+            "unused": [_acceptance(a) for a in run.unused_acceptances],
+        },
+        "root_causes": [c.as_dict() for c in root_causes(results)],
+        "failing_contracts": [r.id for r in failing_in_order(results)],
         "totals": totals(results),
         "baseline": baseline_doc,
         "contracts": [_contract_dict(r) for r in sorted(results, key=lambda r: r.id)],

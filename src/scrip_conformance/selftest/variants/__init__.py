@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from scrip_conformance.selftest.variants import (  # noqa: F401  (each module registers its own)
     amounts,
+    escapes,
     ledger_ops,
     listings,
     lots,

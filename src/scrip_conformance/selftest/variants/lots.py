@@ -90,19 +90,11 @@ class ExpiryWaitsForSweep(Ledger):
     """Lot status comes from the stored state only: a lot past its expires_at stays AVAILABLE
     (and spendable, and counted) until a nightly expiry job that never ran rewrites it."""
 
-    def lot_status_sql(self):
-        return (
-            "CASE WHEN state = 'CONSUMED' THEN 'CONSUMED' "
-            "WHEN state = 'AVAILABLE' AND matures_at IS NOT NULL AND matures_at > :now "
-            "THEN 'DEFERRED' ELSE state END"
-        )
+    def lot_is_expired(self):
+        return "0 = 1"
 
-    def lot_status_condition(self, status):
-        if status == "EXPIRED":
-            return "0 = 1"
-        return super().lot_status_condition(status).replace(
-            "(expires_at IS NULL OR expires_at >= :now)", "1 = 1"
-        )
+    def lot_is_live(self):
+        return "1 = 1"
 
 
 def _matured_still_deferred(p: Probe) -> bool:
@@ -120,21 +112,11 @@ class MaturityIgnoresClock(Ledger):
     """A lot with a matures_at is DEFERRED forever: the status test checks that a maturity date
     is set and forgets to compare it with the clock."""
 
-    def lot_status_sql(self):
-        return (
-            "CASE WHEN state = 'CONSUMED' THEN 'CONSUMED' "
-            "WHEN expires_at IS NOT NULL AND expires_at < :now THEN 'EXPIRED' "
-            "WHEN state = 'AVAILABLE' AND matures_at IS NOT NULL THEN 'DEFERRED' ELSE state END"
-        )
+    def lot_is_maturing(self):
+        return "matures_at IS NOT NULL"
 
-    def lot_status_condition(self, status):
-        condition = super().lot_status_condition(status)
-        if status == "DEFERRED":
-            return condition.replace("AND matures_at > :now", "")
-        if status == "AVAILABLE":
-            return condition.replace("(matures_at IS NULL OR matures_at <= :now)",
-                                     "matures_at IS NULL")
-        return condition
+    def lot_has_matured(self):
+        return "matures_at IS NULL"
 
 
 def _expired_spendable(p: Probe) -> bool:
@@ -153,9 +135,5 @@ class ExpiredLotsSpendable(Ledger):
     test, so expired lots still count in available and can be debited (the lot list, which
     derives the status from the clock, shows them EXPIRED)."""
 
-    def lot_status_condition(self, status):
-        if status == "EXPIRED":
-            return super().lot_status_condition(status)
-        return super().lot_status_condition(status).replace(
-            "(expires_at IS NULL OR expires_at >= :now)", "1 = 1"
-        )
+    def lot_is_live(self):
+        return "1 = 1"

@@ -60,11 +60,11 @@ class ToEdgeExclusive(Ledger):
     """The window is treated as half-open [from, to): a lot expiring exactly at ``to`` is
     counted in expiring_after_window instead of its bucket."""
 
-    def window_conditions(self):
-        return {**super().window_conditions(), "A": "expires_at >= :to"}
+    def expires_after_window(self):
+        return "expires_at >= :to"
 
-    def bucket_condition(self):
-        return super().bucket_condition().replace("expires_at <= :to", "expires_at < :to")
+    def expires_inside_window(self):
+        return "expires_at >= :from AND expires_at < :to"
 
 
 def _sides_swapped(p: Probe) -> bool:

@@ -52,9 +52,8 @@ class ExpiresBeforeInverted(Ledger):
     """``expires_before`` compares the wrong way (``expires_at > bound``): it returns the lots
     expiring after the bound."""
 
-    def lot_filters(self, q):
-        where, params = super().lot_filters(q)
-        return [w.replace("expires_at < :eb", "expires_at > :eb") for w in where], params
+    def expires_before_filter(self):
+        return "expires_at IS NOT NULL AND expires_at > :eb"
 
 
 # ---------------------------------------------------------------------------- auth

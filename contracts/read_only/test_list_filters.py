@@ -1,0 +1,269 @@
+"""The filters and sort orders of the resource lists: each filter, alone and combined with
+another, returns exactly the matching items of the unfiltered list in its order, and each sort
+orders the list by its key in its direction.
+
+Every walk is bounded (``LIST_MAX`` items); when the unfiltered list is longer, the filtered
+one is judged exactly over the unfiltered walk's first pages (the lists are ordered by
+``created_at``, so those come first in the filtered list too).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Any
+
+import pytest
+
+from scrip_conformance.discovery import walk_list
+from scrip_conformance.invariants import list_filters, timestamps
+from scrip_conformance.invariants.list_filters import all_of, predicate
+from scrip_conformance.pytest_plugin import not_run
+from scrip_conformance.violations import Violation
+
+from ._support import assert_contract, rng, sample
+
+LIST_MAX = 1000
+DETAILS_MAX = 10  # participant details read to judge the program_id filter
+NO_MATCH = "scripconformancenosuchterm"
+ASSETS, PROGRAMS, PARTICIPANTS = (
+    "FILTER-ASSETS-EXACT",
+    "FILTER-PROGRAMS-EXACT",
+    "FILTER-PARTICIPANTS-EXACT",
+)
+BALANCES, SORT = "FILTER-BALANCES-ASSET-ID", "LIST-SORT-ORDER"
+PATHS = {"assets": "/v1/assets", "programs": "/v1/programs", "participants": "/v1/participants"}
+CONTRACT_OF = {"assets": ASSETS, "programs": PROGRAMS, "participants": PARTICIPANTS}
+SORTS = {
+    "programs": ("created_at", "name"),
+    "participants": ("created_at", "external_id", "status"),
+}
+
+
+@dataclasses.dataclass
+class Judged:
+    violations: list[Violation] = dataclasses.field(default_factory=list)
+    selecting: dict[str, int] = dataclasses.field(default_factory=dict)  # walks matching items
+    empty: dict[str, int] = dataclasses.field(default_factory=dict)  # walks matching nothing
+
+    def count(self, contract: str, selected: bool) -> None:
+        into = self.selecting if selected else self.empty
+        into[contract] = into.get(contract, 0) + 1
+
+
+def _term(generator, items: list[dict], fields: tuple[str, ...]) -> str | None:
+    """A search term cut from a run of ASCII letters and digits in one item's field, in a mixed
+    case no field spells (search ignores case; no space or wildcard-like character a server
+    might treat specially)."""
+    words = sorted(
+        {
+            w
+            for item in items
+            for f in fields
+            if isinstance(item.get(f), str)
+            for w in re.findall(r"[A-Za-z0-9]{3,}", item[f])
+        }
+    )
+    words = [w for w in words if re.search("[A-Za-z]", w)] or words  # a case to swap
+    if not words:
+        return None
+    word = generator.choice(words)
+    start = generator.randrange(0, len(word) - 2)
+    cut = word[start : start + generator.randint(3, 6)]
+    cut = cut if re.search("[A-Za-z]", cut) else word[:6]
+    texts = [item[f] for item in items for f in fields if isinstance(item.get(f), str)]
+    for first in (0, 1):  # a mixed case no field spells, so that only a case-blind match finds it
+        term = "".join(c.upper() if (i + first) % 2 else c.lower() for i, c in enumerate(cut))
+        if not any(term in text for text in texts):
+            return term
+    return cut.swapcase()
+
+
+def _cases(kind: str, base: list[dict], programs: list[dict], generator) -> list[dict[str, str]]:
+    """The filter queries tried on one list: each filter alone, then two combined."""
+    fields = list_filters.SEARCH_FIELDS[kind]
+    term = _term(generator, base, fields)
+    searches = [{"search": NO_MATCH}] + ([{"search": term}] if term else [])
+    if kind == "assets":
+        linked = sorted({p for a in base for p in a.get("program_ids") or []})
+        cases = [{"status": "ACTIVE"}, {"status": "ARCHIVED"}, *searches]
+        cases += [{"program_id": p} for p in sample(generator, linked, 2)]
+        if linked:
+            cases.append({"status": "ACTIVE", "program_id": generator.choice(linked)})
+    elif kind == "programs":
+        cases = [{}, {"include_archived": "false"}, {"include_archived": "true"}]
+        cases += [{"status": s} for s in ("ACTIVE", "SUSPENDED", "ARCHIVED")] + searches
+    else:
+        stamps = sorted({p["created_at"] for p in base if isinstance(p.get("created_at"), str)})
+        externals = [p["external_id"] for p in base if isinstance(p.get("external_id"), str)]
+        cases = [{"status": s} for s in ("ACTIVE", "SUSPENDED", "CLOSED")] + searches
+        cases += [{"external_id": e} for e in sample(generator, externals, 2)]
+        if stamps:
+            low, high = sorted(generator.choice(stamps) for _ in range(2))
+            cases += [{"from": low}, {"to": high}, {"from": low, "to": high, "status": "ACTIVE"}]
+    if term:
+        cases.append({"search": term, "status": "ACTIVE"})
+    return cases
+
+
+def _judge_list(api, kind: str, base_walk, programs, generator, judged: Judged) -> None:
+    contract, path = CONTRACT_OF[kind], PATHS[kind]
+    base = [i for i in base_walk.items if isinstance(i, dict)]
+    for query in _cases(kind, base, programs, generator):
+        matches = all_of([predicate(kind, k, v) for k, v in query.items()])
+        if kind == "programs" and "status" not in query and "include_archived" not in query:
+            matches = all_of([matches, predicate(kind, "include_archived", "false")])
+        walk = walk_list(api, path, query, max_items=LIST_MAX)
+        subject = f"{path} filtered by {query or 'nothing (the default)'}"
+        found = list_filters.check_filtered(
+            contract, base, base_walk.complete, walk.items, walk.complete, matches, subject
+        )
+        judged.violations += [v.at(walk.first_request) for v in found]
+        judged.count(contract, any(matches(i) is True for i in base))
+
+
+def _participant_programs(api, participant_ids: list[str]) -> dict[str, list]:
+    found = {}
+    for participant_id in participant_ids[:DETAILS_MAX]:
+        response = api.get(f"/v1/participants/{participant_id}")
+        if response.status_code == 200 and isinstance(response.body, dict):
+            found[participant_id] = response.body.get("program_ids") or []
+    return found
+
+
+def _judge_participant_programs(api, base_walk, generator, judged: Judged) -> None:
+    """program_id on participants: every listed one is enrolled (by its detail), and, when the
+    filtered list was read whole, every sampled enrolled participant is listed."""
+    base_ids = [p["id"] for p in base_walk.items if isinstance(p, dict) and "id" in p]
+    details = _participant_programs(api, sample(generator, base_ids, DETAILS_MAX))
+    enrolled = sorted({p for programs in details.values() for p in programs})
+    if not enrolled:
+        return
+    program = generator.choice(enrolled)
+    walk = walk_list(api, PATHS["participants"], {"program_id": program}, max_items=LIST_MAX)
+    listed = [p["id"] for p in walk.items if isinstance(p, dict) and "id" in p]
+    subject = f"/v1/participants filtered by program_id {program}"
+    for participant_id, programs in _participant_programs(api, listed).items():
+        if program not in programs:
+            judged.violations.append(
+                Violation(
+                    PARTICIPANTS,
+                    "program_id keeps a participant not enrolled in the program",
+                    f"participants enrolled in {program}",
+                    f"{participant_id} in {programs}",
+                    subject,
+                    walk.first_request,
+                )
+            )
+    if walk.complete:
+        missing = [p for p, programs in details.items() if program in programs and p not in listed]
+        if missing:
+            judged.violations.append(
+                Violation(
+                    PARTICIPANTS,
+                    "program_id leaves out participants enrolled in the program",
+                    f"every participant enrolled in {program}",
+                    f"missing {missing[:3]}",
+                    subject,
+                    walk.first_request,
+                )
+            )
+    judged.count(PARTICIPANTS, True)
+
+
+def _judge_balances(api, discovery, generator, judged: Judged) -> None:
+    """asset_id on a participant's balances keeps exactly that asset's row."""
+    for participant_id in sample(generator, discovery.multi_balance_sample.items, 2):
+        path = f"/v1/participants/{participant_id}/balances"
+        whole = walk_list(api, path, max_items=LIST_MAX)
+        rows = [r for r in whole.items if isinstance(r, dict)]
+        for row in sample(generator, rows, 2):
+            asset_id = row.get("asset_id")
+            walk = walk_list(api, path, {"asset_id": asset_id}, max_items=LIST_MAX)
+            if walk.items != [row]:
+                judged.violations.append(
+                    Violation(
+                        BALANCES,
+                        "asset_id does not keep exactly that asset's balance row",
+                        f"[{row}]",
+                        str(walk.items)[:300],
+                        f"{path}, asset_id {asset_id}",
+                        walk.first_request,
+                    )
+                )
+            judged.count(BALANCES, True)
+
+
+def _sort_key(name: str):
+    if name == "created_at":
+        return lambda item: timestamps.parse(item.get("created_at"))
+    return lambda item: item.get(name)
+
+
+def _judge_sorts(api, bases: dict[str, Any], judged: Judged) -> None:
+    for kind, keys in SORTS.items():
+        base_walk = bases[kind]
+        extra = {"include_archived": "true"} if kind == "programs" else {}
+        members = {i.get("id") for i in base_walk.items if isinstance(i, dict)}
+        for name in keys:
+            for direction in ("asc", "desc"):
+                query = dict(extra, sort_by=name, sort_dir=direction)
+                walk = walk_list(api, PATHS[kind], query, max_items=LIST_MAX)
+                subject = f"{PATHS[kind]} sorted by {name} {direction}"
+                found = list_filters.check_sorted(
+                    SORT, walk.items, _sort_key(name), direction == "desc", subject
+                )
+                got = {i.get("id") for i in walk.items if isinstance(i, dict)}
+                if not found and walk.complete and base_walk.complete and got != members:
+                    found.append(
+                        Violation(
+                            SORT,
+                            "a sorted walk does not hold the list's items",
+                            f"{len(members)} items of the unsorted list",
+                            f"{len(got)} items, {len(got ^ members)} differing",
+                            subject,
+                        )
+                    )
+                judged.violations += [v.at(walk.first_request) for v in found]
+                judged.count(SORT, len(walk.items) > 1)
+
+
+@pytest.fixture(scope="module")
+def list_judgement(discovery, target, api) -> Judged:
+    generator = rng(target, "list-filters")
+    judged = Judged()
+    bases = {
+        "assets": walk_list(api, PATHS["assets"], max_items=LIST_MAX),
+        "programs": walk_list(
+            api, PATHS["programs"], {"include_archived": "true"}, max_items=LIST_MAX
+        ),
+        "participants": walk_list(api, PATHS["participants"], max_items=LIST_MAX),
+    }
+    programs = [p for p in bases["programs"].items if isinstance(p, dict)]
+    for kind, base_walk in bases.items():
+        _judge_list(api, kind, base_walk, programs, generator, judged)
+    _judge_participant_programs(api, bases["participants"], generator, judged)
+    _judge_balances(api, discovery, generator, judged)
+    _judge_sorts(api, bases, judged)
+    return judged
+
+
+NEEDS = {
+    ASSETS: "no asset to filter",
+    PROGRAMS: "no program to filter",
+    PARTICIPANTS: "no participant to filter",
+    BALANCES: "no participant with two balance rows or more",
+    SORT: "no list of two items or more to sort",
+}
+
+
+@pytest.mark.parametrize(
+    "contract_id",
+    [pytest.param(c, id=c, marks=pytest.mark.contract(c)) for c in NEEDS],
+)
+def test_list_filters_and_sorts_keep_exactly_their_items(contract_id, list_judgement, witness):
+    selecting = list_judgement.selecting.get(contract_id, 0)
+    witness(contract_id, "filtered or sorted walks that held items", selecting)
+    if not selecting:
+        not_run(NEEDS[contract_id])
+    assert_contract(list_judgement.violations, contract_id)
