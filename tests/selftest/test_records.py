@@ -89,3 +89,14 @@ def test_an_inconclusive_run_names_its_unexercised_must_contracts(tmp_path):
     assert record.exit_code == 4
     assert record.unexercised == {"B": "no EXPIRED lot"}
     assert (record.kind, record.unsupported) == ("good", ("extension",))
+
+
+def test_an_inconclusive_run_names_its_open_gaps_with_why_and_how(tmp_path):
+    _write(tmp_path, "worker.json", {"exit_code": 4})
+    gap = {"contract_id": "B", "state": "not_exercised", "why": "no EXPIRED lot",
+           "how": "run a writing profile", "status": "open"}
+    declared = dict(gap, contract_id="C", status="declared")
+    _write(tmp_path, "summary.json", {"exit_code": 4, "gaps": [gap, declared],
+                                      "contracts": [_contract("A")]})
+    record = load_record(tmp_path, "g", "good", kind="good")
+    assert record.unexercised == {"B": "no EXPIRED lot; run a writing profile"}

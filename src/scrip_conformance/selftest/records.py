@@ -20,8 +20,14 @@ def _is_crash(finding: dict) -> bool:
 
 
 def _unexercised(summary: dict) -> dict[str, str]:
-    """The contracts behind an INCONCLUSIVE verdict: every MUST contract neither passed nor
-    failed nor warned, with the reason the summary gives."""
+    """The contracts behind an INCONCLUSIVE verdict: the summary's open gaps (with why and how
+    to close them), or, from a summary without gaps, every MUST contract neither passed nor
+    failed nor warned, with its reason."""
+    gaps = summary.get("gaps")
+    if isinstance(gaps, list):
+        return {g["contract_id"]: "; ".join(str(g[k]) for k in ("why", "how") if g.get(k))
+                for g in gaps if isinstance(g, dict) and g.get("status") == "open"
+                and "contract_id" in g}
     found: dict[str, str] = {}
     for contract in summary.get("contracts", []):
         if contract.get("level", "MUST") != "MUST" or contract.get("verdict") in _SETTLED:
