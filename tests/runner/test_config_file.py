@@ -320,3 +320,12 @@ request_timeout = 7
     for name, text in every_output_text(result).items():
         for key in (KEY_A, KEY_B):
             assert key not in text and key[-12:] not in text, f"a key in {name}"
+
+
+@pytest.mark.parametrize("doc", ["README.md", "docs/ci.md"])
+def test_the_config_files_the_docs_show_are_valid(doc):
+    text = (Path(__file__).parents[2] / doc).read_text(encoding="utf-8")
+    blocks = re.findall(r"```toml\n(.*?)```", text, re.DOTALL)
+    assert blocks, f"{doc} shows no config file"
+    for block in blocks:
+        config.check(tomllib.loads(block), doc)
