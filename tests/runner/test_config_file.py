@@ -329,3 +329,22 @@ def test_the_config_files_the_docs_show_are_valid(doc):
     assert blocks, f"{doc} shows no config file"
     for block in blocks:
         config.check(tomllib.loads(block), doc)
+
+
+def test_an_unknown_contract_in_the_files_accepted_gaps_names_the_file(tmp_path, monkeypatch):
+    write(tmp_path / "scrip-conformance.toml", 'accept_gaps = ["NO-SUCH-CONTRACT=why"]\n')
+    result = run_in(tmp_path, monkeypatch)
+    assert result.code == 2
+    assert ("error: accept_gaps in scrip-conformance.toml: unknown contract id 'NO-SUCH-CONTRACT'"
+            in result.stderr)
+
+
+def test_a_gap_accepted_in_the_file_says_so(tmp_path):
+    write(tmp_path / "scrip-conformance.toml", 'accept_gaps = ["LOT-FINAL-HOLDS-NOTHING=none"]\n')
+    args, _ = parse([], tmp_path)
+    [accepted] = command._accepted_gaps(
+        args.accept_gap, {"LOT-FINAL-HOLDS-NOTHING": None},
+        config.named_in_file(args, "accept_gaps") or "--accept-gap")
+    assert accepted.source == "accept_gaps in scrip-conformance.toml"
+    args, _ = parse(["--accept-gap", "LOT-FINAL-HOLDS-NOTHING"], tmp_path)
+    assert config.named_in_file(args, "accept_gaps") is None

@@ -464,7 +464,8 @@ def _plan(args: argparse.Namespace, out: RedactingStream) -> Plan | None:
         raise UsageProblem(
             f"unknown contract id(s): {', '.join(unknown)} (see `scrip-conformance contracts`)"
         )
-    accepted = _accepted_gaps(args.accept_gap or [], contracts)
+    gap_source = config.named_in_file(args, "accept_gaps") or "--accept-gap"
+    accepted = _accepted_gaps(args.accept_gap or [], contracts, gap_source)
     baseline = None
     if args.baseline is not None:
         try:
@@ -488,19 +489,20 @@ def _plan(args: argparse.Namespace, out: RedactingStream) -> Plan | None:
 
 
 def _accepted_gaps(
-    values: list[str], contracts: dict[str, catalog.Contract]
+    values: list[str], contracts: dict[str, catalog.Contract], source: str = "--accept-gap"
 ) -> list[GapAcceptance]:
-    """``--accept-gap ID[=REASON]`` values, checked against the catalogue."""
+    """``--accept-gap ID[=REASON]`` values (or the config file's), checked against the
+    catalogue."""
     accepted = []
     for value in values:
         cid, _, reason = value.partition("=")
         cid = cid.strip()
         if cid not in contracts:
             raise UsageProblem(
-                f"--accept-gap: unknown contract id {cid!r} (see `scrip-conformance contracts`)"
+                f"{source}: unknown contract id {cid!r} (see `scrip-conformance contracts`)"
             )
-        reason = reason.strip() or "accepted with --accept-gap (no reason given)"
-        accepted.append(GapAcceptance(cid, reason, "--accept-gap"))
+        reason = reason.strip() or f"accepted with {source} (no reason given)"
+        accepted.append(GapAcceptance(cid, reason, source))
     return accepted
 
 

@@ -56,12 +56,11 @@ class NotGiven:
 
 @dataclass(frozen=True)
 class Setting:
-    """One row of the table: a config key, the ``run`` flag(s) standing for it and how a file
-    value becomes the flag's value."""
+    """One row of the table: a config key, the argparse destination of the ``run`` flag(s)
+    standing for it, and the flag's type, which turns a file value into the flag's value."""
 
     key: str
     dest: str | None
-    flags: tuple[str, ...]
     convert: Any
     schema: dict[str, Any]
 
@@ -99,12 +98,11 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     for key, prop in config_schema()["properties"].items():
         dest = prop.get("x-dest")
         if dest is None:
-            table.append(Setting(key, None, (), None, prop))
+            table.append(Setting(key, None, None, prop))
             continue
         if dest not in actions:
             raise AssertionError(f"{SCHEMA_PATH.name}: {key} names no run option {dest!r}")
-        flags = tuple(f for a in parser._actions if a.dest == dest for f in a.option_strings)
-        table.append(Setting(key, dest, flags, actions[dest].type, prop))
+        table.append(Setting(key, dest, actions[dest].type, prop))
         default = actions[dest].default
         if default is not None and not isinstance(default, NotGiven):
             parser.set_defaults(**{dest: NotGiven(default)})
@@ -114,6 +112,8 @@ def add_options(parser: argparse.ArgumentParser) -> None:
 # -- finding and loading ---------------------------------------------------------------------
 @dataclass
 class ConfigFile:
+    """A config file as read: where it is, how errors name it, its (unchecked) top table."""
+
     path: Path
     label: str
     values: dict[str, Any]
@@ -137,8 +137,8 @@ def _read_toml(path: Path, label: str) -> dict[str, Any]:
 
 
 def _tool_table(document: dict[str, Any]) -> Any:
-    return document.get("tool", {}).get(TOOL_TABLE) if isinstance(document.get("tool"), dict) \
-        else None
+    tool = document.get("tool")
+    return tool.get(TOOL_TABLE) if isinstance(tool, dict) else None
 
 
 def _pyproject(path: Path) -> ConfigFile | None:
@@ -413,6 +413,15 @@ def apply(args: argparse.Namespace, cwd: Path | None = None) -> Effective:
     effective.keys = _keys(args)
     args.configuration = effective
     return effective
+
+
+def named_in_file(args: argparse.Namespace, key: str) -> str | None:
+    """``KEY in FILE`` when the run's value of ``key`` came from the config file, else None."""
+    effective = getattr(args, "configuration", None)
+    if isinstance(effective, Effective) and effective.file is not None:
+        if effective.sources.get(key) == "file":
+            return f"{key} in {effective.file.label}"
+    return None
 
 
 def _unset(value: Any) -> bool:
