@@ -5,6 +5,7 @@ it, and ``init`` writes a starter file the loader accepts."""
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import tomllib
 from pathlib import Path
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 from runner_support import KEY_A, KEY_B, every_output_text, run_cli
 
-from scrip_conformance import target
+from scrip_conformance import catalog, target
 from scrip_conformance.cli import build_parser, main
 from scrip_conformance.runner import command, config, init_command, outage
 from scrip_conformance.runner.summary import validate_summary
@@ -348,3 +349,9 @@ def test_a_gap_accepted_in_the_file_says_so(tmp_path):
     assert accepted.source == "accept_gaps in scrip-conformance.toml"
     args, _ = parse(["--accept-gap", "LOT-FINAL-HOLDS-NOTHING"], tmp_path)
     assert config.named_in_file(args, "accept_gaps") is None
+
+
+def test_the_schema_file_lists_the_profiles_and_features_of_the_code():
+    shipped = json.loads(config.SCHEMA_PATH.read_text(encoding="utf-8"))["properties"]
+    assert shipped["profiles"]["items"]["enum"] == list(catalog.PROFILES)
+    assert shipped["unsupported"]["items"]["enum"] == list(target.FEATURES)

@@ -71,7 +71,8 @@ class Setting:
 
 @functools.cache
 def config_schema() -> dict[str, Any]:
-    """The schema, with the profiles and features of this version filled in."""
+    """The schema, with the profiles and features of this version filled in (the file lists
+    them too, for editors; a test keeps the two equal)."""
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
     props = schema["properties"]
     props["profiles"]["items"]["enum"] = list(catalog.PROFILES)
@@ -326,7 +327,8 @@ class Effective:
         for key, value in self.values.items():
             source = self.sources[key]
             if value is None:
-                lines.append(f"  # {key}: not set  # {source}")
+                what = ": the embedded reference is judged" if key == "base_url" else ""
+                lines.append(f"  # {key}: not set{what}  # {source}")
                 continue
             extra = ""
             if key in KEY_ENV_FIELDS:
