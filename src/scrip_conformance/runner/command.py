@@ -32,7 +32,7 @@ import pytest
 
 from scrip_conformance import catalog, resources
 from scrip_conformance.cli import EXIT_OK, EXIT_USAGE
-from scrip_conformance.runner import html_report
+from scrip_conformance.runner import config, html_report
 from scrip_conformance.runner.baseline import Baseline, BaselineError, load_baseline
 from scrip_conformance.runner.collector import VerdictCollector
 from scrip_conformance.runner.console import render_final
@@ -183,6 +183,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "only on findings it does not list or whose entry expired; entries of kind gap "
         "accept a contract's missing evidence until they expire",
     )
+    config.add_options(parser)  # last: it binds the config file's keys to the options above
 
 
 def _profiles(args: argparse.Namespace) -> list[str]:
@@ -397,9 +398,12 @@ def execute(args: argparse.Namespace) -> int:
     with StopSignals() as signals:
         args.signals = signals
         try:
+            for line in config.apply(args).lines():
+                print(line, file=out)
             return _execute(args, out, err)
-        except UsageProblem as problem:
-            print(f"error: {problem}", file=err)
+        except (UsageProblem, config.ConfigError) as problem:
+            for line in str(problem).splitlines():
+                print(f"error: {line}", file=err)
             return EXIT_USAGE
         except KeyboardInterrupt:  # before or after the suite: nothing to report
             signals.hold()
@@ -411,14 +415,16 @@ def execute(args: argparse.Namespace) -> int:
 
 
 def _check_keys(args: argparse.Namespace) -> None:
+    key_env = getattr(args, "api_key_env", None) or KEY_ENV
     if args.base_url:
-        args.api_key = args.api_key or os.environ.get(KEY_ENV) or None
-        args.second_org_key = args.second_org_key or os.environ.get(SECOND_KEY_ENV) or None
+        args.api_key = args.api_key or os.environ.get(key_env) or None
+        second_env = getattr(args, "second_org_key_env", None) or SECOND_KEY_ENV
+        args.second_org_key = args.second_org_key or os.environ.get(second_env) or None
         problem = check_base_url(args.base_url)
         if problem:
             raise UsageProblem(problem)
         if not args.api_key:
-            raise UsageProblem(f"no API key: pass --api-key or set {KEY_ENV}")
+            raise UsageProblem(f"no API key: pass --api-key or set {key_env}")
         if args.second_org_key and args.second_org_key == args.api_key:
             raise UsageProblem("--second-org-key must be a key of another organization")
     elif args.api_key or args.second_org_key:
@@ -458,7 +464,8 @@ def _plan(args: argparse.Namespace, out: RedactingStream) -> Plan | None:
         raise UsageProblem(
             f"unknown contract id(s): {', '.join(unknown)} (see `scrip-conformance contracts`)"
         )
-    accepted = _accepted_gaps(args.accept_gap or [], contracts)
+    gap_source = config.named_in_file(args, "accept_gaps") or "--accept-gap"
+    accepted = _accepted_gaps(args.accept_gap or [], contracts, gap_source)
     baseline = None
     if args.baseline is not None:
         try:
@@ -482,19 +489,20 @@ def _plan(args: argparse.Namespace, out: RedactingStream) -> Plan | None:
 
 
 def _accepted_gaps(
-    values: list[str], contracts: dict[str, catalog.Contract]
+    values: list[str], contracts: dict[str, catalog.Contract], source: str = "--accept-gap"
 ) -> list[GapAcceptance]:
-    """``--accept-gap ID[=REASON]`` values, checked against the catalogue."""
+    """``--accept-gap ID[=REASON]`` values (or the config file's), checked against the
+    catalogue."""
     accepted = []
     for value in values:
         cid, _, reason = value.partition("=")
         cid = cid.strip()
         if cid not in contracts:
             raise UsageProblem(
-                f"--accept-gap: unknown contract id {cid!r} (see `scrip-conformance contracts`)"
+                f"{source}: unknown contract id {cid!r} (see `scrip-conformance contracts`)"
             )
-        reason = reason.strip() or "accepted with --accept-gap (no reason given)"
-        accepted.append(GapAcceptance(cid, reason, "--accept-gap"))
+        reason = reason.strip() or f"accepted with {source} (no reason given)"
+        accepted.append(GapAcceptance(cid, reason, source))
     return accepted
 
 
@@ -567,6 +575,7 @@ def _interrupted_before_the_suite(
     with contextlib.suppress(OSError):
         shutil.rmtree(plan.report_dir / ALLURE_DIR)
     summary = build_summary(info, ordered, [], run, plan.baseline)
+    _record_configuration(args, summary)
     html = html_report.render_report(summary, by_area(ordered), None)
     (plan.report_dir / html_report.REPORT_NAME).write_text(html, encoding="utf-8")
     write_summary(summary, plan.report_dir)
@@ -693,6 +702,7 @@ def _run(
     (report_dir / html_report.REPORT_NAME).write_text(html, encoding="utf-8")
     clock.finish()
     summary["performance"] = clock.as_dict()
+    _record_configuration(args, summary)
     write_summary(summary, report_dir)
     mark_should_warnings(report_dir / JUNIT_NAME, summary)
     write_allure_environment(report_dir / ALLURE_DIR, summary)
@@ -702,6 +712,13 @@ def _run(
     if stopped_code:
         print(f"error: {watch.message()}", file=err)
     return exit_code
+
+
+def _record_configuration(args: argparse.Namespace, summary: dict[str, Any]) -> None:
+    """The effective configuration (names of the key variables, never keys) in summary.json."""
+    effective = getattr(args, "configuration", None)
+    if isinstance(effective, config.Effective):
+        summary["configuration"] = effective.as_dict()
 
 
 def _walk_args(args: argparse.Namespace) -> list[str]:

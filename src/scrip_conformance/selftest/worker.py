@@ -46,7 +46,7 @@ def run_suite(variant, report_dir: Path, seed: int, budget: str, profiles: list[
     if timing.__name__ not in plugins:
         os.environ["PYTEST_PLUGINS"] = ",".join([*plugins, timing.__name__])
     with VariantServer(variant, keys, demo=True) as server:
-        argv = ["run", "--base-url", server.base_url, "--api-key", key_a,
+        argv = ["run", "--no-config", "--base-url", server.base_url, "--api-key", key_a,
                 "--second-org-key", key_b, "--seed", str(seed), "--report-dir", str(report_dir)]
         if budget != "default":
             argv.append(f"--{budget}")
