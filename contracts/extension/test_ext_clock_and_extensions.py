@@ -16,7 +16,7 @@ import pytest
 
 from scrip_conformance.invariants.timestamps import whole_second_ceiling
 from scrip_conformance.model.calendar import parse_timestamp
-from scrip_conformance.provisioning.clock import ServerClock, local_now
+from scrip_conformance.provisioning.clock import ServerClock, local_now, stamp_resolution
 from scrip_conformance.provisioning.fixtures import new_session
 from scrip_conformance.provisioning.session import LedgerSession, extension_supported
 from scrip_conformance.pytest_plugin import not_run, require_feature
@@ -46,7 +46,8 @@ def _calibrated(ledger, participant, asset, contract) -> ServerClock:
     ledger.adjust(contract, participant, asset, "CREDIT", "5.00")
     received = local_now()
     rows = ledger.check_lots(contract, participant, asset)
-    clock.calibrate(sent, received, parse_timestamp(rows[-1]["created_at"]))
+    stamp = rows[-1]["created_at"]
+    clock.calibrate(sent, received, parse_timestamp(stamp), stamp_resolution(stamp))
     ledger.clock = clock.now
     return clock
 

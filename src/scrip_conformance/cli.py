@@ -24,6 +24,7 @@ COMMANDS = {
     "serve": "scrip_conformance.reference.command",
     "contracts": "scrip_conformance.catalog_command",
     "selftest": "scrip_conformance.selftest.command",
+    "init": "scrip_conformance.runner.init_command",
 }
 
 

@@ -44,4 +44,11 @@ def test_schema_valid_requests_may_get_what_the_spec_lists_beyond_json_schema():
     assert {"400", "422"} <= set(expected["voidHoldParticipantBalance"])
     assert {"400", "422"} <= set(expected["forfeitParticipantBalance"])
     assert "400" in expected["updateAsset"] and "422" not in expected["updateAsset"]
-    assert expected["createProgram"] is None  # nothing beyond the schema: schemathesis' default
+    # nothing beyond the schema: the base (success, refusals, D-LIMITS' 413/414), no 400
+    assert "400" not in expected["createProgram"]
+    assert {"2xx", "413", "414"} <= set(expected["createProgram"])
+
+
+def test_invalid_requests_may_also_get_the_size_refusals_of_d_limits():
+    negative = _config()["checks"]["negative_data_rejection"]["expected-statuses"]
+    assert {"400", "422", "413", "414"} <= set(negative)

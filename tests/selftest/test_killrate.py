@@ -1,5 +1,6 @@
-"""The self-test's verdict logic, on fake run records: what counts as caught, as caught by a
-declared contract, as escaped, as a false positive, and the resulting exit code."""
+"""The self-test's verdict logic, on fake run records: what counts as caught (by a declared
+contract only), as found by other contracts or only by crashes, as escaped, as a false positive
+on the reference or a known-good variant, the coverage, and the resulting exit code."""
 
 from __future__ import annotations
 
@@ -14,6 +15,11 @@ def variant(name="v", declared=("A",), findings=None, exit_code=1, **kw) -> RunR
 
 def reference(findings=None, exit_code=0, **kw) -> RunRecord:
     return RunRecord(name="reference", exit_code=exit_code, findings=findings or {}, **kw)
+
+
+def good(name="g", findings=None, exit_code=0, **kw) -> RunRecord:
+    return RunRecord(name=name, family="good", kind=killrate.GOOD, exit_code=exit_code,
+                     findings=findings or {}, **kw)
 
 
 def test_a_variant_found_by_a_declared_contract_is_caught():
@@ -47,7 +53,7 @@ def test_tally_counts_the_kill_rate_and_passes_when_all_are_caught_by_declared_c
         [variant("a", findings={"A": 1}), variant("b", declared=("B",), findings={"B": 3})],
         [reference(seed=1), reference(seed=2)],
     )
-    assert (result.caught, result.total, result.by_declared) == (2, 2, 2)
+    assert (result.caught, result.total) == (2, 2)
     assert result.kill_rate == 1.0
     assert result.passed and result.exit_code == 0
 
@@ -58,7 +64,7 @@ def test_tally_fails_on_an_escape_an_undeclared_catch_or_an_error():
          variant("d", error="no summary")],
         [reference()],
     )
-    assert (result.caught, result.total) == (2, 4)
+    assert (result.caught, result.total) == (1, 4)
     assert result.escaped == ["b"]
     assert result.undeclared == ["c"]
     assert result.errors == ["d"]
@@ -68,7 +74,7 @@ def test_tally_fails_on_an_escape_an_undeclared_catch_or_an_error():
 def test_tally_fails_on_any_finding_against_the_reference_on_any_seed():
     result = killrate.tally([variant(findings={"A": 1})],
                             [reference(seed=1), reference(seed=2, findings={"X": 1})])
-    assert result.false_positives == ["seed 2: X"]
+    assert result.false_positives == ["seed 2: exit 0 (CONFORMANT); failed: X"]
     assert result.exit_code == 1
 
 
@@ -102,3 +108,68 @@ def test_the_table_renders_as_markdown():
 def test_should_level_warnings_are_neither_a_catch_nor_a_false_positive():
     assert killrate.verdict(reference(warnings={"FUZZ-COVERAGE": 1})) == killrate.CLEAN
     assert killrate.verdict(variant(exit_code=0, warnings={"A": 1})) == killrate.ESCAPED
+
+
+def test_a_crash_on_a_declared_contract_is_reported_apart_and_never_a_catch():
+    record = variant(crashes={"A": 1})
+    assert killrate.verdict(record) == killrate.CRASHED
+    result = killrate.tally([record], [reference()])
+    assert (result.caught, result.crash_only, result.crashes) == (0, ["v"], {"v": ["A"]})
+    assert result.exit_code == 1
+
+
+def test_a_crash_beside_a_real_declared_finding_leaves_the_catch_but_is_still_listed():
+    record = variant(findings={"A": 1}, crashes={"B": 2})
+    assert killrate.verdict(record) == killrate.CAUGHT
+    result = killrate.tally([record], [reference()])
+    assert result.caught == 1 and result.crashes == {"v": ["B"]} and result.passed
+
+
+def test_findings_by_undeclared_contracts_alone_do_not_count_in_the_kill_rate():
+    result = killrate.tally([variant(findings={"B": 1}), variant("w", findings={"A": 1})],
+                            [reference()])
+    assert (result.caught, result.total, result.undeclared) == (1, 2, ["v"])
+    assert result.kill_rate == 0.5
+
+
+def test_a_good_variant_passes_only_when_judged_conformant_with_exit_code_zero():
+    assert killrate.verdict(good()) == killrate.CONFORMANT
+    assert killrate.verdict(good(findings={"A": 1}, exit_code=1)) == killrate.FALSE_POSITIVE
+    assert killrate.verdict(good(crashes={"A": 1})) == killrate.FALSE_POSITIVE
+    assert killrate.verdict(good(exit_code=3)) == killrate.FALSE_POSITIVE
+    assert killrate.verdict(good(warnings={"RATELIMIT-HEADERS": 1})) == killrate.CONFORMANT
+
+
+def test_an_inconclusive_good_variant_is_a_false_positive_with_its_reason():
+    record = good(exit_code=4, unexercised={"LOT-FINAL-HOLDS-NOTHING": "no CONSUMED lot"})
+    assert killrate.verdict(record) == killrate.FALSE_POSITIVE
+    why = killrate.why_not_conformant(record)
+    assert "exit 4 (INCONCLUSIVE)" in why and "LOT-FINAL-HOLDS-NOTHING (no CONSUMED lot)" in why
+
+
+def test_tally_fails_on_any_good_variant_not_judged_conformant_and_gives_the_rate():
+    result = killrate.tally([variant(findings={"A": 1})], [reference()], None,
+                            [good("ok"), good("gzip", findings={"X": 1}, exit_code=1),
+                             good("slow", error="no result")])
+    assert (result.good_total, result.good_failed) == (3, ["gzip", "slow"])
+    assert abs(result.false_positive_rate - 2 / 3) < 1e-9
+    assert result.exit_code == 1
+    assert killrate.tally([variant(findings={"A": 1})], [reference()], None,
+                          [good("ok")]).exit_code == 0
+
+
+def test_coverage_counts_declared_must_contracts_and_those_failed_by_real_findings():
+    runs = [variant(findings={"A": 1, "C": 1}, crashes={"D": 1}),
+            good(findings={"B": 1}, exit_code=1)]
+    cover = killrate.coverage(["A", "B", "C", "D"], {"A", "Z"}, runs)
+    assert cover.declared == ("A",)
+    assert cover.failed_in_run == ("A", "C")
+    assert cover.ratio == 0.25
+
+
+def test_the_good_table_shows_why_a_variant_was_not_conformant():
+    header, ok, bad = killrate.good_table([good("a"), good("b", findings={"X": 1},
+                                                          exit_code=1, unsupported=("extension",))])
+    assert header[:3] == ["good variant", "verdict", "unsupported"]
+    assert ok[:2] == ["a", "conformant"] and ok[-1] == ""
+    assert bad[:3] == ["b", "false-positive", "extension"] and "failed: X" in bad[-1]

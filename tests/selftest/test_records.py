@@ -12,9 +12,9 @@ def _write(path, name, doc):
     (path / name).write_text(json.dumps(doc), encoding="utf-8")
 
 
-def _contract(cid, findings=(), verdict="passed"):
-    return {"id": cid, "verdict": verdict,
-            "findings": [{"contract_id": cid, "test": t} for t in findings]}
+def _contract(cid, findings=(), verdict="passed", level="MUST", reason=""):
+    return {"id": cid, "verdict": verdict, "level": level, "reason": reason,
+            "findings": [{"contract_id": cid, "test": t, "summary": "x"} for t in findings]}
 
 
 def test_a_summary_gives_findings_first_failure_and_not_run_declared_contracts(tmp_path):
@@ -63,3 +63,40 @@ def test_a_should_contract_that_warned_is_a_warning_not_a_finding(tmp_path):
         _contract("FUZZ-COVERAGE", ["t::cov"], "warned")]})
     record = load_record(tmp_path)
     assert (record.findings, record.warnings) == ({}, {"FUZZ-COVERAGE": 1})
+
+
+def test_a_check_that_could_not_complete_is_a_crash_not_a_finding(tmp_path):
+    _write(tmp_path, "worker.json", {"exit_code": 1})
+    crash = {"contract_id": "A", "test": "t::a",
+             "summary": "the check could not complete: KeyError"}
+    real = {"contract_id": "B", "test": "t::b", "summary": "remaining above amount"}
+    _write(tmp_path, "summary.json", {"exit_code": 1, "contracts": [
+        {"id": "A", "verdict": "failed", "findings": [crash]},
+        {"id": "B", "verdict": "failed", "findings": [real, crash | {"contract_id": "B"}]}]})
+    record = load_record(tmp_path, "v", "lots", ("A",))
+    assert record.findings == {"B": 1}
+    assert record.crashes == {"A": 1, "B": 1}
+
+
+def test_an_inconclusive_run_names_its_unexercised_must_contracts(tmp_path):
+    _write(tmp_path, "worker.json", {"exit_code": 4})
+    _write(tmp_path, "summary.json", {"exit_code": 4, "contracts": [
+        _contract("A"),
+        _contract("B", verdict="not_exercised", reason="no EXPIRED lot"),
+        _contract("C", verdict="not_run", level="SHOULD", reason="unsupported"),
+    ]})
+    record = load_record(tmp_path, "g", "good", kind="good", unsupported=("extension",))
+    assert record.exit_code == 4
+    assert record.unexercised == {"B": "no EXPIRED lot"}
+    assert (record.kind, record.unsupported) == ("good", ("extension",))
+
+
+def test_an_inconclusive_run_names_its_open_gaps_with_why_and_how(tmp_path):
+    _write(tmp_path, "worker.json", {"exit_code": 4})
+    gap = {"contract_id": "B", "state": "not_exercised", "why": "no EXPIRED lot",
+           "how": "run a writing profile", "status": "open"}
+    declared = dict(gap, contract_id="C", status="declared")
+    _write(tmp_path, "summary.json", {"exit_code": 4, "gaps": [gap, declared],
+                                      "contracts": [_contract("A")]})
+    record = load_record(tmp_path, "g", "good", kind="good")
+    assert record.unexercised == {"B": "no EXPIRED lot; run a writing profile"}

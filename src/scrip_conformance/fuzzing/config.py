@@ -33,9 +33,16 @@ def beyond_json_schema() -> dict[str, list[str]]:
     return {op: sorted(statuses) for op, statuses in sorted(out.items())}
 
 
-_POSITIVE_BASE = ["2xx", "401", "403", "404", "409", "429"]
+_LIMITS = ["413", "414"]
+"""D-LIMITS: any operation may refuse a body or URL over the server's own bound."""
+_POSITIVE_BASE = ["2xx", "401", "403", "404", "409", "429", *_LIMITS]
 """What a schema-valid request may get anywhere: success, the key's refusals, an unknown id,
-a conflict, the rate limit; :func:`beyond_json_schema` adds the rest per operation."""
+a conflict, the rate limit, a size bound; :func:`beyond_json_schema` adds the rest per
+operation."""
+_NEGATIVE = [
+    "400", "401", "403", "404", "405", "406", "409", "415", "422", "428", "429", "5xx", *_LIMITS
+]  # fmt: skip
+"""What an invalid request may get: schemathesis' defaults, and the D-LIMITS refusals."""
 
 # `ensure_resource_availability` reads a 404 right after a create as "the created resource is
 # missing". That holds only where the link-fed path id is the one thing a 404 can be about; the
@@ -168,8 +175,7 @@ def schemathesis_config(settings: FuzzSettings) -> dict[str, Any]:
         entry: dict[str, Any] = {"include-operation-id": op}
         op_checks: dict[str, Any] = {}
         more = [status for status in extra.get(op, []) if status not in _POSITIVE_BASE]
-        if more:
-            op_checks["positive_data_acceptance"] = {"expected-statuses": _POSITIVE_BASE + more}
+        op_checks["positive_data_acceptance"] = {"expected-statuses": _POSITIVE_BASE + more}
         if op not in _ID_LOOKUP_ONLY_IN_PATH:
             op_checks["ensure_resource_availability"] = {"enabled": False}
         entry["checks"] = op_checks
@@ -184,7 +190,11 @@ def schemathesis_config(settings: FuzzSettings) -> dict[str, Any]:
     # (measured with schemathesis 4.32.5); without them each operation gets its full budget.
     phases["fuzzing"]["extra-data-sources"] = {"responses": False}
     # D-METHODS accepts 404 as well as 405: undocumented_method_refused judges instead.
-    checks: dict[str, Any] = {"enabled": True, "unsupported_method": {"enabled": False}}
+    checks: dict[str, Any] = {
+        "enabled": True,
+        "unsupported_method": {"enabled": False},
+        "negative_data_rejection": {"expected-statuses": _NEGATIVE},
+    }
     if "rate-limit-headers" in settings.unsupported:
         checks["rate_limit_headers"] = {"enabled": False}
     if settings.read_only:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scrip_conformance import catalog
-from scrip_conformance.runner import html_report
+from scrip_conformance.runner import config, html_report
 from scrip_conformance.runner.collector import VerdictCollector
 from scrip_conformance.runner.console import render_final
 from scrip_conformance.runner.junit import mark_should_warnings, write_allure_environment
@@ -99,6 +99,7 @@ def interrupted_before_the_suite(
     with contextlib.suppress(OSError):
         shutil.rmtree(plan.report_dir / ALLURE_DIR)
     summary = build_summary(info, ordered, [], run, plan.baseline)
+    record_configuration(args, summary)
     html = html_report.render_report(summary, by_area(ordered), None)
     (plan.report_dir / html_report.REPORT_NAME).write_text(html, encoding="utf-8")
     write_summary(summary, plan.report_dir)
@@ -143,6 +144,7 @@ def judge(
 
 
 def write_reports(
+    args: argparse.Namespace,
     report_dir: Path,
     summary: dict[str, Any],
     ordered: list[ContractResult],
@@ -157,9 +159,17 @@ def write_reports(
     (report_dir / html_report.REPORT_NAME).write_text(html, encoding="utf-8")
     clock.finish()
     summary["performance"] = clock.as_dict()
+    record_configuration(args, summary)
     write_summary(summary, report_dir)
     mark_should_warnings(report_dir / JUNIT_NAME, summary)
     write_allure_environment(report_dir / ALLURE_DIR, summary)
     scrub_tree(report_dir, secrets)
     names = (JUNIT_NAME, ALLURE_DIR, SUMMARY_NAME, html_report.REPORT_NAME)
     out.write(render_final(summary, [str(report_dir / name) for name in names]))
+
+
+def record_configuration(args: argparse.Namespace, summary: dict[str, Any]) -> None:
+    """The effective configuration (names of the key variables, never keys) in summary.json."""
+    effective = getattr(args, "configuration", None)
+    if isinstance(effective, config.Effective):
+        summary["configuration"] = effective.as_dict()

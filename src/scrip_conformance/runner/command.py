@@ -28,6 +28,7 @@ from typing import Any
 from scrip_conformance import catalog, resources
 from scrip_conformance import progress as live_progress
 from scrip_conformance.cli import EXIT_OK, EXIT_USAGE
+from scrip_conformance.runner import config
 from scrip_conformance.runner.baseline import Baseline, BaselineError, load_baseline
 from scrip_conformance.runner.closing import (
     interrupted_before_the_suite,
@@ -188,6 +189,7 @@ def _report_options(parser: argparse.ArgumentParser) -> None:
         "only on findings it does not list or whose entry expired; entries of kind gap "
         "accept a contract's missing evidence until they expire",
     )
+    config.add_options(parser)  # last: it binds the config file's keys to the options above
 
 
 
@@ -319,9 +321,12 @@ def execute(args: argparse.Namespace) -> int:
     with StopSignals() as signals:
         args.signals = signals
         try:
+            for line in config.apply(args).lines():
+                print(line, file=out)
             return _execute(args, out, err)
-        except UsageProblem as problem:
-            print(f"error: {problem}", file=err)
+        except (UsageProblem, config.ConfigError) as problem:
+            for line in str(problem).splitlines():
+                print(f"error: {line}", file=err)
             return EXIT_USAGE
         except KeyboardInterrupt:  # before or after the suite: nothing to report
             signals.hold()
@@ -333,14 +338,16 @@ def execute(args: argparse.Namespace) -> int:
 
 
 def _check_keys(args: argparse.Namespace) -> None:
+    key_env = getattr(args, "api_key_env", None) or KEY_ENV
     if args.base_url:
-        args.api_key = args.api_key or os.environ.get(KEY_ENV) or None
-        args.second_org_key = args.second_org_key or os.environ.get(SECOND_KEY_ENV) or None
+        args.api_key = args.api_key or os.environ.get(key_env) or None
+        second_env = getattr(args, "second_org_key_env", None) or SECOND_KEY_ENV
+        args.second_org_key = args.second_org_key or os.environ.get(second_env) or None
         problem = check_base_url(args.base_url)
         if problem:
             raise UsageProblem(problem)
         if not args.api_key:
-            raise UsageProblem(f"no API key: pass --api-key or set {KEY_ENV}")
+            raise UsageProblem(f"no API key: pass --api-key or set {key_env}")
         if args.second_org_key and args.second_org_key == args.api_key:
             raise UsageProblem("--second-org-key must be a key of another organization")
     elif args.api_key or args.second_org_key:
@@ -380,7 +387,8 @@ def _plan(args: argparse.Namespace, out: RedactingStream) -> Plan | None:
         raise UsageProblem(
             f"unknown contract id(s): {', '.join(unknown)} (see `scrip-conformance contracts`)"
         )
-    accepted = _accepted_gaps(args.accept_gap or [], contracts)
+    gap_source = config.named_in_file(args, "accept_gaps") or "--accept-gap"
+    accepted = _accepted_gaps(args.accept_gap or [], contracts, gap_source)
     baseline = None
     if args.baseline is not None:
         try:
@@ -406,19 +414,20 @@ def _plan(args: argparse.Namespace, out: RedactingStream) -> Plan | None:
 
 
 def _accepted_gaps(
-    values: list[str], contracts: dict[str, catalog.Contract]
+    values: list[str], contracts: dict[str, catalog.Contract], source: str = "--accept-gap"
 ) -> list[GapAcceptance]:
-    """``--accept-gap ID[=REASON]`` values, checked against the catalogue."""
+    """``--accept-gap ID[=REASON]`` values (or the config file's), checked against the
+    catalogue."""
     accepted = []
     for value in values:
         cid, _, reason = value.partition("=")
         cid = cid.strip()
         if cid not in contracts:
             raise UsageProblem(
-                f"--accept-gap: unknown contract id {cid!r} (see `scrip-conformance contracts`)"
+                f"{source}: unknown contract id {cid!r} (see `scrip-conformance contracts`)"
             )
-        reason = reason.strip() or "accepted with --accept-gap (no reason given)"
-        accepted.append(GapAcceptance(cid, reason, "--accept-gap"))
+        reason = reason.strip() or f"accepted with {source} (no reason given)"
+        accepted.append(GapAcceptance(cid, reason, source))
     return accepted
 
 
@@ -523,7 +532,7 @@ def _run(
         today,
         coverage=collector.coverage,
     )
-    write_reports(report_dir, summary, ordered, schedule, clock, target.secrets, out)
+    write_reports(args, report_dir, summary, ordered, schedule, clock, target.secrets, out)
     if stopped_code:
         print(f"error: {watch.message()}", file=err)
     return exit_code

@@ -1,18 +1,35 @@
-"""The reference server running one known-bad variant (or none: the correct reference).
+"""The reference server running one known-bad variant, one known-good variant, or neither (the
+correct reference).
 
-The demo data set is written by a correct :class:`Ledger` on the same store, so every variant
-starts from the same, valid history; the variant's fault then shows in how it answers and in
-what it writes from then on. A middleware variant wraps the unchanged app.
+For a known-bad variant the demo data set is written by a correct :class:`Ledger` on the same
+store, so every variant starts from the same, valid history; the variant's fault then shows in
+how it answers and in what it writes from then on. A known-good variant is correct, so it writes
+the demo data itself (its own clock, ids and precision), unless it says its demo data comes from
+the reference (a server without the extension fields cannot take the demo's dated credits).
+Middleware wraps the unchanged app.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from scrip_conformance.reference.demo import load_demo
 from scrip_conformance.reference.ledger import Ledger
 from scrip_conformance.reference.server import ReferenceServer
+from scrip_conformance.selftest.good.base import GoodVariant
 from scrip_conformance.selftest.variants.base import Variant
+
+
+class _Wrapped:
+    """The outermost middleware of a known-good variant, with the app's ``state`` at hand."""
+
+    def __init__(self, app: Any, state: Any) -> None:
+        self.app = app
+        self.state = state
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self.app(scope, receive, send)
 
 
 class VariantServer(ReferenceServer):
@@ -21,22 +38,35 @@ class VariantServer(ReferenceServer):
 
     def __init__(
         self,
-        variant: Variant | None,
+        variant: Variant | GoodVariant | None,
         api_keys: Mapping[str, str],
         *,
         demo: bool = False,
     ) -> None:
-        ledger = variant.fault if variant is not None and not variant.is_middleware else None
-        super().__init__(api_keys, demo=False, ledger_factory=ledger)
+        good = variant if isinstance(variant, GoodVariant) else None
+        if good is not None:
+            ledger = good.ledger
+        else:
+            ledger = variant.fault if variant is not None and not variant.is_middleware else None
+        super().__init__(api_keys, demo=False, ledger_factory=ledger,
+                         rate_limit=bool(good and good.rate_limit))
         self.variant = variant
         self.with_demo = demo
-        if variant is not None and variant.is_middleware:
+        if good is not None:
+            inner = self.app
+            wrapped: Any = inner
+            for layer in good.layers:
+                wrapped = layer(wrapped)
+            self.app = _Wrapped(wrapped, inner.state) if good.layers else inner
+        elif variant is not None and variant.is_middleware:
             self.app = variant.fault(self.app)
 
     def start(self) -> VariantServer:
         if self.with_demo:
             org = next(iter(self.api_keys.values()))
-            clean = Ledger(self.app.state.store, self.api_keys)
-            self.demo_summary = load_demo(clean, org)
+            good = isinstance(self.variant, GoodVariant) and not self.variant.demo_with_reference
+            writer = self.app.state.ledger if good else Ledger(self.app.state.store,
+                                                                self.api_keys)
+            self.demo_summary = load_demo(writer, org)
         super().start()
         return self

@@ -11,8 +11,12 @@ from scrip_conformance.selftest.variants import (  # noqa: F401  (each module re
     amounts,
     escapes,
     ledger_ops,
+    listings,
     lots,
+    operations,
     pagination,
+    refusals,
+    reports,
     schedule,
     wire,
 )

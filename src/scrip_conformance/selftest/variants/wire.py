@@ -64,7 +64,7 @@ def _no_key_accepted(p: Probe) -> bool:
 @variant(
     "missing-key-accepted",
     family="auth",
-    contracts=("AUTH-MISSING-KEY-401",),
+    contracts=("AUTH-MISSING-KEY-401", "FUZZ-AUTH"),
     symptom=_no_key_accepted,
 )
 class MissingKeyAccepted(Ledger):
@@ -109,7 +109,7 @@ def _cursor_crash(p: Probe) -> bool:
 @variant(
     "bad-cursor-500",
     family="errors",
-    contracts=("ERROR-BAD-CURSOR-400", "ERROR-NO-5XX"),
+    contracts=("ERROR-BAD-CURSOR-400", "ERROR-NO-5XX", "FUZZ-NO-SERVER-ERROR"),
     symptom=_cursor_crash,
 )
 class BadCursor500(Ledger):
@@ -132,7 +132,8 @@ def _unknown_asset_crash(p: Probe) -> bool:
 @variant(
     "unknown-asset-500",
     family="errors",
-    contracts=("ERROR-UNKNOWN-ID-404", "ERROR-NO-5XX"),
+    contracts=("ERROR-UNKNOWN-ID-404", "ERROR-NO-5XX", "FUZZ-NO-SERVER-ERROR",
+               "FUZZ-INPUT-VALIDATION"),
     symptom=_unknown_asset_crash,
 )
 class UnknownAsset500(Ledger):
