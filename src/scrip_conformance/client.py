@@ -26,9 +26,10 @@ from typing import Any
 
 import httpx
 
-from scrip_conformance import curl
+from scrip_conformance import curl, metering
 from scrip_conformance.invariants import ResponseContext, errors
 from scrip_conformance.invariants._common import show
+from scrip_conformance.pacing import Pacer, pacer_for
 from scrip_conformance.resources import load_spec
 from scrip_conformance.safety import keys, writes
 from scrip_conformance.safety.limits import (
@@ -166,8 +167,12 @@ class TargetClient:
         timeout: float = 10.0,
         read_only: bool = True,
         transport: httpx.BaseTransport | None = None,
+        pacer: Pacer | None = None,
+        pool_size: int = 10,
     ):
         self.base_url = base_url.rstrip("/")
+        self.pacer = pacer if pacer is not None else pacer_for(self.base_url)
+        """Paces by the target's rate-limit headers; one per target, shared by its clients."""
         self._key = api_key
         self.timeout = timeout
         self.read_only = read_only
@@ -176,8 +181,12 @@ class TargetClient:
         self.observers: list[Callable[[ApiResponse], None]] = []  # called with every response
         self.max_response_bytes = max_response_bytes()
         keys.register(api_key)
+        limits = httpx.Limits(max_connections=pool_size, max_keepalive_connections=pool_size)
         self._http = httpx.Client(
-            timeout=httpx.Timeout(timeout), transport=transport, follow_redirects=False
+            timeout=httpx.Timeout(timeout),
+            transport=transport,
+            follow_redirects=False,
+            limits=limits,
         )
 
     def close(self) -> None:
@@ -229,19 +238,22 @@ class TargetClient:
         operation_id, path_params = resolve_operation(method, path)
         timeout = self.timeout * (REPORT_TIMEOUT_FACTOR if path.startswith(REPORTS_PATH) else 1)
         for attempt in range(MAX_RETRIES_ON_429 + 1):
+            left = run_time_left()
+            self.pacer.before_request(None if left is None else max(left, 0.0))
             started = datetime.now(UTC)
             status, raw_headers, content, problem = self._send(
                 method, url, sent_headers, json, timeout, line
             )
             finished = datetime.now(UTC)
             self.requests.append(RecordedRequest(method, str(url), line, status))
+            self.pacer.after_response(status, raw_headers)
             if status == 429 and attempt < MAX_RETRIES_ON_429:
                 left = run_time_left()
                 asked = _retry_after(raw_headers.get("retry-after"))
                 wait = take_retry_wait(asked if left is None else min(asked, max(left, 0.0)))
                 if wait is None:
                     break  # the run's budget of waiting on 429s is spent: the 429 is the answer
-                time.sleep(wait)
+                self._wait_out_429(wait)
                 continue
             break
         text = keys.scrub(content.decode(_charset(raw_headers), errors="replace"))
@@ -273,6 +285,10 @@ class TargetClient:
             observe(response)
         return response
 
+    def _wait_out_429(self, seconds: float) -> None:
+        """Sleep a 429's wait granted by the run's budget (the pacer then has nothing left)."""
+        time.sleep(seconds)
+        metering.meter().waited(seconds, on_429=True)
 
     def _send(
         self,
@@ -295,7 +311,12 @@ class TargetClient:
         deadline = time.monotonic() + timeout
         request = self._http.build_request(method, url, headers=headers, json=json, timeout=timeout)
         try:
-            raw = self._http.send(request, stream=True)
+            try:
+                raw = self._http.send(request, stream=True)
+            except httpx.HTTPError:
+                metering.meter().sent(None)
+                raise
+            metering.meter().sent(raw.status_code)
             try:
                 content = read_capped(raw.iter_bytes(), self.max_response_bytes, deadline, timeout)
                 problem = ""

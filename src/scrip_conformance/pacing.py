@@ -20,6 +20,8 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
+from scrip_conformance import metering
+
 MAX_WAIT = 60.0
 """No single wait is longer than this many seconds, whatever the target says."""
 DEFAULT_RETRY_AFTER = 1.0
@@ -98,21 +100,27 @@ class Pacer:
         self.reserve = reserve
         self.max_wait = max_wait
         self._not_before = 0.0
+        self._after_429 = False  # the current wait is a 429's Retry-After, not pacing
         self._lock = threading.Lock()
         self.waited = 0.0
         """Seconds spent waiting so far (for reports and benchmarks)."""
         self.rate_limited = 0
         """429 answers seen so far."""
 
-    def before_request(self) -> float:
-        """Sleep until the next request may go; the seconds slept."""
+    def before_request(self, limit: float | None = None) -> float:
+        """Sleep until the next request may go (at most ``limit`` seconds when given: a run's
+        deadline); the seconds slept."""
         with self._lock:
             delay = min(self.max_wait, self._not_before - self._clock())
+            if limit is not None:
+                delay = min(delay, limit)
+            on_429 = self._after_429
         if delay <= 0:
             return 0.0
         self._sleep(delay)
         with self._lock:
             self.waited += delay
+        metering.meter().waited(delay, on_429)
         return delay
 
     def after_response(self, status: int, headers: Mapping[str, str]) -> float:
@@ -126,9 +134,31 @@ class Pacer:
         with self._lock:
             if status == 429:
                 self.rate_limited += 1
-            if delay > 0:
-                self._not_before = max(self._not_before, now + delay)
+            if delay > 0 and now + delay > self._not_before:
+                self._not_before = now + delay
+                self._after_429 = status == 429
         return delay
+
+
+_shared: dict[str, Pacer] = {}
+_shared_lock = threading.Lock()
+
+
+def pacer_for(base_url: str) -> Pacer:
+    """The process's one pacer for the target at ``base_url`` (scheme, host and port): every
+    client of a run paces in the same bucket, so that they do not each burst."""
+    url = httpx.URL(base_url)
+    key = f"{url.scheme}://{url.host}:{url.port or ''}"
+    with _shared_lock:
+        if key not in _shared:
+            _shared[key] = Pacer()
+        return _shared[key]
+
+
+def forget_pacers() -> None:
+    """A new run: the targets' buckets are learnt again."""
+    with _shared_lock:
+        _shared.clear()
 
 
 class PacedTransport(httpx.BaseTransport):
@@ -161,4 +191,6 @@ class PacedTransport(httpx.BaseTransport):
         self.inner.close()
 
 
-__all__ = ["MAX_WAIT", "PacedTransport", "Pacer", "pace_delay", "retry_after"]
+__all__ = [
+    "MAX_WAIT", "PacedTransport", "Pacer", "forget_pacers", "pace_delay", "pacer_for", "retry_after"
+]

@@ -30,8 +30,9 @@ from typing import Any
 
 import pytest
 
-from scrip_conformance import catalog, resources
+from scrip_conformance import catalog, metering, resources
 from scrip_conformance.cli import EXIT_OK, EXIT_USAGE
+from scrip_conformance.pacing import forget_pacers
 from scrip_conformance.runner import html_report
 from scrip_conformance.runner.baseline import Baseline, BaselineError, load_baseline
 from scrip_conformance.runner.collector import VerdictCollector
@@ -505,6 +506,8 @@ def _execute(args: argparse.Namespace, out: RedactingStream, err: RedactingStrea
     plan = _plan(args, out)
     if plan is None:
         return EXIT_OK
+    metering.reset()  # this run's requests, counted by the suite's clients for every target
+    forget_pacers()
     try:
         if args.base_url:
             # Before starting anything: a closed port or a wrong key is a one-line message.
@@ -621,8 +624,9 @@ def _run(
     clock = PhaseClock(
         getattr(args, "started_monotonic", None),
         getattr(args, "started_cpu", None),
-        target.request_count,
+        lambda: metering.meter().requests,
         cpu_clock=cpu_clock,
+        rate_limits=lambda: metering.meter().reading(),
     )
     report_dir = plan.report_dir
     signals: StopSignals = getattr(args, "signals", None) or StopSignals()
