@@ -211,9 +211,11 @@ class TargetClient:
         key: Any = DEFAULT_KEY,
         bearer: bool = False,
         headers: dict[str, str] | None = None,
+        notify: bool = True,
     ) -> ApiResponse:
         """Send one request. ``key``: the target's key by default, ``None`` for no key, or
-        another string; ``bearer`` sends it as ``Authorization: Bearer`` instead of X-API-Key."""
+        another string; ``bearer`` sends it as ``Authorization: Bearer`` instead of X-API-Key;
+        ``notify=False`` leaves the observers to whoever hands the answer on (a read ahead)."""
         method = method.upper()
         if self.read_only and method != "GET":
             raise ReadOnlyRefusal(
@@ -281,9 +283,14 @@ class TargetClient:
             path_params=path_params,
             problem=problem,
         )
+        if notify:
+            self.notify(response)
+        return response
+
+    def notify(self, response: ApiResponse) -> None:
+        """Show ``response`` to every observer."""
         for observe in self.observers:
             observe(response)
-        return response
 
     def _wait_out_429(self, seconds: float) -> None:
         """Sleep a 429's wait granted by the run's budget (the pacer then has nothing left)."""

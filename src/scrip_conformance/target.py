@@ -98,6 +98,12 @@ OPTIONS = (
         1000,
     ),
     Option(
+        "--concurrency",
+        "SCRIP_CONCURRENCY",
+        "read-only requests in flight at most (the walk's participants; 1 = serial; default 4)",
+        4,
+    ),
+    Option(
         "--clock-skew",
         "SCRIP_CLOCK_SKEW",
         "tolerated clock difference with the target, seconds (default 5)",
@@ -128,6 +134,8 @@ class Target:
     max_participants: int = 200
     max_lots_per_participant: int = 1000
     clock_skew: float = 5.0
+    concurrency: int = 4
+    """Read-only requests in flight at most (results are folded in a fixed order)."""
     seed: int = 0
     budget: str = "default"
     unsupported: frozenset[str] = frozenset()
@@ -234,6 +242,7 @@ def resolve(
             "--max-lots-per-participant", values["--max-lots-per-participant"], int, 1
         ),
         clock_skew=_number("--clock-skew", values["--clock-skew"], float, 0),
+        concurrency=_number("--concurrency", values["--concurrency"], int, 1),
         seed=seed,
         budget=budget,
         unsupported=unsupported,

@@ -72,7 +72,10 @@ KEY_ENV = "SCRIP_API_KEY"
 SECOND_KEY_ENV = "SCRIP_SECOND_ORG_KEY"
 READ_ONLY_PROFILES = ("read-only",)
 DEFAULT_TIMEOUT = 10.0
-WALK_FLAGS = ("--max-assets", "--max-participants", "--max-lots-per-participant", "--clock-skew")
+WALK_FLAGS = (
+    "--max-assets", "--max-participants", "--max-lots-per-participant", "--clock-skew",
+    "--concurrency",
+)
 
 
 class UsageProblem(Exception):
