@@ -144,3 +144,26 @@ class Prefetcher:
             future.cancel()  # skipped by the caller: not waited for
         self._fill()
         return {}
+
+
+def get_all(
+    api: TargetClient, reads: list[tuple[str, dict[str, Any] | None]], concurrency: int
+) -> list[ApiResponse]:
+    """The answers to independent GETs, sent ``concurrency`` at a time and returned (and shown
+    to the client's observers) in the order asked, as if sent one after another; the first
+    read that failed raises its error there."""
+    workers = max(1, min(int(concurrency), MAX_CONCURRENCY))
+    if workers == 1 or len(reads) < 2:
+        return [api.get(path, query) for path, query in reads]
+
+    def one(read: tuple[str, dict[str, Any] | None]) -> ApiResponse:
+        return api.get(read[0], read[1], notify=False)
+
+    with ThreadPoolExecutor(workers, thread_name_prefix="scrip-reads") as pool:
+        futures = [pool.submit(one, read) for read in reads]
+        answers = []
+        for future in futures:
+            response = future.result()  # raises the error of the first read that failed
+            api.notify(response)
+            answers.append(response)
+    return answers
