@@ -214,3 +214,24 @@ def test_answers_read_ahead_reach_the_observers_in_the_walks_order(reference_wit
         seen[concurrency] = order
     assert len(seen[4]) == len(seen[1]) > 10
     assert seen[4] == seen[1]
+
+
+def test_the_read_only_suite_reports_the_same_failures_at_concurrency_1_and_4(
+    reference_with, run_read_only
+):
+    def inflated(path, query, status, body):
+        if path.endswith("/balances/lots") and status == 200:
+            for lot in body.get("data", [])[:1]:
+                lot["remaining"] = plus_minor_unit(lot["amount"])
+        return status, body
+
+    server = reference_with(FaultMiddleware, fault=Fault("first lot inflated", answer=inflated))
+    serial = run_read_only(server, "--concurrency", "1")
+    in_flight = run_read_only(server, "--concurrency", "4")
+    assert "LOT-REMAINING-LE-AMOUNT" in serial.failed_contracts()
+    assert in_flight.failed_contracts() == serial.failed_contracts()
+
+    def findings(output: str) -> list[str]:
+        return [line for line in output.splitlines() if line.startswith("[")]
+
+    assert findings(in_flight.output) == findings(serial.output)
