@@ -278,7 +278,11 @@ class _Serial:
 
 
 def _read_participant(
-    recorder: Recorder, participant_id: str, lot_assets: dict[str, dict], target: Target
+    recorder: Recorder,
+    participant_id: str,
+    lot_assets: dict[str, dict],
+    target: Target,
+    balance_list: bool,
 ) -> None:
     """The GETs the walk of one participant sends (its detail, its lot lists, its balance
     list), for reading them ahead; the walk itself decides what it judges."""
@@ -294,7 +298,8 @@ def _read_participant(
                 PAGE_SIZE,
                 target.max_lots_per_participant,
             )
-    recorder.pages(f"/v1/participants/{participant_id}/balances", {}, PAGE_SIZE, 10**9)
+    if balance_list:
+        recorder.pages(f"/v1/participants/{participant_id}/balances", {}, PAGE_SIZE, 10**9)
 
 
 class Discovery:
@@ -367,7 +372,8 @@ class Discovery:
                     summary.get("id") if isinstance(summary, dict) else None
                     for summary in page[:room]
                 ]
-                ahead.plan(i for i in ids if isinstance(i, str))
+                first = self.participant_count
+                ahead.plan((i, first + n) for n, i in enumerate(ids) if isinstance(i, str))
                 for participant_id in ids:
                     self.participant_count += 1
                     if isinstance(participant_id, str):
@@ -379,7 +385,8 @@ class Discovery:
                     break
             self.listed_participants = self.participant_count
             rest = [p for p in self.include_participants if p not in self.walked_participants]
-            ahead.plan(dict.fromkeys(rest))
+            first = self.participant_count
+            ahead.plan((p, first + n) for n, p in enumerate(dict.fromkeys(rest)))
             for participant_id in rest:
                 if participant_id not in self.walked_participants:
                     self.participant_count += 1
@@ -399,8 +406,11 @@ class Discovery:
             yield _Serial()
             return
 
-        def read(recorder: Recorder, participant_id: str) -> None:
-            _read_participant(recorder, participant_id, lot_assets, self.target)
+        def read(recorder: Recorder, planned: tuple[str, int]) -> None:
+            participant_id, position = planned
+            _read_participant(
+                recorder, participant_id, lot_assets, self.target, self._compares_list(position)
+            )
 
         with Prefetcher(self.api, read, concurrency) as ahead:
             yield ahead
@@ -409,7 +419,7 @@ class Discovery:
         self, participant_id: str, lot_assets: dict[str, dict], ahead: Prefetcher | _Serial
     ) -> None:
         """Walk one participant, its reads answered from those sent ahead when there are."""
-        answers = ahead.answers(participant_id)
+        answers = ahead.answers((participant_id, self.participant_count - 1))
         if not answers:
             self._walk_participant(participant_id, lot_assets)
             return
@@ -471,7 +481,7 @@ class Discovery:
                         ),
                         where,
                     )  # fmt: skip
-        if not self._moved(earliest):
+        if self._compares_list(self.participant_count - 1) and not self._moved(earliest):
             listed = walk_list(self.api, f"/v1/participants/{participant_id}/balances")
             if listed.complete:
                 found.add(
@@ -482,6 +492,12 @@ class Discovery:
                     "BALANCES-LIST-EQUALS-DETAIL", "balance rows compared",
                     max(len(rows), len(listed.items)),
                 )  # fmt: skip
+
+    def _compares_list(self, position: int) -> bool:
+        """Whether the participant walked at ``position`` (0 first) has its balance list
+        compared with its detail (BALANCES-LIST-EQUALS-DETAIL): the first few in the quick
+        budget, where a request per participant buys no known-bad variant more."""
+        return position < self.target.limits.get("balance_lists", position + 1)
 
     def _read_included_assets(self) -> None:
         """Add the included assets the capped asset walk did not reach, each read by id."""

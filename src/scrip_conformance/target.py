@@ -23,13 +23,15 @@ FEATURES = {
     "extension": "accepts the x-scrip-conformance-extension fields (D-EXTENSION)",
 }
 # How far the read-only contracts look, per budget: (items compared across page sizes, lists
-# paginated, schedule windows tried, participants whose lot filters are exercised)
+# paginated, schedule windows tried, participants whose lot filters are exercised, participants
+# whose balance list is compared with their detail: all unless given)
 BUDGET_LIMITS = {
     "quick": {
         "pagination_items": 10,
         "pagination_lists": 3,
         "windows": 2,
         "filter_participants": 2,
+        "balance_lists": 16,
     },
     "default": {
         "pagination_items": 40,
