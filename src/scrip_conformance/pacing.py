@@ -62,6 +62,27 @@ def retry_after(headers: Mapping[str, str], now: float, max_wait: float = MAX_WA
     return max(0.0, min(max_wait, delay))
 
 
+def token_interval(
+    headers: Mapping[str, str], now: float, reserve: int = 1, max_wait: float = MAX_WAIT
+) -> float | None:
+    """Seconds per token at the refill rate the headers imply, while ``Remaining`` is at or
+    below ``reserve`` (0 above it: the burst is free); None without usable headers.
+
+    A ``Reset`` rounded up (whole seconds) makes the rate look slower, never faster."""
+    limit = _number(_header(headers, "X-RateLimit-Limit"))
+    remaining = _number(_header(headers, "X-RateLimit-Remaining"))
+    reset = _number(_header(headers, "X-RateLimit-Reset"))
+    if limit is None or remaining is None or reset is None:
+        return None
+    if remaining > reserve:
+        return 0.0
+    until_full = reset - now if reset >= _UNIX_TIME_FLOOR else reset
+    missing = limit - remaining
+    if until_full <= 0 or missing <= 0:
+        return 0.0
+    return max(0.0, min(max_wait, until_full / missing))
+
+
 def pace_delay(
     headers: Mapping[str, str], now: float, reserve: int = 1, max_wait: float = MAX_WAIT
 ) -> float:
@@ -85,7 +106,12 @@ def pace_delay(
 
 
 class Pacer:
-    """Remembers when the next request may go; thread-safe, one per target."""
+    """Remembers when the next request may go; thread-safe, one per target.
+
+    While the bucket is low (``Remaining`` at or below ``reserve``) requests are spaced at the
+    refill rate: each one books the next slot, so that clients and threads sharing the pacer
+    never go together (a reserve above the requests in flight absorbs the answers that are
+    behind). With tokens to spare they go at once."""
 
     def __init__(
         self,
@@ -100,6 +126,7 @@ class Pacer:
         self.reserve = reserve
         self.max_wait = max_wait
         self._not_before = 0.0
+        self._interval = 0.0  # seconds between requests while the bucket is low
         self._after_429 = False  # the current wait is a 429's Retry-After, not pacing
         self._lock = threading.Lock()
         self.waited = 0.0
@@ -111,7 +138,11 @@ class Pacer:
         """Sleep until the next request may go (at most ``limit`` seconds when given: a run's
         deadline); the seconds slept."""
         with self._lock:
-            delay = min(self.max_wait, self._not_before - self._clock())
+            now = self._clock()
+            start = max(now, self._not_before)
+            if self._interval > 0:
+                self._not_before = start + self._interval  # the next request's slot
+            delay = min(self.max_wait, start - now)
             if limit is not None:
                 delay = min(delay, limit)
             on_429 = self._after_429
@@ -127,11 +158,15 @@ class Pacer:
         """Learn from one answer; the seconds the next request has to wait (for a 429, its
         ``Retry-After``)."""
         now = self._clock()
+        interval = None
         if status == 429:
             delay = retry_after(headers, now, self.max_wait)
         else:
             delay = pace_delay(headers, now, self.reserve, self.max_wait)
+            interval = token_interval(headers, now, self.reserve, self.max_wait)
         with self._lock:
+            if interval is not None:
+                self._interval = interval
             if status == 429:
                 self.rate_limited += 1
             if delay > 0 and now + delay > self._not_before:
@@ -140,6 +175,9 @@ class Pacer:
         return delay
 
 
+SHARED_RESERVE = 8
+"""Tokens a shared pacer keeps in hand: above the requests in flight (``--concurrency``, at most
+a few), whose answers report a bucket fuller than it is by then."""
 _shared: dict[str, Pacer] = {}
 _shared_lock = threading.Lock()
 
@@ -151,7 +189,7 @@ def pacer_for(base_url: str) -> Pacer:
     key = f"{url.scheme}://{url.host}:{url.port or ''}"
     with _shared_lock:
         if key not in _shared:
-            _shared[key] = Pacer()
+            _shared[key] = Pacer(reserve=SHARED_RESERVE)
         return _shared[key]
 
 
@@ -192,5 +230,6 @@ class PacedTransport(httpx.BaseTransport):
 
 
 __all__ = [
-    "MAX_WAIT", "PacedTransport", "Pacer", "forget_pacers", "pace_delay", "pacer_for", "retry_after"
+    "MAX_WAIT", "PacedTransport", "Pacer", "forget_pacers", "pace_delay", "pacer_for",
+    "retry_after", "token_interval",
 ]
