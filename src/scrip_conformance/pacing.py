@@ -21,11 +21,15 @@ from email.utils import parsedate_to_datetime
 import httpx
 
 from scrip_conformance import metering
+from scrip_conformance.safety.limits import take_retry_wait
 
 MAX_WAIT = 60.0
 """No single wait is longer than this many seconds, whatever the target says."""
 DEFAULT_RETRY_AFTER = 1.0
 """Seconds to wait after a 429 that carries no usable ``Retry-After``."""
+MAX_PACE = 2.0
+"""No pacing wait (ahead of a 429, from the rate-limit headers) is longer than this many seconds:
+headers announcing a bucket that refills once an hour must not stall a run."""
 MAX_RETRIES = 5
 """429s retried per request at most (a request answered 429 more often gets that 429)."""
 _UNIX_TIME_FLOOR = 1_000_000_000
@@ -148,6 +152,8 @@ class Pacer:
             on_429 = self._after_429
         if delay <= 0:
             return 0.0
+        if on_429 and take_retry_wait(delay) is None:
+            return 0.0  # the run's budget of waiting on 429s is spent: no more waiting on them
         self._sleep(delay)
         with self._lock:
             self.waited += delay
@@ -162,8 +168,9 @@ class Pacer:
         if status == 429:
             delay = retry_after(headers, now, self.max_wait)
         else:
-            delay = pace_delay(headers, now, self.reserve, self.max_wait)
-            interval = token_interval(headers, now, self.reserve, self.max_wait)
+            pace = min(self.max_wait, MAX_PACE)
+            delay = pace_delay(headers, now, self.reserve, pace)
+            interval = token_interval(headers, now, self.reserve, pace)
         with self._lock:
             if interval is not None:
                 self._interval = interval

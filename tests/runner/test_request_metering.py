@@ -159,3 +159,25 @@ def _finish(generator) -> None:
         generator.send(None)
     except StopIteration:
         pass
+
+
+def test_headers_announcing_an_hour_long_refill_do_not_stall_the_run():
+    now = [1_800_000_000.0]
+    pacer = Pacer(clock=lambda: now[0], sleep=lambda s: now.__setitem__(0, now[0] + s))
+    pacer.after_response(200, {"X-RateLimit-Limit": "30", "X-RateLimit-Remaining": "0",
+                               "X-RateLimit-Reset": str(int(now[0]) + 3600)})
+    assert 0 < pacer.before_request() <= 2.0
+    assert pacer.before_request() <= 2.0
+
+
+def test_waiting_out_429s_in_the_pacer_stops_once_the_runs_budget_is_spent(monkeypatch):
+    monkeypatch.setenv(limits.MAX_RETRY_WAIT_ENV, "5")
+    limits.reset_retry_budget()
+    now = [1_800_000_000.0]
+    pacer = Pacer(clock=lambda: now[0], sleep=lambda s: now.__setitem__(0, now[0] + s))
+    pacer.after_response(429, {"Retry-After": "3"})
+    assert pacer.before_request() == 3.0  # 2 s of the budget left
+    pacer.after_response(429, {"Retry-After": "3"})
+    assert pacer.before_request() == 0.0  # beyond the budget: the next request goes at once
+    monkeypatch.delenv(limits.MAX_RETRY_WAIT_ENV)
+    limits.reset_retry_budget()
