@@ -318,12 +318,7 @@ class TargetClient:
         deadline = time.monotonic() + timeout
         request = self._http.build_request(method, url, headers=headers, json=json, timeout=timeout)
         try:
-            try:
-                raw = self._http.send(request, stream=True)
-            except httpx.HTTPError:
-                metering.meter().sent(None)
-                raise
-            metering.meter().sent(raw.status_code)
+            raw = self._send_once(request, retry_stale=method == "GET")
             try:
                 content = read_capped(raw.iter_bytes(), self.max_response_bytes, deadline, timeout)
                 problem = ""
@@ -346,6 +341,30 @@ class TargetClient:
                 f"cannot reach the target at {self.base_url}: {message}\n  request: {line}"
             ) from None
         return raw.status_code, dict(raw.headers.items()), content, problem
+
+
+    def _send_once(self, request: httpx.Request, retry_stale: bool) -> httpx.Response:
+        """Send ``request`` (counted); a GET meeting a pooled keep-alive connection the server
+        (or a proxy) closed while it was idle - disconnected before any answer - is sent once
+        more, on a new connection: a GET changes nothing, and that close is no outage."""
+        for attempt in (1, 2):
+            try:
+                raw = self._http.send(request, stream=True)
+            except STALE_CONNECTION_ERRORS:
+                metering.meter().sent(None)
+                if not retry_stale or attempt == 2:
+                    raise
+                continue
+            except httpx.HTTPError:
+                metering.meter().sent(None)
+                raise
+            metering.meter().sent(raw.status_code)
+            return raw
+        raise AssertionError("unreachable")
+
+
+STALE_CONNECTION_ERRORS = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
+"""What a request on a keep-alive connection closed while idle meets, before any answer."""
 
 
 def _charset(headers: dict[str, str]) -> str:

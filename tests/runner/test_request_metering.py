@@ -181,3 +181,31 @@ def test_waiting_out_429s_in_the_pacer_stops_once_the_runs_budget_is_spent(monke
     assert pacer.before_request() == 0.0  # beyond the budget: the next request goes at once
     monkeypatch.delenv(limits.MAX_RETRY_WAIT_ENV)
     limits.reset_retry_budget()
+
+
+def test_a_get_on_a_connection_closed_while_idle_is_sent_once_more(fresh_meter):
+    calls = []
+
+    def stale_then_fine(request):
+        calls.append(request.method)
+        if len(calls) == 1:
+            raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
+        return httpx.Response(200, json={})
+
+    client = TargetClient("http://meter", KEY, transport=httpx.MockTransport(stale_then_fine))
+    assert client.get("/v1/assets").status_code == 200
+    assert calls == ["GET", "GET"] and fresh_meter.requests == 2
+
+
+def test_a_write_on_a_closed_connection_is_not_sent_again(fresh_meter):
+    calls = []
+
+    def stale(request):
+        calls.append(request.method)
+        raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
+
+    client = TargetClient("http://meter", KEY, read_only=False,
+                          transport=httpx.MockTransport(stale))
+    with pytest.raises(Exception, match="disconnected"):
+        client.request("POST", "/v1/programs", json={"name": "x"})
+    assert calls == ["POST"]
