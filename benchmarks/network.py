@@ -4,9 +4,11 @@ adding 20 ms and 100 ms of round-trip time, and behind the documented rate limit
 
 Usage: python benchmarks/network.py [--budget quick|default ...] [--target NAME ...] [--seed N]
        [--report-root DIR]
-Targets: loopback, rtt20, rtt100, ratelimit. Prints wall time, verdict, requests the server
-answered, 429s it sent, and the ratio to the loopback run of the same budget, with the machine's
-load beside each figure. Prints figures only; it asserts nothing.
+Targets: loopback, rtt20, rtt100, ratelimit. Prints wall time, verdict, requests the suite sent
+(its own count, summary.json's ``performance``) and those the server answered, 429s the server
+sent, seconds the suite waited on 429s and paced ahead of the limit, and the ratio to the loopback
+run of the same budget, with the machine's load beside each figure. Prints figures only; it
+asserts nothing.
 """
 
 from __future__ import annotations
@@ -44,12 +46,16 @@ def one_run(budget: str, target: str, seed: int, report_dir: Path) -> dict:
                    "--seed", str(seed), "--report-dir", str(report_dir)]
         measured = run_measured(command, log=report_dir.with_suffix(".log"))
     summary = load_summary(report_dir)
+    performance = summary.get("performance") or {}
     return {
         "exit_code": measured.exit_code,
         "verdict": summary.get("verdict", "no summary"),
         "wall": measured.wall_seconds,
+        "sent": performance.get("requests"),
         "requests": server.requests,
         "status_429": server.status_429,
+        "waited": performance.get("waited_429_seconds"),
+        "paced": performance.get("paced_seconds"),
         "load": load,
     }
 
@@ -75,15 +81,18 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  done: {budget} {target} ({row['wall']:.1f}s); {machine()}", flush=True)
     print()
     head = (f"{'budget':8} {'target':10} {'verdict':15} {'exit':>4} {'wall':>8} {'x loop':>6} "
-            f"{'requests':>8} {'429s':>5}  machine at start")
+            f"{'sent':>6} {'answered':>8} {'429s':>5} {'429 wait':>8} {'paced':>7}  "
+            f"machine at start")
     print(head)
     print("-" * len(head))
     loop_wall = {b: r["wall"] for b, t, r in rows if t == "loopback"}
     for budget, target, row in rows:
         ratio = row["wall"] / loop_wall[budget] if loop_wall.get(budget) else None
         print(f"{budget:8} {target:10} {row['verdict']:15} {row['exit_code']:>4} "
-              f"{fmt(row['wall']):>8} {fmt(ratio, 'x', 2):>6} {row['requests'] or '-':>8} "
-              f"{row['status_429'] if row['status_429'] is not None else '-':>5}  {row['load']}")
+              f"{fmt(row['wall']):>8} {fmt(ratio, 'x', 2):>6} {row['sent'] or '-':>6} "
+              f"{row['requests'] or '-':>8} "
+              f"{row['status_429'] if row['status_429'] is not None else '-':>5} "
+              f"{fmt(row['waited']):>8} {fmt(row['paced']):>7}  {row['load']}")
     print(f"\nfinished; {machine()}")
     return 0
 

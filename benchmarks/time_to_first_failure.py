@@ -62,6 +62,7 @@ def one_run(variant: str, budget: str, seed: int, report_dir: Path) -> dict:
         "failures": failures,
         "unattributed": len(summary.get("unattributed_findings") or []),
         "requests": server.requests,
+        "sent": (summary.get("performance") or {}).get("requests"),
     }
 
 
@@ -101,19 +102,24 @@ def main(argv: list[str] | None = None) -> int:
         head = f"{'variant':34} {'first failure':>13} {'verdict':>8}  {'caught':6} first contract"
         print(head)
         print("-" * len(head))
-        firsts, verdicts, caught = [], [], 0
+        firsts, verdicts, caught, sent = [], [], 0, 0
         with ThreadPoolExecutor(max_workers=max(args.jobs, 1)) as pool:
             runs = pool.map(
                 lambda n, b=budget: one_run(n, b, args.seed, root / b / n), names
             )
             for name, run in zip(names, runs, strict=True):
                 caught += report_one(name, run, known, firsts, verdicts)
+                sent += run["sent"] or run["requests"] or 0
         med, worst = median_and_worst(firsts)
         vmed, vworst = median_and_worst(verdicts)
         print("-" * len(head))
         print(f"budget {budget}: caught {caught}/{len(names)} "
               f"({100.0 * caught / max(len(names), 1):.0f}%); first failure median {fmt(med)}, "
               f"worst {fmt(worst)}; verdict median {fmt(vmed)}, worst {fmt(vworst)}")
+        per_run = sent / max(len(names), 1)
+        print(f"  requests per variant run: {per_run:.0f}; kill rate per 100 requests: "
+              f"{100.0 * (caught / max(len(names), 1)) / max(per_run / 100.0, 1e-9):.2f}% "
+              f"(kill rate divided by hundreds of requests a run sends)")
         flags = " ".join(BUDGET_FLAGS[budget])
         print(f"  per variant: scrip-conformance run --base-url URL --api-key KEY "
               f"--second-org-key KEY2 {flags} --seed {args.seed}".replace("  ", " "))

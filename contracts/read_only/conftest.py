@@ -11,6 +11,7 @@ from scrip_conformance.discovery import Discovery, Findings
 from scrip_conformance.invariants import check_response
 from scrip_conformance.invariants.errors import TIMESTAMP_FIELDS
 from scrip_conformance.invariants.schema import check_matches_spec, check_no_unknown_fields
+from scrip_conformance.prefetch import get_all
 from scrip_conformance.provisioning.fixtures import (  # noqa: F401
     own_evidence,
     run_prefix_name,
@@ -133,10 +134,11 @@ def _audit_from_the_start(request):
 def error_probes(discovery, target, api):
     """Each invalid request with the answer it got, and the contracts that could not be probed."""
     probes, skipped = build_probes(discovery, target, api)
-    return [(probe, api.get(probe.path, probe.query)) for probe in probes], skipped
+    reads = [(probe.path, probe.query) for probe in probes]
+    return list(zip(probes, get_all(api, reads, target.concurrency), strict=True)), skipped
 
 
 @pytest.fixture(scope="session")
 def odd_answers(api, target):
     """Answers to strange but harmless GET requests (for ERROR-NO-5XX and the hygiene checks)."""
-    return [api.get(path, query) for path, query in odd_inputs(target)]
+    return get_all(api, list(odd_inputs(target)), target.concurrency)

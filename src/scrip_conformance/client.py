@@ -26,9 +26,10 @@ from typing import Any
 
 import httpx
 
-from scrip_conformance import curl
+from scrip_conformance import curl, metering
 from scrip_conformance.invariants import ResponseContext, errors
 from scrip_conformance.invariants._common import show
+from scrip_conformance.pacing import Pacer, pacer_for
 from scrip_conformance.resources import load_spec
 from scrip_conformance.safety import keys, writes
 from scrip_conformance.safety.limits import (
@@ -168,8 +169,12 @@ class TargetClient:
         timeout: float = 10.0,
         read_only: bool = True,
         transport: httpx.BaseTransport | None = None,
+        pacer: Pacer | None = None,
+        pool_size: int = 10,
     ):
         self.base_url = base_url.rstrip("/")
+        self.pacer = pacer if pacer is not None else pacer_for(self.base_url)
+        """Paces by the target's rate-limit headers; one per target, shared by its clients."""
         self._key = api_key
         self.timeout = timeout
         self.read_only = read_only
@@ -178,8 +183,12 @@ class TargetClient:
         self.observers: list[Callable[[ApiResponse], None]] = []  # called with every response
         self.max_response_bytes = max_response_bytes()
         keys.register(api_key)
+        limits = httpx.Limits(max_connections=pool_size, max_keepalive_connections=pool_size)
         self._http = httpx.Client(
-            timeout=httpx.Timeout(timeout), transport=transport, follow_redirects=False
+            timeout=httpx.Timeout(timeout),
+            transport=transport,
+            follow_redirects=False,
+            limits=limits,
         )
 
     def close(self) -> None:
@@ -204,9 +213,11 @@ class TargetClient:
         key: Any = DEFAULT_KEY,
         bearer: bool = False,
         headers: dict[str, str] | None = None,
+        notify: bool = True,
     ) -> ApiResponse:
         """Send one request. ``key``: the target's key by default, ``None`` for no key, or
-        another string; ``bearer`` sends it as ``Authorization: Bearer`` instead of X-API-Key."""
+        another string; ``bearer`` sends it as ``Authorization: Bearer`` instead of X-API-Key;
+        ``notify=False`` leaves the observers to whoever hands the answer on (a read ahead)."""
         method = method.upper()
         if self.read_only and method != "GET":
             raise ReadOnlyRefusal(
@@ -232,19 +243,22 @@ class TargetClient:
         operation_id, path_params = resolve_operation(method, path)
         timeout = self.timeout * (REPORT_TIMEOUT_FACTOR if path.startswith(REPORTS_PATH) else 1)
         for attempt in range(MAX_RETRIES_ON_429 + 1):
+            left = run_time_left()
+            self.pacer.before_request(None if left is None else max(left, 0.0))
             started = datetime.now(UTC)
             status, raw_headers, content, problem = self._send(
                 method, url, sent_headers, json, timeout, line
             )
             finished = datetime.now(UTC)
             self.requests.append(RecordedRequest(method, str(url), line, status))
+            self.pacer.after_response(status, raw_headers)
             if status == 429 and attempt < MAX_RETRIES_ON_429:
                 left = run_time_left()
                 asked = _retry_after(raw_headers.get("retry-after"))
                 wait = take_retry_wait(asked if left is None else min(asked, max(left, 0.0)))
                 if wait is None:
                     break  # the run's budget of waiting on 429s is spent: the 429 is the answer
-                time.sleep(wait)
+                self._wait_out_429(wait)
                 continue
             break
         text = keys.scrub(content.decode(_charset(raw_headers), errors="replace"))
@@ -272,10 +286,19 @@ class TargetClient:
             path_params=path_params,
             problem=problem,
         )
-        for observe in self.observers:
-            observe(response)
+        if notify:
+            self.notify(response)
         return response
 
+    def notify(self, response: ApiResponse) -> None:
+        """Show ``response`` to every observer."""
+        for observe in self.observers:
+            observe(response)
+
+    def _wait_out_429(self, seconds: float) -> None:
+        """Sleep a 429's wait granted by the run's budget (the pacer then has nothing left)."""
+        time.sleep(seconds)
+        metering.meter().waited(seconds, on_429=True)
 
     def _send(
         self,
@@ -298,7 +321,7 @@ class TargetClient:
         deadline = time.monotonic() + timeout
         request = self._http.build_request(method, url, headers=headers, json=json, timeout=timeout)
         try:
-            raw = self._http.send(request, stream=True)
+            raw = self._send_once(request, retry_stale=method == "GET")
             try:
                 content = read_capped(raw.iter_bytes(), self.max_response_bytes, deadline, timeout)
                 problem = ""
@@ -321,6 +344,30 @@ class TargetClient:
                 f"cannot reach the target at {self.base_url}: {message}\n  request: {line}"
             ) from None
         return raw.status_code, dict(raw.headers.items()), content, problem
+
+
+    def _send_once(self, request: httpx.Request, retry_stale: bool) -> httpx.Response:
+        """Send ``request`` (counted); a GET meeting a pooled keep-alive connection the server
+        (or a proxy) closed while it was idle - disconnected before any answer - is sent once
+        more, on a new connection: a GET changes nothing, and that close is no outage."""
+        for attempt in (1, 2):
+            try:
+                raw = self._http.send(request, stream=True)
+            except STALE_CONNECTION_ERRORS:
+                metering.meter().sent(None)
+                if not retry_stale or attempt == 2:
+                    raise
+                continue
+            except httpx.HTTPError:
+                metering.meter().sent(None)
+                raise
+            metering.meter().sent(raw.status_code)
+            return raw
+        raise AssertionError("unreachable")
+
+
+STALE_CONNECTION_ERRORS = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
+"""What a request on a keep-alive connection closed while idle meets, before any answer."""
 
 
 def _charset(headers: dict[str, str]) -> str:

@@ -21,10 +21,16 @@ from typing import Any
 
 import httpx
 
+from scrip_conformance import metering
+from scrip_conformance.safety.limits import take_retry_wait
+
 MAX_WAIT = 60.0
 """No single wait is longer than this many seconds, whatever the target says."""
 DEFAULT_RETRY_AFTER = 1.0
 """Seconds to wait after a 429 that carries no usable ``Retry-After``."""
+MAX_PACE = 2.0
+"""No pacing wait (ahead of a 429, from the rate-limit headers) is longer than this many seconds:
+headers announcing a bucket that refills once an hour must not stall a run."""
 MAX_RETRIES = 5
 """429s retried per request at most (a request answered 429 more often gets that 429)."""
 _UNIX_TIME_FLOOR = 1_000_000_000
@@ -61,6 +67,27 @@ def retry_after(headers: Mapping[str, str], now: float, max_wait: float = MAX_WA
     return max(0.0, min(max_wait, delay))
 
 
+def token_interval(
+    headers: Mapping[str, str], now: float, reserve: int = 1, max_wait: float = MAX_WAIT
+) -> float | None:
+    """Seconds per token at the refill rate the headers imply, while ``Remaining`` is at or
+    below ``reserve`` (0 above it: the burst is free); None without usable headers.
+
+    A ``Reset`` rounded up (whole seconds) makes the rate look slower, never faster."""
+    limit = _number(_header(headers, "X-RateLimit-Limit"))
+    remaining = _number(_header(headers, "X-RateLimit-Remaining"))
+    reset = _number(_header(headers, "X-RateLimit-Reset"))
+    if limit is None or remaining is None or reset is None:
+        return None
+    if remaining > reserve:
+        return 0.0
+    until_full = reset - now if reset >= _UNIX_TIME_FLOOR else reset
+    missing = limit - remaining
+    if until_full <= 0 or missing <= 0:
+        return 0.0
+    return max(0.0, min(max_wait, until_full / missing))
+
+
 def pace_delay(
     headers: Mapping[str, str], now: float, reserve: int = 1, max_wait: float = MAX_WAIT
 ) -> float:
@@ -84,7 +111,12 @@ def pace_delay(
 
 
 class Pacer:
-    """Remembers when the next request may go; thread-safe, one per target."""
+    """Remembers when the next request may go; thread-safe, one per target.
+
+    While the bucket is low (``Remaining`` at or below ``reserve``) requests are spaced at the
+    refill rate: each one books the next slot, so that clients and threads sharing the pacer
+    never go together (a reserve above the requests in flight absorbs the answers that are
+    behind). With tokens to spare they go at once."""
 
     def __init__(
         self,
@@ -99,37 +131,80 @@ class Pacer:
         self.reserve = reserve
         self.max_wait = max_wait
         self._not_before = 0.0
+        self._interval = 0.0  # seconds between requests while the bucket is low
+        self._after_429 = False  # the current wait is a 429's Retry-After, not pacing
         self._lock = threading.Lock()
         self.waited = 0.0
         """Seconds spent waiting so far (for reports and benchmarks)."""
         self.rate_limited = 0
         """429 answers seen so far."""
 
-    def before_request(self) -> float:
-        """Sleep until the next request may go; the seconds slept."""
+    def before_request(self, limit: float | None = None) -> float:
+        """Sleep until the next request may go (at most ``limit`` seconds when given: a run's
+        deadline); the seconds slept."""
         with self._lock:
-            delay = min(self.max_wait, self._not_before - self._clock())
+            now = self._clock()
+            start = max(now, self._not_before)
+            if self._interval > 0:
+                self._not_before = start + self._interval  # the next request's slot
+            delay = min(self.max_wait, start - now)
+            if limit is not None:
+                delay = min(delay, limit)
+            on_429 = self._after_429
         if delay <= 0:
             return 0.0
+        if on_429 and take_retry_wait(delay) is None:
+            return 0.0  # the run's budget of waiting on 429s is spent: no more waiting on them
         self._sleep(delay)
         with self._lock:
             self.waited += delay
+        metering.meter().waited(delay, on_429)
         return delay
 
     def after_response(self, status: int, headers: Mapping[str, str]) -> float:
         """Learn from one answer; the seconds the next request has to wait (for a 429, its
         ``Retry-After``)."""
         now = self._clock()
+        interval = None
         if status == 429:
             delay = retry_after(headers, now, self.max_wait)
         else:
-            delay = pace_delay(headers, now, self.reserve, self.max_wait)
+            pace = min(self.max_wait, MAX_PACE)
+            delay = pace_delay(headers, now, self.reserve, pace)
+            interval = token_interval(headers, now, self.reserve, pace)
         with self._lock:
+            if interval is not None:
+                self._interval = interval
             if status == 429:
                 self.rate_limited += 1
-            if delay > 0:
-                self._not_before = max(self._not_before, now + delay)
+            if delay > 0 and now + delay > self._not_before:
+                self._not_before = now + delay
+                self._after_429 = status == 429
         return delay
+
+
+SHARED_RESERVE = 8
+"""Tokens a shared pacer keeps in hand: above the requests in flight (``--concurrency``, at most
+a few), whose answers report a bucket fuller than it is by then."""
+_shared: dict[str, Pacer] = {}
+_shared_lock = threading.Lock()
+
+
+def pacer_for(base_url: str) -> Pacer:
+    """The process's one pacer for the target at ``base_url`` (scheme, host and port): every
+    client of a run paces in the same bucket, so that they do not each burst."""
+    url = httpx.URL(base_url)
+    key = f"{url.scheme}://{url.host}:{url.port or ''}"
+    with _shared_lock:
+        if key not in _shared:
+            _shared[key] = Pacer(reserve=SHARED_RESERVE)
+        return _shared[key]
+
+
+def forget_pacers() -> None:
+    """A new run: the targets' buckets are learnt again."""
+    with _shared_lock:
+        _shared.clear()
 
 
 class PacedTransport(httpx.BaseTransport):
@@ -162,4 +237,7 @@ class PacedTransport(httpx.BaseTransport):
         self.inner.close()
 
 
-__all__ = ["MAX_WAIT", "PacedTransport", "Pacer", "pace_delay", "retry_after"]
+__all__ = [
+    "MAX_WAIT", "PacedTransport", "Pacer", "forget_pacers", "pace_delay", "pacer_for",
+    "retry_after", "token_interval",
+]

@@ -23,13 +23,15 @@ FEATURES = {
     "extension": "accepts the x-scrip-conformance-extension fields (D-EXTENSION)",
 }
 # How far the read-only contracts look, per budget: (items compared across page sizes, lists
-# paginated, schedule windows tried, participants whose lot filters are exercised)
+# paginated, schedule windows tried, participants whose lot filters are exercised, participants
+# whose balance list is compared with their detail: all unless given)
 BUDGET_LIMITS = {
     "quick": {
         "pagination_items": 10,
         "pagination_lists": 3,
         "windows": 2,
         "filter_participants": 2,
+        "balance_lists": 16,
     },
     "default": {
         "pagination_items": 40,
@@ -98,6 +100,12 @@ OPTIONS = (
         1000,
     ),
     Option(
+        "--concurrency",
+        "SCRIP_CONCURRENCY",
+        "read-only requests in flight at most (the walk's participants; 1 = serial; default 4)",
+        4,
+    ),
+    Option(
         "--clock-skew",
         "SCRIP_CLOCK_SKEW",
         "tolerated clock difference with the target, seconds (default 5)",
@@ -134,6 +142,8 @@ class Target:
     max_participants: int = 200
     max_lots_per_participant: int = 1000
     clock_skew: float = 5.0
+    concurrency: int = 4
+    """Read-only requests in flight at most (results are folded in a fixed order)."""
     seed: int = 0
     budget: str = "default"
     unsupported: frozenset[str] = frozenset()
@@ -252,6 +262,7 @@ def resolve(
             "--max-lots-per-participant", values["--max-lots-per-participant"], int, 1
         ),
         clock_skew=_number("--clock-skew", values["--clock-skew"], float, 0),
+        concurrency=_number("--concurrency", values["--concurrency"], int, 1),
         seed=seed,
         budget=budget,
         unsupported=unsupported,

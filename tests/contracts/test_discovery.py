@@ -168,3 +168,70 @@ def test_the_walk_counts_only_what_each_contract_could_judge():
         assert again["LOT-FINAL-HOLDS-NOTHING"] == {"final-state lots": 1}
         assert again["LOT-STATUS-MATCHES-CLOCK"] == {"dated lots": 1}
         assert again["LOT-ORDER-OLDEST-FIRST"] == {"lot lists of two or more lots": 1}
+
+
+def _walk_figures(discovery: Discovery) -> dict:
+    """Everything the contracts read from a walk, in a comparable form."""
+    return {
+        "findings": [(v.contract_id, v.summary, v.observed, v.request) for v in discovery.findings],
+        "counts": dict(discovery.findings.counts),
+        "witnessed": discovery.findings.witnessed,
+        "participants": discovery.participant_count,
+        "lots": discovery.lots_walked,
+        "kept_lists": [(k.participant_id, k.asset_id, k.lots) for k in discovery.kept_lists],
+        "lists_sample": discovery.lists_sample.items,
+        "multi_balance_sample": discovery.multi_balance_sample.items,
+        "lot_samples": {a: r.items for a, r in discovery.lot_samples.items()},
+        "balance_sums": dict(discovery.balance_sums),
+        "cut_lists": discovery.cut_lists,
+    }
+
+
+def test_a_walk_with_reads_in_flight_gives_exactly_what_a_serial_walk_gives(reference_with):
+    def inflated(path, query, status, body):
+        if path.endswith("/balances/lots") and status == 200:
+            for lot in body.get("data", [])[:1]:
+                lot["remaining"] = plus_minor_unit(lot["amount"])
+        return status, body
+
+    server = reference_with(FaultMiddleware, fault=Fault("first lot inflated", answer=inflated))
+    serial = walked(server, concurrency=1, max_lots_per_participant=3)
+    in_flight = walked(server, concurrency=4, max_lots_per_participant=3)
+    assert serial.findings.counts["LOT-REMAINING-LE-AMOUNT"] > 0  # something to keep in order
+    assert serial.cut_lists  # lists cut by the limit: the read-ahead stops where the walk does
+    assert _walk_figures(in_flight) == _walk_figures(serial)
+
+
+def test_answers_read_ahead_reach_the_observers_in_the_walks_order(reference_with):
+    server = reference_with()
+    seen: dict[int, list[str]] = {}
+    for concurrency in (1, 4):
+        target = Target(server.base_url, "sk_a", seed=7, budget="quick", concurrency=concurrency)
+        api = TargetClient(server.base_url, "sk_a")
+        order: list[str] = []
+        api.observers.append(lambda response, order=order: order.append(response.curl))
+        Discovery(api, target).run()
+        seen[concurrency] = order
+    assert len(seen[4]) == len(seen[1]) > 10
+    assert seen[4] == seen[1]
+
+
+def test_the_read_only_suite_reports_the_same_failures_at_concurrency_1_and_4(
+    reference_with, run_read_only
+):
+    def inflated(path, query, status, body):
+        if path.endswith("/balances/lots") and status == 200:
+            for lot in body.get("data", [])[:1]:
+                lot["remaining"] = plus_minor_unit(lot["amount"])
+        return status, body
+
+    server = reference_with(FaultMiddleware, fault=Fault("first lot inflated", answer=inflated))
+    serial = run_read_only(server, "--concurrency", "1")
+    in_flight = run_read_only(server, "--concurrency", "4")
+    assert "LOT-REMAINING-LE-AMOUNT" in serial.failed_contracts()
+    assert in_flight.failed_contracts() == serial.failed_contracts()
+
+    def findings(output: str) -> list[str]:
+        return [line for line in output.splitlines() if line.startswith("[")]
+
+    assert findings(in_flight.output) == findings(serial.output)

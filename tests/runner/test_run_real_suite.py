@@ -40,10 +40,12 @@ def test_the_embedded_reference_is_conformant_and_every_report_is_written(tmp_pa
     assert performance["requests_per_second"] > 0
 
 
-def test_a_run_against_a_url_reports_its_phases_and_no_request_count(broken_server_run):
+def test_a_run_against_a_url_counts_its_requests_per_phase_and_contract(broken_server_run):
     performance = broken_server_run.summary["performance"]
-    assert performance["requests"] is None and performance["requests_per_second"] is None
-    assert performance["phases_requests"] is None
+    assert performance["requests"] == sum(performance["phases_requests"].values()) > 0
+    assert performance["phases_requests"]["contracts"] > 0
+    assert performance["contracts_requests"]["AUTH-MISSING-KEY-401"] > 0
+    assert performance["status_429"] == 0 and performance["waited_429_seconds"] == 0
     assert performance["phases_seconds"]["contracts"] > 0
 
 

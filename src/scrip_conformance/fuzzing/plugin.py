@@ -134,13 +134,13 @@ def settings_from(
 def _run_once(config: pytest.Config, target: Any) -> FuzzReport:
     from scrip_conformance.fuzzing.data import discover, provision
     from scrip_conformance.fuzzing.run import run_fuzzing
-    from scrip_conformance.pacing import Pacer
+    from scrip_conformance.pacing import pacer_for
 
     base_url, api_key = target.base_url, target.api_key
     read_only = is_read_only(config, target)
     seed = int(_attr(target, "seed") or 0)
     unsupported = frozenset(_attr(target, "unsupported") or ())
-    pacer = Pacer()  # one per target: set-up and engine share the rate-limit bucket
+    pacer = pacer_for(base_url)  # one per target: every client shares the rate-limit bucket
     try:
         if read_only:
             ids = discover(base_url, api_key, pacer=pacer)

@@ -25,9 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scrip_conformance import catalog, resources
+from scrip_conformance import catalog, metering, resources
 from scrip_conformance import progress as live_progress
 from scrip_conformance.cli import EXIT_OK, EXIT_USAGE
+from scrip_conformance.pacing import forget_pacers
 from scrip_conformance.runner import config
 from scrip_conformance.runner.baseline import Baseline, BaselineError, load_baseline
 from scrip_conformance.runner.closing import (
@@ -68,7 +69,10 @@ KEY_ENV = "SCRIP_API_KEY"
 SECOND_KEY_ENV = "SCRIP_SECOND_ORG_KEY"
 READ_ONLY_PROFILES = ("read-only",)
 DEFAULT_TIMEOUT = 10.0
-WALK_FLAGS = ("--max-assets", "--max-participants", "--max-lots-per-participant", "--clock-skew")
+WALK_FLAGS = (
+    "--max-assets", "--max-participants", "--max-lots-per-participant", "--clock-skew",
+    "--concurrency",
+)
 
 
 class UsageProblem(Exception):
@@ -438,6 +442,8 @@ def _execute(args: argparse.Namespace, out: RedactingStream, err: RedactingStrea
     plan = _plan(args, out)
     if plan is None:
         return EXIT_OK
+    metering.reset()  # this run's requests, counted by the suite's clients for every target
+    forget_pacers()
     try:
         if args.base_url:
             # Before starting anything: a closed port or a wrong key is a one-line message.
@@ -565,8 +571,9 @@ def _phase_clock(args: argparse.Namespace, target: Target) -> PhaseClock:
     return PhaseClock(
         getattr(args, "started_monotonic", None),
         getattr(args, "started_cpu", None),
-        target.request_count,
+        lambda: metering.meter().requests,  # counted by the suite's clients, for every target
         cpu_clock=cpu_clock,
+        rate_limits=lambda: metering.meter().reading(),
     )
 
 

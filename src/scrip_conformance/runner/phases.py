@@ -1,6 +1,7 @@
-"""Where a run's time goes: wall-clock seconds (and, when the target counts them, requests) per
-phase (start-up, discovery, provisioning, contracts, fuzzing, reports), for ``summary.json`` and
-the benchmarks.
+"""Where a run's time goes: wall-clock seconds and requests (counted by the suite's clients,
+:mod:`scrip_conformance.metering`) per phase (start-up, discovery, provisioning, contracts,
+fuzzing, reports) and per contract, with the 429s received and the time spent waiting on them,
+for ``summary.json`` and the benchmarks.
 
 Every moment of the run belongs to exactly one phase, so the phases add up to the run's duration.
 Start-up lasts from the command's start to the first test (embedded target, pre-flight, pytest's
@@ -8,14 +9,20 @@ start and collection); fixture set-ups are charged to discovery or provisioning 
 fixture is; tests under ``fuzzing/`` to fuzzing (the session's one fuzzing run, with its own data
 set-up, happens in the first one's set-up); other tests to contracts; and what follows the last
 test (pytest's junit and allure output, summary.json, the HTML report) to reports.
+
+A test's requests are also charged to each contract it declares, except those of shared
+set-ups (the walk, provisioning, the session's fuzzing run), which belong to their phase only.
 """
 
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable, Generator
 
 import pytest
+
+from scrip_conformance.metering import Reading
 
 _Wrap = Generator[None, object, object]  # a pytest hook wrapper
 
@@ -25,6 +32,9 @@ PHASES = ("startup", "discovery", "provisioning", "contracts", "fuzzing", "repor
 _PROVISIONING_DIRS = ("provisioning", "extension", "concurrency", "isolation")
 _PROVISIONING_MODULES = ("scrip_conformance.provisioning",)
 _DISCOVERY_FIXTURES = frozenset({"discovery"})
+_SHARED_FIXTURES = frozenset({"fuzz_report"})
+"""Session set-ups charged to the test's phase but to no contract (many contracts share them)."""
+_CONTRACT_MARKER = "contract"
 
 
 def fixture_phase(argname: str, module: str, baseid: str) -> str | None:
@@ -60,10 +70,14 @@ class PhaseClock:
         request_count: Callable[[], int] | None = None,
         clock: Callable[[], float] = time.monotonic,
         cpu_clock: Callable[[], float] = time.process_time,
+        rate_limits: Callable[[], Reading] | None = None,
     ) -> None:
         self._clock = clock
         self._cpu_clock = cpu_clock
         self._count = request_count
+        self._rate_limits = rate_limits
+        self.contract_requests: Counter[str] = Counter()
+        self._contracts: tuple[str, ...] = ()  # the contracts of the test running
         self.seconds: dict[str, float] = dict.fromkeys(PHASES, 0.0)
         self.cpu_seconds: dict[str, float] = dict.fromkeys(PHASES, 0.0)
         self.requests: dict[str, int] | None = (
@@ -77,14 +91,20 @@ class PhaseClock:
     def _requests_now(self) -> int:
         return int(self._count()) if self._count is not None else 0
 
-    def switch(self, phase: str) -> None:
-        """Charge the time since the last switch to the current phase, then enter ``phase``."""
+    def switch(self, phase: str, contracts: tuple[str, ...] | None = None) -> None:
+        """Charge the time since the last switch to the current phase (and the requests to the
+        current contracts too), then enter ``phase`` (with ``contracts`` when given)."""
         now, cpu, count = self._clock(), self._cpu_clock(), self._requests_now()
         self.seconds[self.current] += max(now - self._since, 0.0)
         self.cpu_seconds[self.current] += max(cpu - self._since_cpu, 0.0)
         if self.requests is not None:
-            self.requests[self.current] += max(count - self._since_count, 0)
+            sent = max(count - self._since_count, 0)
+            self.requests[self.current] += sent
+            for contract_id in self._contracts:
+                self.contract_requests[contract_id] += sent
         self.current, self._since, self._since_cpu, self._since_count = phase, now, cpu, count
+        if contracts is not None:
+            self._contracts = contracts
 
     def finish(self) -> None:
         """Charge the time up to now; the clock can go on (a later ``finish`` adds to it)."""
@@ -102,6 +122,7 @@ class PhaseClock:
         """The ``performance`` object of summary.json."""
         total = self.total_seconds
         requests = self.total_requests
+        limits = self._rate_limits() if self._rate_limits is not None else None
         return {
             "phases_seconds": {p: round(self.seconds[p], 3) for p in PHASES},
             "phases_cpu_seconds": {p: round(self.cpu_seconds[p], 3) for p in PHASES},
@@ -110,17 +131,25 @@ class PhaseClock:
             "requests_per_second": (
                 round(requests / total, 1) if requests is not None and total > 0 else None
             ),
+            "contracts_requests": (
+                dict(sorted(self.contract_requests.items())) if self.requests is not None else None
+            ),
+            "status_429": limits.status_429 if limits is not None else None,
+            "waited_429_seconds": round(limits.waited_429_seconds, 3) if limits else None,
+            "paced_seconds": round(limits.paced_seconds, 3) if limits is not None else None,
         }
 
     # -- pytest hooks ------------------------------------------------------------------------
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> _Wrap:
-        self.switch(item_phase(item.nodeid))
+        contracts = tuple(
+            dict.fromkeys(str(i) for mark in item.iter_markers(_CONTRACT_MARKER) for i in mark.args)
+        )
+        self.switch(item_phase(item.nodeid), contracts)
         try:
             return (yield)
         finally:
-            if nextitem is None:
-                self.switch("reports")
+            self.switch("reports" if nextitem is None else self.current, ())
 
     @pytest.hookimpl(wrapper=True)
     def pytest_fixture_setup(
@@ -128,14 +157,15 @@ class PhaseClock:
     ) -> _Wrap:
         module = getattr(getattr(fixturedef, "func", None), "__module__", "") or ""
         phase = fixture_phase(fixturedef.argname, module, getattr(fixturedef, "baseid", ""))
-        if phase is None or phase == self.current:
+        shared = phase is not None or fixturedef.argname in _SHARED_FIXTURES
+        if not shared or (phase == self.current and not self._contracts):
             return (yield)
-        outer = self.current
-        self.switch(phase)
+        outer, contracts = self.current, self._contracts
+        self.switch(phase or outer, ())
         try:
             return (yield)
         finally:
-            self.switch(outer)
+            self.switch(outer, contracts)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtestloop(self, session: pytest.Session) -> _Wrap:

@@ -19,6 +19,7 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 
+from scrip_conformance import metering
 from scrip_conformance.safety import keys, writes
 from scrip_conformance.safety.limits import (
     DeadlineExceeded,
@@ -60,9 +61,14 @@ class GuardedAdapter(HTTPAdapter):
                 raise requests.exceptions.ConnectionError("the run's deadline has passed")
             seconds = min(seconds, left)
         deadline = time.monotonic() + seconds
-        response = super().send(
-            request, stream=True, timeout=timeout, verify=verify, cert=cert, proxies=proxies
-        )
+        try:
+            response = super().send(
+                request, stream=True, timeout=timeout, verify=verify, cert=cert, proxies=proxies
+            )
+        except requests.exceptions.RequestException:
+            metering.meter().sent(None)
+            raise
+        metering.meter().sent(response.status_code)
         whole = False
         try:
             chunks = response.raw.stream(64 * 1024, decode_content=True)

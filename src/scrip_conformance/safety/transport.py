@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 
+from scrip_conformance import metering
 from scrip_conformance.safety import keys, writes
 from scrip_conformance.safety.limits import (
     DeadlineExceeded,
@@ -31,7 +32,12 @@ class GuardedTransport(httpx.BaseTransport):
         if method != "GET":
             writes.current().check(method, str(request.url), body)
         deadline = time.monotonic() + self._timeout
-        response = self._inner.handle_request(request)
+        try:
+            response = self._inner.handle_request(request)
+        except httpx.HTTPError:
+            metering.meter().sent(None)
+            raise
+        metering.meter().sent(response.status_code)
         try:
             stream = response.stream
             assert isinstance(stream, httpx.SyncByteStream)
