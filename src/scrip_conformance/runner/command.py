@@ -505,6 +505,12 @@ def _run(
     except KeyboardInterrupt:  # a signal between pytest's own handling points
         code = 2
         signals.received = signals.received or signal.SIGINT
+    except Exception:
+        # pytest itself can fail while it words an interrupt (a frame without a line number
+        # in its traceback): once a signal came, that is the interruption, never a traceback
+        if signals.received is None:
+            raise
+        code = 2
     signals.hold()
     clock.switch("reports")
     # a run stopped by the target or by its deadline is exit 3, not an interruption
