@@ -47,8 +47,9 @@ def suite_run(base_url: str, seed: int, budget: str) -> dict:
     ids = provision(base_url, KEY, seed=seed)
     ids.readable = seen.by_kind()
     report = run_fuzzing(
-        FuzzSettings(base_url=base_url, api_key=KEY, seed=seed, budget=BUDGETS[budget],
-                     known_ids=ids)
+        FuzzSettings(
+            base_url=base_url, api_key=KEY, seed=seed, budget=BUDGETS[budget], known_ids=ids
+        )
     )
     return {
         "seconds": round(time.monotonic() - started, 1),
@@ -92,8 +93,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"budget {args.budget}, seed {args.seed}, plain reports under {root}")
     ref_plain, ref_suite = one("reference", args.seed, args.budget, root)
     baseline = set(ref_plain.get("codes", []))
-    print(f"reference: plain {ref_plain.get('seconds')}s codes {sorted(baseline)}; "
-          f"suite {ref_suite['seconds']}s findings {ref_suite['contracts'] or 'none'}")
+    print(
+        f"reference: plain {ref_plain.get('seconds')}s codes {sorted(baseline)}; "
+        f"suite {ref_suite['seconds']}s findings {ref_suite['contracts'] or 'none'}"
+    )
     header = f"{'variant':30} {'plain':>8} {'new codes':24} {'suite':>8}  suite findings"
     print(header)
     print("-" * len(header))
@@ -108,11 +111,15 @@ def main(argv: list[str] | None = None) -> int:
             caught_plain += bool(new_codes)
         caught_suite += bool(suite["contracts"])
         found = ", ".join(suite["checks"]) or "-"
-        print(f"{name:30} {plain_time:>8} {','.join(new_codes) or '-':24} "
-              f"{suite['seconds']:>7.1f}s  {found}")
+        print(
+            f"{name:30} {plain_time:>8} {','.join(new_codes) or '-':24} "
+            f"{suite['seconds']:>7.1f}s  {found}"
+        )
     print("-" * len(header))
-    print(f"caught: plain schemathesis {caught_plain}/{len(names)}, "
-          f"suite fuzzing {caught_suite}/{len(names)}")
+    print(
+        f"caught: plain schemathesis {caught_plain}/{len(names)}, "
+        f"suite fuzzing {caught_suite}/{len(names)}"
+    )
     return 0
 
 

@@ -37,17 +37,34 @@ def main(modes: list[str]) -> int:
         with tempfile.TemporaryDirectory() as tmp, HostileServer(mode, KEY) as server:
             report_dir = Path(tmp) / "reports"
             measured = run_measured(
-                [*scrip_conformance(), "run", "--base-url", server.base_url, "--api-key", KEY,
-                 "--seed", "3", "--report-dir", str(report_dir)],
+                [
+                    *scrip_conformance(),
+                    "run",
+                    "--base-url",
+                    server.base_url,
+                    "--api-key",
+                    KEY,
+                    "--seed",
+                    "3",
+                    "--report-dir",
+                    str(report_dir),
+                ],
                 timeout=600,
             )
             output = "\n".join(line for _, line in measured.lines)
             leaked = leaks(report_dir, output)
-        met = (measured.wall_seconds <= GOAL_SECONDS and measured.peak_rss_mb <= GOAL_MB
-               and measured.exit_code in (1, 3) and not leaked and "Traceback" not in output)
+        met = (
+            measured.wall_seconds <= GOAL_SECONDS
+            and measured.peak_rss_mb <= GOAL_MB
+            and measured.exit_code in (1, 3)
+            and not leaked
+            and "Traceback" not in output
+        )
         missed += not met
-        print(f"{mode:<16} {measured.exit_code:>4} {fmt(measured.wall_seconds):>8} "
-              f"{fmt(measured.peak_rss_mb, ' MB', 0):>9} {leaked:>5}  {'met' if met else 'MISSED'}")
+        print(
+            f"{mode:<16} {measured.exit_code:>4} {fmt(measured.wall_seconds):>8} "
+            f"{fmt(measured.peak_rss_mb, ' MB', 0):>9} {leaked:>5}  {'met' if met else 'MISSED'}"
+        )
     return 1 if missed else 0
 
 

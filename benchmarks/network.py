@@ -41,9 +41,21 @@ TARGETS = {
 def one_run(budget: str, target: str, seed: int, report_dir: Path) -> dict:
     with counted_server(demo=True, **TARGETS[target]) as server:
         load = machine()
-        command = [*scrip_conformance(), "run", "--base-url", server.base_url,
-                   "--api-key", KEY_A, "--second-org-key", KEY_B, *BUDGET_FLAGS[budget],
-                   "--seed", str(seed), "--report-dir", str(report_dir)]
+        command = [
+            *scrip_conformance(),
+            "run",
+            "--base-url",
+            server.base_url,
+            "--api-key",
+            KEY_A,
+            "--second-org-key",
+            KEY_B,
+            *BUDGET_FLAGS[budget],
+            "--seed",
+            str(seed),
+            "--report-dir",
+            str(report_dir),
+        ]
         measured = run_measured(command, log=report_dir.with_suffix(".log"))
     summary = load_summary(report_dir)
     performance = summary.get("performance") or {}
@@ -80,19 +92,23 @@ def main(argv: list[str] | None = None) -> int:
             rows.append((budget, target, row))
             print(f"  done: {budget} {target} ({row['wall']:.1f}s); {machine()}", flush=True)
     print()
-    head = (f"{'budget':8} {'target':10} {'verdict':15} {'exit':>4} {'wall':>8} {'x loop':>6} "
-            f"{'sent':>6} {'answered':>8} {'429s':>5} {'429 wait':>8} {'paced':>7}  "
-            f"machine at start")
+    head = (
+        f"{'budget':8} {'target':10} {'verdict':15} {'exit':>4} {'wall':>8} {'x loop':>6} "
+        f"{'sent':>6} {'answered':>8} {'429s':>5} {'429 wait':>8} {'paced':>7}  "
+        f"machine at start"
+    )
     print(head)
     print("-" * len(head))
     loop_wall = {b: r["wall"] for b, t, r in rows if t == "loopback"}
     for budget, target, row in rows:
         ratio = row["wall"] / loop_wall[budget] if loop_wall.get(budget) else None
-        print(f"{budget:8} {target:10} {row['verdict']:15} {row['exit_code']:>4} "
-              f"{fmt(row['wall']):>8} {fmt(ratio, 'x', 2):>6} {row['sent'] or '-':>6} "
-              f"{row['requests'] or '-':>8} "
-              f"{row['status_429'] if row['status_429'] is not None else '-':>5} "
-              f"{fmt(row['waited']):>8} {fmt(row['paced']):>7}  {row['load']}")
+        print(
+            f"{budget:8} {target:10} {row['verdict']:15} {row['exit_code']:>4} "
+            f"{fmt(row['wall']):>8} {fmt(ratio, 'x', 2):>6} {row['sent'] or '-':>6} "
+            f"{row['requests'] or '-':>8} "
+            f"{row['status_429'] if row['status_429'] is not None else '-':>5} "
+            f"{fmt(row['waited']):>8} {fmt(row['paced']):>7}  {row['load']}"
+        )
     print(f"\nfinished; {machine()}")
     return 0
 

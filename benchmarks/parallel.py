@@ -62,13 +62,26 @@ def one(workers: int, args: argparse.Namespace, report_dir: Path) -> dict:
             seed=args.seed,
             budget=args.budget,
         )
-        command = [sys.executable, "-m", "pytest",
-                   *pytest_args(resources.contracts_dir(), report_dir, options), "-q"]
+        command = [
+            sys.executable,
+            "-m",
+            "pytest",
+            *pytest_args(resources.contracts_dir(), report_dir, options),
+            "-q",
+        ]
         if args.order == "runner":
             command += ["-p", "runner_order"]
         if workers > 1:
-            command += ["-p", "xdist", "-n", str(workers), "--dist", args.dist,
-                        "--parallel-schedule", args.schedule]
+            command += [
+                "-p",
+                "xdist",
+                "-n",
+                str(workers),
+                "--dist",
+                args.dist,
+                "--parallel-schedule",
+                args.schedule,
+            ]
         path = os.pathsep.join(p for p in (str(HERE), os.environ.get("PYTHONPATH")) if p)
         measured = run_measured(command, log=report_dir / "pytest.log", env={"PYTHONPATH": path})
     return {
@@ -84,14 +97,22 @@ def one(workers: int, args: argparse.Namespace, report_dir: Path) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
-    parser.add_argument("--schedule", default="serial-equivalent",
-                        choices=("serial-equivalent", "xdist"))
-    parser.add_argument("--dist", default="load",
-                        choices=("load", "loadfile", "loadscope", "loadgroup"),
-                        help="xdist's schedule, used with --schedule xdist")
-    parser.add_argument("--order", default="runner", choices=("runner", "collection"),
-                        help="runner: fuzzing last, as scrip-conformance run orders the suite; "
-                        "collection: pytest's own order (read-only last)")
+    parser.add_argument(
+        "--schedule", default="serial-equivalent", choices=("serial-equivalent", "xdist")
+    )
+    parser.add_argument(
+        "--dist",
+        default="load",
+        choices=("load", "loadfile", "loadscope", "loadgroup"),
+        help="xdist's schedule, used with --schedule xdist",
+    )
+    parser.add_argument(
+        "--order",
+        default="runner",
+        choices=("runner", "collection"),
+        help="runner: fuzzing last, as scrip-conformance run orders the suite; "
+        "collection: pytest's own order (read-only last)",
+    )
     parser.add_argument("--variant", help="a known-bad variant of the reference to run against")
     parser.add_argument("--budget", default="quick", choices=("quick", "default", "deep"))
     parser.add_argument("--seed", type=int, default=1)
@@ -100,25 +121,31 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     root = args.report_root or Path(tempfile.mkdtemp(prefix="parallel-"))
     schedule = args.schedule if args.schedule != "xdist" else f"xdist --dist {args.dist}"
-    print(f"serial vs pytest-xdist -n {args.workers} ({schedule} schedule), {args.order} order, "
-          f"budget {args.budget}, seed {args.seed}, target {args.variant or 'reference'}; "
-          f"{machine()}")
+    print(
+        f"serial vs pytest-xdist -n {args.workers} ({schedule} schedule), {args.order} order, "
+        f"budget {args.budget}, seed {args.seed}, target {args.variant or 'reference'}; "
+        f"{machine()}"
+    )
     print(f"reports under {root}")
     serial = one(1, args, root / "serial")
     print(f"  done: serial {serial['wall']:.1f}s; {machine()}", flush=True)
     parallel = one(args.workers, args, root / "parallel")
     print(f"  done: parallel {parallel['wall']:.1f}s; {machine()}", flush=True)
     print()
-    head = (f"{'run':10} {'wall':>8} {'cpu':>8} {'srv cpu':>8} {'requests':>8} {'tests':>6} "
-            f"{'failed':>6} {'skipped':>7}  exit")
+    head = (
+        f"{'run':10} {'wall':>8} {'cpu':>8} {'srv cpu':>8} {'requests':>8} {'tests':>6} "
+        f"{'failed':>6} {'skipped':>7}  exit"
+    )
     print(head)
     print("-" * len(head))
     for name, run in (("serial", serial), (f"-n {args.workers}", parallel)):
         failed = sum(1 for o in run["outcomes"].values() if o in ("failed", "error"))
         skipped = sum(1 for o in run["outcomes"].values() if o == "skipped")
-        print(f"{name:10} {fmt(run['wall']):>8} {fmt(run['cpu']):>8} {fmt(run['server_cpu']):>8} "
-              f"{run['requests'] or '-':>8} {len(run['outcomes']):>6} {failed:>6} {skipped:>7}  "
-              f"{run['exit_code']}")
+        print(
+            f"{name:10} {fmt(run['wall']):>8} {fmt(run['cpu']):>8} {fmt(run['server_cpu']):>8} "
+            f"{run['requests'] or '-':>8} {len(run['outcomes']):>6} {failed:>6} {skipped:>7}  "
+            f"{run['exit_code']}"
+        )
     speedup = serial["wall"] / parallel["wall"] if parallel["wall"] else None
     print(f"speed-up: {fmt(speedup, 'x', 2)} on {args.workers} workers")
     a, b = serial["outcomes"], parallel["outcomes"]
@@ -131,8 +158,10 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(f"results identical: {len(a)} tests, same outcome each")
     order = " -p runner_order" if args.order == "runner" else ""
-    print(f"commands: python -m pytest <the runner's pytest arguments>{order} "
-          f"[-p xdist -n N --dist D --parallel-schedule S]")
+    print(
+        f"commands: python -m pytest <the runner's pytest arguments>{order} "
+        f"[-p xdist -n N --dist D --parallel-schedule S]"
+    )
     print(f"\nfinished; {machine()}")
     return 0
 

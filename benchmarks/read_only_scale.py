@@ -53,21 +53,51 @@ def database(db_dir: Path, lots: int) -> tuple[Path, float | None]:
 def walk_flags(walk: str, lots: int) -> list[str]:
     if walk == "default":
         return []
-    return ["--max-assets", "1000", "--max-participants", str(lots),
-            "--max-lots-per-participant", str(lots)]
+    return [
+        "--max-assets",
+        "1000",
+        "--max-participants",
+        str(lots),
+        "--max-lots-per-participant",
+        str(lots),
+    ]
 
 
 def one(lots: int, walk: str, db: Path, seed: int, report_dir: Path) -> dict:
     flags = walk_flags(walk, lots)
     with counted_server(db=str(db), keys=(f"{KEY}={ORG}",)) as server:
-        command = [*scrip_conformance(), "run", "--base-url", server.base_url, "--api-key", KEY,
-                   "--read-only", "--seed", str(seed), "--report-dir", str(report_dir), *flags]
+        command = [
+            *scrip_conformance(),
+            "run",
+            "--base-url",
+            server.base_url,
+            "--api-key",
+            KEY,
+            "--read-only",
+            "--seed",
+            str(seed),
+            "--report-dir",
+            str(report_dir),
+            *flags,
+        ]
         measured = run_measured(command, log=report_dir.with_suffix(".log"))
     summary = load_summary(report_dir)
     phases = (summary.get("performance") or {}).get("phases_seconds") or {}
     return {
-        "command": " ".join(["scrip-conformance", "run", "--base-url", "URL", "--api-key", "KEY",
-                             "--read-only", "--seed", str(seed), *flags]),
+        "command": " ".join(
+            [
+                "scrip-conformance",
+                "run",
+                "--base-url",
+                "URL",
+                "--api-key",
+                "KEY",
+                "--read-only",
+                "--seed",
+                str(seed),
+                *flags,
+            ]
+        ),
         "exit_code": measured.exit_code,
         "verdict": summary.get("verdict", "no summary"),
         "totals": summary.get("totals", {}),
@@ -103,23 +133,30 @@ def main(argv: list[str] | None = None) -> int:
         for walk in walks:
             row = one(lots, walk, db, args.seed, root / f"{lots}-{walk}")
             rows.append((lots, walk, row))
-            print(f"  done: {lots} lots, walk {walk}: {row['wall']:.1f}s, "
-                  f"{row['rss']:.0f} MB; {machine()}", flush=True)
+            print(
+                f"  done: {lots} lots, walk {walk}: {row['wall']:.1f}s, "
+                f"{row['rss']:.0f} MB; {machine()}",
+                flush=True,
+            )
     print()
-    head = (f"{'lots':>9} {'walk':8} {'wall':>8} {'cpu':>8} {'discovery':>9} {'contracts':>9} "
-            f"{'requests':>8} {'µs/lot':>7} {'cpu µs/lot':>10} {'server cpu':>10} {'peak RSS':>9}  "
-            "verdict (passed/failed/not run)")
+    head = (
+        f"{'lots':>9} {'walk':8} {'wall':>8} {'cpu':>8} {'discovery':>9} {'contracts':>9} "
+        f"{'requests':>8} {'µs/lot':>7} {'cpu µs/lot':>10} {'server cpu':>10} {'peak RSS':>9}  "
+        "verdict (passed/failed/not run)"
+    )
     print(head)
     print("-" * len(head))
     for lots, walk, row in rows:
         totals = row["totals"]
         per_lot = 1e6 * row["wall"] / lots
         cpu_per_lot = 1e6 * row["cpu"] / lots if row["cpu"] is not None else float("nan")
-        print(f"{lots:>9} {walk:8} {fmt(row['wall']):>8} {fmt(row['cpu']):>8} "
-              f"{fmt(row['discovery']):>9} {fmt(row['contracts']):>9} {row['requests'] or '-':>8} "
-              f"{per_lot:>7.0f} {cpu_per_lot:>10.0f} {fmt(row['server_cpu']):>10} "
-              f"{fmt(row['rss'], ' MB', 0):>9}  {row['verdict']} "
-              f"({totals.get('passed')}/{totals.get('failed')}/{totals.get('not_run')})")
+        print(
+            f"{lots:>9} {walk:8} {fmt(row['wall']):>8} {fmt(row['cpu']):>8} "
+            f"{fmt(row['discovery']):>9} {fmt(row['contracts']):>9} {row['requests'] or '-':>8} "
+            f"{per_lot:>7.0f} {cpu_per_lot:>10.0f} {fmt(row['server_cpu']):>10} "
+            f"{fmt(row['rss'], ' MB', 0):>9}  {row['verdict']} "
+            f"({totals.get('passed')}/{totals.get('failed')}/{totals.get('not_run')})"
+        )
     for lots, walk, row in rows:
         print(f"  {lots} {walk}: {row['command']}  (exit {row['exit_code']})")
     print(f"\nfinished; {machine()}")

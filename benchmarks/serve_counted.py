@@ -92,8 +92,12 @@ def main(argv: list[str] | None = None) -> int:
         args.ready_file.write_text(json.dumps({"base_url": base_url}), encoding="utf-8")
         stop.wait()
         usage = resource.getrusage(resource.RUSAGE_SELF)
-        done = {"base_url": base_url, "requests": counter.count,
-                "status_429": statuses.too_many, "cpu_seconds": usage.ru_utime + usage.ru_stime}
+        done = {
+            "base_url": base_url,
+            "requests": counter.count,
+            "status_429": statuses.too_many,
+            "cpu_seconds": usage.ru_utime + usage.ru_stime,
+        }
     args.ready_file.write_text(json.dumps(done), encoding="utf-8")
     return 0
 

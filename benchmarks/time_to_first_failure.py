@@ -44,9 +44,21 @@ PROGRESS = re.compile(r"^\[\s*\d+/\d+\] (failed)\s+(\S.*?)  (\S+)$")
 
 def one_run(variant: str, budget: str, seed: int, report_dir: Path) -> dict:
     with counted_server(demo=True, variant=variant) as server:
-        command = [*scrip_conformance(), "run", "--base-url", server.base_url, "--api-key", KEY_A,
-                   "--second-org-key", KEY_B, *BUDGET_FLAGS[budget], "--seed", str(seed),
-                   "--report-dir", str(report_dir)]
+        command = [
+            *scrip_conformance(),
+            "run",
+            "--base-url",
+            server.base_url,
+            "--api-key",
+            KEY_A,
+            "--second-org-key",
+            KEY_B,
+            *BUDGET_FLAGS[budget],
+            "--seed",
+            str(seed),
+            "--report-dir",
+            str(report_dir),
+        ]
         measured = run_measured(command, log=report_dir.with_suffix(".log"))
     summary = load_summary(report_dir)
     failed = {c["id"] for c in summary.get("contracts", []) if c.get("verdict") == "failed"}
@@ -75,8 +87,11 @@ def report_one(name: str, run: dict, known: set[str], firsts: list, verdicts: li
         firsts.append(first)
     verdicts.append(run["wall"])
     first_ids = ", ".join(sorted(new[0][1])) if new else "-"
-    print(f"{name:34} {fmt(first):>13} {fmt(run['wall']):>8}  "
-          f"{'yes' if is_caught else 'NO':6} {first_ids}", flush=True)
+    print(
+        f"{name:34} {fmt(first):>13} {fmt(run['wall']):>8}  "
+        f"{'yes' if is_caught else 'NO':6} {first_ids}",
+        flush=True,
+    )
     return is_caught
 
 
@@ -96,33 +111,39 @@ def main(argv: list[str] | None = None) -> int:
     for budget in budgets:
         reference = one_run("reference", budget, args.seed, root / budget / "reference")
         known = reference["failed"]
-        print(f"\nbudget {budget}: reference verdict in {reference['wall']:.1f}s, exit "
-              f"{reference['exit_code']}, failing there (not counted as catches): "
-              f"{', '.join(sorted(known)) or 'none'}")
+        print(
+            f"\nbudget {budget}: reference verdict in {reference['wall']:.1f}s, exit "
+            f"{reference['exit_code']}, failing there (not counted as catches): "
+            f"{', '.join(sorted(known)) or 'none'}"
+        )
         head = f"{'variant':34} {'first failure':>13} {'verdict':>8}  {'caught':6} first contract"
         print(head)
         print("-" * len(head))
         firsts, verdicts, caught, sent = [], [], 0, 0
         with ThreadPoolExecutor(max_workers=max(args.jobs, 1)) as pool:
-            runs = pool.map(
-                lambda n, b=budget: one_run(n, b, args.seed, root / b / n), names
-            )
+            runs = pool.map(lambda n, b=budget: one_run(n, b, args.seed, root / b / n), names)
             for name, run in zip(names, runs, strict=True):
                 caught += report_one(name, run, known, firsts, verdicts)
                 sent += run["sent"] or run["requests"] or 0
         med, worst = median_and_worst(firsts)
         vmed, vworst = median_and_worst(verdicts)
         print("-" * len(head))
-        print(f"budget {budget}: caught {caught}/{len(names)} "
-              f"({100.0 * caught / max(len(names), 1):.0f}%); first failure median {fmt(med)}, "
-              f"worst {fmt(worst)}; verdict median {fmt(vmed)}, worst {fmt(vworst)}")
+        print(
+            f"budget {budget}: caught {caught}/{len(names)} "
+            f"({100.0 * caught / max(len(names), 1):.0f}%); first failure median {fmt(med)}, "
+            f"worst {fmt(worst)}; verdict median {fmt(vmed)}, worst {fmt(vworst)}"
+        )
         per_run = sent / max(len(names), 1)
-        print(f"  requests per variant run: {per_run:.0f}; kill rate per 100 requests: "
-              f"{100.0 * (caught / max(len(names), 1)) / max(per_run / 100.0, 1e-9):.2f}% "
-              f"(kill rate divided by hundreds of requests a run sends)")
+        print(
+            f"  requests per variant run: {per_run:.0f}; kill rate per 100 requests: "
+            f"{100.0 * (caught / max(len(names), 1)) / max(per_run / 100.0, 1e-9):.2f}% "
+            f"(kill rate divided by hundreds of requests a run sends)"
+        )
         flags = " ".join(BUDGET_FLAGS[budget])
-        print(f"  per variant: scrip-conformance run --base-url URL --api-key KEY "
-              f"--second-org-key KEY2 {flags} --seed {args.seed}".replace("  ", " "))
+        print(
+            f"  per variant: scrip-conformance run --base-url URL --api-key KEY "
+            f"--second-org-key KEY2 {flags} --seed {args.seed}".replace("  ", " ")
+        )
     print(f"\nfinished; {machine()}")
     return 0
 

@@ -36,8 +36,15 @@ BUDGET_FLAGS = {"quick": ["--quick"], "default": [], "deep": ["--deep"]}
 
 
 def suite_run(budget: str, seed: int, report_dir: Path) -> dict:
-    command = [*scrip_conformance(), "run", *BUDGET_FLAGS[budget], "--seed", str(seed),
-               "--report-dir", str(report_dir)]
+    command = [
+        *scrip_conformance(),
+        "run",
+        *BUDGET_FLAGS[budget],
+        "--seed",
+        str(seed),
+        "--report-dir",
+        str(report_dir),
+    ]
     measured = run_measured(command, log=report_dir.with_suffix(".log"))
     summary = load_summary(report_dir)
     performance = summary.get("performance") or {}
@@ -69,10 +76,26 @@ def plain_run(budget: str, seed: int, report_dir: Path) -> dict:
     phases = ",".join(BUDGETS[budget].phases)
     report_dir.mkdir(parents=True, exist_ok=True)
     with counted_server(demo=True) as server:
-        command = [exe, "run", str(resources.spec_path()), "--url", server.base_url,
-                   "-H", f"X-API-Key: {KEY_A}", "--checks", "all", "--seed", str(seed),
-                   "--max-examples", str(examples), "--phases", phases,
-                   "--generation-database", "none", "--no-color"]
+        command = [
+            exe,
+            "run",
+            str(resources.spec_path()),
+            "--url",
+            server.base_url,
+            "-H",
+            f"X-API-Key: {KEY_A}",
+            "--checks",
+            "all",
+            "--seed",
+            str(seed),
+            "--max-examples",
+            str(examples),
+            "--phases",
+            phases,
+            "--generation-database",
+            "none",
+            "--no-color",
+        ]
         measured = run_measured(command, log=report_dir / "plain-st.log")
     requests = server.requests
     return {
@@ -107,16 +130,20 @@ def main(argv: list[str] | None = None) -> int:
         rows.append((budget, row))
         print(f"  done: {budget} ({row['wall']:.1f}s); {machine()}", flush=True)
     print()
-    head = f"{'budget':8} {'verdict':15} {'wall':>7} {'cpu':>7} {'peakRSS':>8} " + " ".join(
-        f"{p[:8]:>8}" for p in ("pre-main", *PHASES)
-    ) + f" {'requests':>8} {'req/s':>6} {'fuzz cases':>10}"
+    head = (
+        f"{'budget':8} {'verdict':15} {'wall':>7} {'cpu':>7} {'peakRSS':>8} "
+        + " ".join(f"{p[:8]:>8}" for p in ("pre-main", *PHASES))
+        + f" {'requests':>8} {'req/s':>6} {'fuzz cases':>10}"
+    )
     print(head)
     print("-" * len(head))
     for budget, row in rows:
         phases = " ".join(fmt(row["phases"].get(p)).rjust(8) for p in PHASES)
-        print(f"{budget:8} {row['verdict']:15} {fmt(row['wall']):>7} {fmt(row['cpu']):>7} "
-              f"{fmt(row['rss'], 'MB', 0):>8} {fmt(row['before_start']):>8} {phases} "
-              f"{row['requests'] or '-':>8} {row['rps'] or '-':>6} {row['fuzz_cases'] or '-':>10}")
+        print(
+            f"{budget:8} {row['verdict']:15} {fmt(row['wall']):>7} {fmt(row['cpu']):>7} "
+            f"{fmt(row['rss'], 'MB', 0):>8} {fmt(row['before_start']):>8} {phases} "
+            f"{row['requests'] or '-':>8} {row['rps'] or '-':>6} {row['fuzz_cases'] or '-':>10}"
+        )
     print()
     head = f"{'budget':8} {'CPU by phase':>15} " + " ".join(f"{p[:8]:>8}" for p in PHASES)
     print(head)
@@ -125,18 +152,24 @@ def main(argv: list[str] | None = None) -> int:
         cpu = " ".join(fmt(row["phases_cpu"].get(p)).rjust(8) for p in PHASES)
         print(f"{budget:8} {'':>15} {cpu}")
     print()
-    print("pre-main: interpreter start and imports before the command's clock starts; the other "
-          "phases come from\nsummary.json's performance object. CPU by phase is the run process's "
-          "(all its threads: the embedded\nreference's too), which the machine's load does not "
-          "inflate.")
+    print(
+        "pre-main: interpreter start and imports before the command's clock starts; the other "
+        "phases come from\nsummary.json's performance object. CPU by phase is the run process's "
+        "(all its threads: the embedded\nreference's too), which the machine's load does not "
+        "inflate."
+    )
     for budget, row in rows:
         print(f"  {budget}: {row['command']}  (exit {row['exit_code']}, totals {row['totals']})")
     if not args.no_plain:
         print()
-        print("fuzzing: the suite's fuzzing phase vs plain `st run` with the same examples per "
-              "operation")
-        head = (f"{'budget':8} {'examples':>8} {'suite fuzz':>10} {'requests':>8} {'req/s':>6}   "
-                f"{'plain st':>8} {'cpu':>7} {'requests':>8} {'req/s':>6}")
+        print(
+            "fuzzing: the suite's fuzzing phase vs plain `st run` with the same examples per "
+            "operation"
+        )
+        head = (
+            f"{'budget':8} {'examples':>8} {'suite fuzz':>10} {'requests':>8} {'req/s':>6}   "
+            f"{'plain st':>8} {'cpu':>7} {'requests':>8} {'req/s':>6}"
+        )
         print(head)
         print("-" * len(head))
         for budget, row in rows:
@@ -144,11 +177,13 @@ def main(argv: list[str] | None = None) -> int:
             fuzz_s = row["phases"].get("fuzzing")
             fuzz_n = row["fuzz_requests"]
             fuzz_rps = fuzz_n / fuzz_s if fuzz_n and fuzz_s else None
-            print(f"{budget:8} {BUDGETS[budget].max_examples:>8} {fmt(fuzz_s):>10} "
-                  f"{fuzz_n or '-':>8} {fmt(fuzz_rps, '', 0):>6}   "
-                  f"{fmt(plain.get('wall')):>8} {fmt(plain.get('cpu')):>7} "
-                  f"{plain.get('requests') or '-':>8} {fmt(plain.get('rps'), '', 0):>6}"
-                  f"{'  ' + plain['error'] if 'error' in plain else ''}")
+            print(
+                f"{budget:8} {BUDGETS[budget].max_examples:>8} {fmt(fuzz_s):>10} "
+                f"{fuzz_n or '-':>8} {fmt(fuzz_rps, '', 0):>6}   "
+                f"{fmt(plain.get('wall')):>8} {fmt(plain.get('cpu')):>7} "
+                f"{plain.get('requests') or '-':>8} {fmt(plain.get('rps'), '', 0):>6}"
+                f"{'  ' + plain['error'] if 'error' in plain else ''}"
+            )
         for budget, row in rows:
             if row["plain"] and "command" in row["plain"]:
                 print(f"  {budget}: {row['plain']['command']}  (exit {row['plain']['exit_code']})")

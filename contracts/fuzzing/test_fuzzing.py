@@ -55,9 +55,7 @@ def _witness(witness, report: FuzzReport, contract_id: str) -> None:
 
 
 @pytest.mark.contract("FUZZ-NO-SERVER-ERROR")
-def test_no_generated_request_gets_a_server_error(
-    fuzz_report: FuzzReport, witness
-) -> None:
+def test_no_generated_request_gets_a_server_error(fuzz_report: FuzzReport, witness) -> None:
     _witness(witness, fuzz_report, "FUZZ-NO-SERVER-ERROR")
     errors = [
         Violation(
@@ -72,9 +70,7 @@ def test_no_generated_request_gets_a_server_error(
 
 
 @pytest.mark.contract("FUZZ-SCHEMA-CONFORMANCE")
-def test_every_fuzzed_response_matches_the_spec(
-    fuzz_report: FuzzReport, witness
-) -> None:
+def test_every_fuzzed_response_matches_the_spec(fuzz_report: FuzzReport, witness) -> None:
     _witness(witness, fuzz_report, "FUZZ-SCHEMA-CONFORMANCE")
     raise_if_any(_findings(fuzz_report, "FUZZ-SCHEMA-CONFORMANCE"))
 
@@ -88,17 +84,13 @@ def test_invalid_input_is_rejected_and_valid_input_accepted(
 
 
 @pytest.mark.contract("FUZZ-AUTH")
-def test_no_fuzzed_request_gets_past_missing_auth(
-    fuzz_report: FuzzReport, witness
-) -> None:
+def test_no_fuzzed_request_gets_past_missing_auth(fuzz_report: FuzzReport, witness) -> None:
     _witness(witness, fuzz_report, "FUZZ-AUTH")
     raise_if_any(_findings(fuzz_report, "FUZZ-AUTH"))
 
 
 @pytest.mark.contract("FUZZ-RESOURCE-LIFECYCLE")
-def test_created_resources_are_available_through_links(
-    fuzz_report: FuzzReport, witness
-) -> None:
+def test_created_resources_are_available_through_links(fuzz_report: FuzzReport, witness) -> None:
     _witness(witness, fuzz_report, "FUZZ-RESOURCE-LIFECYCLE")
     raise_if_any(_findings(fuzz_report, "FUZZ-RESOURCE-LIFECYCLE"))
 

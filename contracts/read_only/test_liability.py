@@ -59,9 +59,7 @@ def liability_findings(discovery, target, api):
 
 
 @pytest.mark.parametrize("contract_id", params_for(CONTRACTS))
-def test_liability_report_keeps_the_contract(
-    contract_id, liability_findings, discovery, witness
-):
+def test_liability_report_keeps_the_contract(contract_id, liability_findings, discovery, witness):
     found, ran, counts = liability_findings
     if contract_id == "LIABILITY-EQUALS-BALANCE-SUMS" and contract_id not in ran:
         not_run(

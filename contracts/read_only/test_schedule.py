@@ -365,7 +365,5 @@ def test_expiration_schedule_keeps_the_contract(
         not_run("the target has no LOT asset")
     if contract_id in NEEDS and contract_id not in schedule_findings.ran:
         not_run(NEEDS[contract_id] + unreached_note(discovery))
-    record_witnesses(
-        witness, schedule_findings.witnessed, contract_id, CONTRACTS[contract_id]
-    )
+    record_witnesses(witness, schedule_findings.witnessed, contract_id, CONTRACTS[contract_id])
     assert_contract(schedule_findings.violations, contract_id)

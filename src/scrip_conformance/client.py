@@ -345,7 +345,6 @@ class TargetClient:
             ) from None
         return raw.status_code, dict(raw.headers.items()), content, problem
 
-
     def _send_once(self, request: httpx.Request, retry_stale: bool) -> httpx.Response:
         """Send ``request`` (counted); a GET meeting a pooled keep-alive connection the server
         (or a proxy) closed while it was idle - disconnected before any answer - is sent once

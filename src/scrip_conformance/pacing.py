@@ -238,6 +238,12 @@ class PacedTransport(httpx.BaseTransport):
 
 
 __all__ = [
-    "MAX_WAIT", "PacedTransport", "Pacer", "forget_pacers", "pace_delay", "pacer_for",
-    "retry_after", "token_interval",
+    "MAX_WAIT",
+    "PacedTransport",
+    "Pacer",
+    "forget_pacers",
+    "pace_delay",
+    "pacer_for",
+    "retry_after",
+    "token_interval",
 ]

@@ -157,9 +157,13 @@ def test_the_walk_counts_only_what_each_contract_could_judge():
         assert seen["LOT-REMAINING-LE-AMOUNT"] == {"lots": 1}
         assert seen["LOT-AMOUNT-AT-SCALE"] == {"lots at a known scale": 1}
         assert seen["BALANCE-AT-SCALE"] == {"balance rows": 1}
-        for unmet in ("LOT-FINAL-HOLDS-NOTHING", "LOT-STATUS-MATCHES-CLOCK",
-                      "LOT-ORDER-OLDEST-FIRST", "BALANCE-ROWS-SORTED",
-                      "PARTICIPANT-COUNTERS-ARE-STRINGS"):
+        for unmet in (
+            "LOT-FINAL-HOLDS-NOTHING",
+            "LOT-STATUS-MATCHES-CLOCK",
+            "LOT-ORDER-OLDEST-FIRST",
+            "BALANCE-ROWS-SORTED",
+            "PARTICIPANT-COUNTERS-ARE-STRINGS",
+        ):
             assert unmet not in seen, unmet
         with Probe(server.base_url, "sk_a") as probe:
             probe.credit("2.00", expires_at="2020-01-01T00:00:00Z")

@@ -32,8 +32,9 @@ def _slow_echo(in_flight: list[int], peak: list[int], lock: threading.Lock):
 @pytest.mark.parametrize("concurrency", [1, 4])
 def test_reads_come_back_in_the_order_asked_with_at_most_n_in_flight(concurrency):
     in_flight, peak, lock = [0], [0], threading.Lock()
-    client = TargetClient("http://reads", "sk_reads", transport=httpx.MockTransport(
-        _slow_echo(in_flight, peak, lock)))
+    client = TargetClient(
+        "http://reads", "sk_reads", transport=httpx.MockTransport(_slow_echo(in_flight, peak, lock))
+    )
     observed: list[str] = []
     client.observers.append(lambda response: observed.append(response.path))
     paths = [f"/v1/assets/{i}" for i in range(20)]
@@ -45,8 +46,9 @@ def test_reads_come_back_in_the_order_asked_with_at_most_n_in_flight(concurrency
 
 def test_the_first_failed_read_raises_after_the_answers_before_it_were_observed():
     in_flight, peak, lock = [0], [0], threading.Lock()
-    client = TargetClient("http://reads", "sk_reads", transport=httpx.MockTransport(
-        _slow_echo(in_flight, peak, lock)))
+    client = TargetClient(
+        "http://reads", "sk_reads", transport=httpx.MockTransport(_slow_echo(in_flight, peak, lock))
+    )
     observed: list[str] = []
     client.observers.append(lambda response: observed.append(response.path))
     reads = [("/v1/a", None), ("/v1/b", None), ("/v1/broken", None), ("/v1/c", None)]

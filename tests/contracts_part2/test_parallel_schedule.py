@@ -67,7 +67,10 @@ def test_pytest_order_lets_fuzzing_share_the_writers_phase_and_hands_it_out_firs
 def test_tests_outside_the_profiles_are_units_of_one_and_share_a_phase():
     units = plan(["test_x.py::a", "test_x.py::b", "read_only/test_r.py::c", "test_y.py::d"])
     assert [(u.key, u.phase) for u in units] == [
-        ("test_x.py::a", 0), ("test_x.py::b", 0), ("read_only/", 1), ("test_y.py::d", 2),
+        ("test_x.py::a", 0),
+        ("test_x.py::b", 0),
+        ("read_only/", 1),
+        ("test_y.py::d", 2),
     ]
 
 
@@ -223,7 +226,7 @@ def test_a_worker_ending_its_last_test_gets_a_bridge_not_a_runnable_test():
 
 
 # -- the plugin under real pytest-xdist ----------------------------------------------------------
-FAKE_TEST = '''
+FAKE_TEST = """
 import os
 
 def _log(event, name):
@@ -235,7 +238,7 @@ def _test(name, steps):
     for _ in range(steps):  # work long enough for the other worker to start something
         sum(range(200_000))
     _log("end", name)
-'''
+"""
 
 
 def _suite(root):
@@ -261,20 +264,47 @@ def test_under_xdist_the_plugin_runs_read_only_after_every_write_and_writers_sid
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SCRIP_", "PYTEST_"))}
     env.update(PYTEST_DISABLE_PLUGIN_AUTOLOAD="1", SCHEDULE_LOG=str(log))
     command = [
-        sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "xdist",
-        "-p", "scrip_conformance.pytest_plugin", "-n", "2", "-q", "--rootdir", str(tmp_path),
-        "--base-url", "http://127.0.0.1:9", "--api-key", "k", "--profile", "provisioning",
-        "--profile", "read-only", "--profile", "fuzzing", str(tmp_path),
+        sys.executable,
+        "-m",
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "xdist",
+        "-p",
+        "scrip_conformance.pytest_plugin",
+        "-n",
+        "2",
+        "-q",
+        "--rootdir",
+        str(tmp_path),
+        "--base-url",
+        "http://127.0.0.1:9",
+        "--api-key",
+        "k",
+        "--profile",
+        "provisioning",
+        "--profile",
+        "read-only",
+        "--profile",
+        "fuzzing",
+        str(tmp_path),
     ]
-    done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True,
-                          timeout=60, check=False)
+    done = subprocess.run(
+        command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60, check=False
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     events = [line.split() for line in log.read_text().splitlines()]
     first_read = next(i for i, (_, _, name) in enumerate(events) if name.startswith("ro_"))
     writes_done = {name for what, _, name in events[:first_read] if what == "end"}
     assert writes_done == {"fz_a", "fz_b", "pv_a", "pv_b"}
     assert [name for _, _, name in events[first_read:]] == [
-        "ro_a", "ro_a", "ro_b", "ro_b", "ro_c", "ro_c"
+        "ro_a",
+        "ro_a",
+        "ro_b",
+        "ro_b",
+        "ro_c",
+        "ro_c",
     ]
     worker = {name: w for what, w, name in events if what == "start"}
     assert worker["fz_a"] != worker["pv_a"]  # fuzzing and the writers used both workers

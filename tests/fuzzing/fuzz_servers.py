@@ -49,8 +49,9 @@ class RewriteJson:
                 raw = json.dumps(body).encode()
             headers = [(k, v) for k, v in start["headers"] if k.lower() != b"content-length"]
             headers.append((b"content-length", str(len(raw)).encode()))
-            await send({"type": "http.response.start", "status": start["status"],
-                        "headers": headers})
+            await send(
+                {"type": "http.response.start", "status": start["status"], "headers": headers}
+            )
             await send({"type": "http.response.body", "body": raw})
 
         await self.app(scope, receive, capture)
@@ -78,5 +79,6 @@ def settings(base_url: str, ids: KnownIds, **overrides: Any) -> FuzzSettings:
     budget = overrides.pop("budget", BUDGETS["quick"])
     examples = overrides.pop("max_examples", 3)
     budget = type(budget)("test", examples, 4, 120)
-    return FuzzSettings(base_url=base_url, api_key=API_KEY, budget=budget, known_ids=ids,
-                        **overrides)
+    return FuzzSettings(
+        base_url=base_url, api_key=API_KEY, budget=budget, known_ids=ids, **overrides
+    )

@@ -67,8 +67,14 @@ def test_read_only_mode_sends_no_unexpected_methods_and_write_mode_does():
 
 
 def test_the_budget_seed_and_phases_reach_schemathesis():
-    settings = FuzzSettings("http://127.0.0.1:1", "k", seed=42, budget=BUDGETS["deep"],
-                            phases=("fuzzing",), known_ids=IDS)
+    settings = FuzzSettings(
+        "http://127.0.0.1:1",
+        "k",
+        seed=42,
+        budget=BUDGETS["deep"],
+        phases=("fuzzing",),
+        known_ids=IDS,
+    )
     loaded = schemathesis.Config.from_dict(schemathesis_config(settings))
     project = loaded.projects.default
     assert loaded.seed == 42
@@ -97,14 +103,32 @@ def test_the_toml_rendering_is_a_valid_schemathesis_config():
 
 def report_with(statuses: dict[str, dict[str, int]]) -> FuzzReport:
     return FuzzReport(
-        base_url="http://127.0.0.1:1", seed=7, budget="quick", read_only=False,
-        phases=["fuzzing"], spec_sha256="0" * 64, domain_checks=["lot_page"], known_ids={},
-        operations={op: OperationCoverage(op, f"GET {op}", sum(s.values()), s)
-                    for op, s in statuses.items()},
-        failures=[FuzzFailure("lot_page", "FUZZ-LEDGER-INVARIANTS", "listParticipantLots",
-                              "fuzzing", "ST901", "lot_page", "[LOT-REMAINING-LE-AMOUNT] x",
-                              "curl -X GET 'http://127.0.0.1:1/v1/x'")],
-        errors=[], stop_reason="completed", elapsed_seconds=1.5,
+        base_url="http://127.0.0.1:1",
+        seed=7,
+        budget="quick",
+        read_only=False,
+        phases=["fuzzing"],
+        spec_sha256="0" * 64,
+        domain_checks=["lot_page"],
+        known_ids={},
+        operations={
+            op: OperationCoverage(op, f"GET {op}", sum(s.values()), s) for op, s in statuses.items()
+        },
+        failures=[
+            FuzzFailure(
+                "lot_page",
+                "FUZZ-LEDGER-INVARIANTS",
+                "listParticipantLots",
+                "fuzzing",
+                "ST901",
+                "lot_page",
+                "[LOT-REMAINING-LE-AMOUNT] x",
+                "curl -X GET 'http://127.0.0.1:1/v1/x'",
+            )
+        ],
+        errors=[],
+        stop_reason="completed",
+        elapsed_seconds=1.5,
     )
 
 

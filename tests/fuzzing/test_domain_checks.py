@@ -28,8 +28,9 @@ def exchange(op: str, query: dict, body: object, status: int = 200):
         query=query,
         path_parameters={"id": "p1"},
         method="GET",
-        operation=SimpleNamespace(definition=SimpleNamespace(raw={"operationId": op}),
-                                  label=f"GET {op}"),
+        operation=SimpleNamespace(
+            definition=SimpleNamespace(raw={"operationId": op}), label=f"GET {op}"
+        ),
     )
     response = SimpleNamespace(
         status_code=status,
@@ -41,9 +42,17 @@ def exchange(op: str, query: dict, body: object, status: int = 200):
 
 
 def lot(lot_id: str, created: str) -> dict:
-    return {"id": lot_id, "asset_id": "a1", "amount": "5.00", "remaining": "5.00",
-            "status": "AVAILABLE", "created_at": created, "expires_at": None,
-            "matures_at": None, "reference_id": None}
+    return {
+        "id": lot_id,
+        "asset_id": "a1",
+        "amount": "5.00",
+        "remaining": "5.00",
+        "status": "AVAILABLE",
+        "created_at": created,
+        "expires_at": None,
+        "matures_at": None,
+        "reference_id": None,
+    }
 
 
 def page(lots: list[dict], cursor: str | None) -> dict:
@@ -88,13 +97,16 @@ def test_lots_out_of_order_across_a_page_boundary_are_caught():
 
 def test_a_consistent_traversal_and_a_cursor_reused_with_other_filters_pass():
     check = pagination_traversal_consistent()
-    walk(check, [
-        ({"asset_id": "a1", "limit": 1}, page([A], "c1")),
-        ({"asset_id": "a1", "limit": 1, "cursor": "c1"}, page([B], "c2")),
-        ({"asset_id": "a1", "limit": 1, "cursor": "c2"}, page([C], None)),
-        # another filter set is another traversal: seeing A again there is no repeat
-        ({"asset_id": "a1", "status": "AVAILABLE", "cursor": "c1"}, page([A], None)),
-    ])
+    walk(
+        check,
+        [
+            ({"asset_id": "a1", "limit": 1}, page([A], "c1")),
+            ({"asset_id": "a1", "limit": 1, "cursor": "c1"}, page([B], "c2")),
+            ({"asset_id": "a1", "limit": 1, "cursor": "c2"}, page([C], None)),
+            # another filter set is another traversal: seeing A again there is no repeat
+            ({"asset_id": "a1", "status": "AVAILABLE", "cursor": "c1"}, page([A], None)),
+        ],
+    )
 
 
 def test_an_invariant_check_judges_only_its_operations_and_names_the_contract():

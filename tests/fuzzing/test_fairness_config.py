@@ -36,7 +36,8 @@ def test_a_should_rule_found_by_a_domain_check_reports_under_its_own_contract():
 def test_schema_valid_requests_may_get_what_the_spec_lists_beyond_json_schema():
     config = _config()
     expected = {
-        entry["include-operation-id"]: entry["checks"].get("positive_data_acceptance", {})
+        entry["include-operation-id"]: entry["checks"]
+        .get("positive_data_acceptance", {})
         .get("expected-statuses")
         for entry in config["operations"]
     }

@@ -19,8 +19,14 @@ def test_a_lot_page_breaking_remaining_le_amount_is_caught_with_check_and_curl()
     with serve(remaining_above_amount) as (server, _):
         ids = provision(server.base_url, API_KEY, seed=5)
         report = run_fuzzing(
-            settings(server.base_url, ids, seed=5, max_examples=10,
-                     operations=("listParticipantLots",), phases=("examples", "fuzzing"))
+            settings(
+                server.base_url,
+                ids,
+                seed=5,
+                max_examples=10,
+                operations=("listParticipantLots",),
+                phases=("examples", "fuzzing"),
+            )
         )
     ledger = report.failures_of("FUZZ-LEDGER-INVARIANTS")
     assert [f.check for f in ledger] == ["lot_page"]
@@ -40,8 +46,14 @@ def test_a_correct_server_behind_the_same_middleware_is_clean():
     with serve() as (server, _):
         ids = provision(server.base_url, API_KEY, seed=5)
         report = run_fuzzing(
-            settings(server.base_url, ids, seed=5, max_examples=10,
-                     operations=("listParticipantLots",), phases=("examples", "fuzzing"))
+            settings(
+                server.base_url,
+                ids,
+                seed=5,
+                max_examples=10,
+                operations=("listParticipantLots",),
+                phases=("examples", "fuzzing"),
+            )
         )
     assert report.failures == []
     assert report.operations["listParticipantLots"].reached_2xx

@@ -37,8 +37,15 @@ def _fuzz(server: ReferenceServer, pacer: Pacer, **overrides):
     ids = provision(server.base_url, API_KEY, seed=5, unsupported=unsupported, pacer=pacer)
     ids.readable = discover(server.base_url, API_KEY, pacer=pacer).by_kind()
     return run_fuzzing(
-        settings(server.base_url, ids, seed=5, phases=PHASES, max_examples=2,
-                 unsupported=unsupported, **overrides),
+        settings(
+            server.base_url,
+            ids,
+            seed=5,
+            phases=PHASES,
+            max_examples=2,
+            unsupported=unsupported,
+            **overrides,
+        ),
         pacer,
     )
 

@@ -24,15 +24,27 @@ def test_fuzzing_the_reference_finds_nothing_and_reaches_2xx(reference):
 
 
 def test_read_only_mode_sends_only_get_requests():
-    mixed = ("listPrograms", "createProgram", "getParticipant", "adjustParticipantBalance",
-             "updateAsset", "listParticipantLots")
+    mixed = (
+        "listPrograms",
+        "createProgram",
+        "getParticipant",
+        "adjustParticipantBalance",
+        "updateAsset",
+        "listParticipantLots",
+    )
     with serve() as (server, recorder):
         provision(server.base_url, API_KEY, seed=2)  # data to read (written before the run)
         ids = discover(server.base_url, API_KEY)
         recorder.methods.clear()
         report = run_fuzzing(
-            settings(server.base_url, ids, read_only=True, max_examples=2, operations=mixed,
-                     phases=("examples", "coverage", "fuzzing", "stateful"))
+            settings(
+                server.base_url,
+                ids,
+                read_only=True,
+                max_examples=2,
+                operations=mixed,
+                phases=("examples", "coverage", "fuzzing", "stateful"),
+            )
         )
         methods = set(recorder.methods)
     assert report.cases_sent > 0
@@ -47,8 +59,14 @@ def test_the_same_seed_against_the_same_server_sends_the_same_cases(reference):
 
     def sequence(seed: int) -> list[str]:
         report = run_fuzzing(
-            settings(reference.base_url, ids, seed=seed, read_only=True, operations=ops,
-                     phases=("examples", "fuzzing", "stateful"))
+            settings(
+                reference.base_url,
+                ids,
+                seed=seed,
+                read_only=True,
+                operations=ops,
+                phases=("examples", "fuzzing", "stateful"),
+            )
         )
         return report.request_sequence
 

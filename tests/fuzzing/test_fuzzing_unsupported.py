@@ -84,8 +84,13 @@ def test_a_server_without_the_extension_or_the_liability_report_is_fuzzed_clean(
         setup_bodies = list(variant.adjust_bodies)
         ids.readable = discover(server.base_url, API_KEY).by_kind()
         report = run_fuzzing(
-            settings(server.base_url, ids, seed=4, phases=("examples", "fuzzing", "stateful"),
-                     unsupported=unsupported)
+            settings(
+                server.base_url,
+                ids,
+                seed=4,
+                phases=("examples", "fuzzing", "stateful"),
+                unsupported=unsupported,
+            )
         )
     assert setup_bodies and not any(
         field in body for body in setup_bodies for field in EXTENSION_FIELDS

@@ -22,16 +22,28 @@ def test_retry_after_reads_seconds_and_http_dates_and_is_bounded():
 
 
 def test_no_pacing_while_tokens_remain_or_without_headers():
-    assert pace_delay({"X-RateLimit-Limit": "30", "X-RateLimit-Remaining": "12",
-                       "X-RateLimit-Reset": str(int(NOW) + 2)}, NOW) == 0.0
+    assert (
+        pace_delay(
+            {
+                "X-RateLimit-Limit": "30",
+                "X-RateLimit-Remaining": "12",
+                "X-RateLimit-Reset": str(int(NOW) + 2),
+            },
+            NOW,
+        )
+        == 0.0
+    )
     assert pace_delay({}, NOW) == 0.0
     assert pace_delay({"X-RateLimit-Remaining": "0"}, NOW) == 0.0
 
 
 def test_an_empty_bucket_waits_for_the_tokens_it_misses_at_the_refill_rate():
     # 30 tokens missing, full again in 3 s: one token per 0.1 s; keep one in reserve -> 0.2 s
-    headers = {"X-RateLimit-Limit": "30", "X-RateLimit-Remaining": "0",
-               "X-RateLimit-Reset": str(int(NOW) + 3)}
+    headers = {
+        "X-RateLimit-Limit": "30",
+        "X-RateLimit-Remaining": "0",
+        "X-RateLimit-Reset": str(int(NOW) + 3),
+    }
     assert abs(pace_delay(headers, NOW) - 0.2) < 1e-9
     # a reset sent as seconds from now is read the same way
     assert abs(pace_delay({**headers, "X-RateLimit-Reset": "3"}, NOW) - 0.2) < 1e-9

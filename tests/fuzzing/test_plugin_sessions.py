@@ -8,7 +8,7 @@ import sys
 
 from fuzz_servers import API_KEY, serve
 
-TESTS = '''
+TESTS = """
 import json, os
 
 def _record(fuzz_report, name, tmp_path_factory):
@@ -23,7 +23,7 @@ def test_one(fuzz_report, tmp_path_factory):
 
 def test_two(fuzz_report, tmp_path_factory):
     _record(fuzz_report, "two", tmp_path_factory)
-'''
+"""
 
 
 def test_xdist_workers_share_one_fuzzing_run_and_the_controller_prints_coverage(tmp_path):
@@ -32,19 +32,50 @@ def test_xdist_workers_share_one_fuzzing_run_and_the_controller_prints_coverage(
     seen.mkdir()
     report = tmp_path / "fuzz.json"
     command = [
-        sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "xdist",
-        "-p", "scrip_conformance.pytest_plugin", "-p", "scrip_conformance.fuzzing.plugin",
-        "-n", "2", "--dist", "load",
-        "test_shared.py", "--base-url", "set below", "--api-key", API_KEY,
-        "--profile", "fuzzing,provisioning", "--budget", "quick", "--scrip-seed", "4",
-        "--fuzz-max-examples", "1", "--fuzz-phases", "examples",
-        "--fuzz-report", str(report),
+        sys.executable,
+        "-m",
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "xdist",
+        "-p",
+        "scrip_conformance.pytest_plugin",
+        "-p",
+        "scrip_conformance.fuzzing.plugin",
+        "-n",
+        "2",
+        "--dist",
+        "load",
+        "test_shared.py",
+        "--base-url",
+        "set below",
+        "--api-key",
+        API_KEY,
+        "--profile",
+        "fuzzing,provisioning",
+        "--budget",
+        "quick",
+        "--scrip-seed",
+        "4",
+        "--fuzz-max-examples",
+        "1",
+        "--fuzz-phases",
+        "examples",
+        "--fuzz-report",
+        str(report),
     ]
     with serve() as (server, _):
         command[command.index("--base-url") + 1] = server.base_url
-        done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True,
-                              timeout=300, env={**_env(), "FUZZ_SEEN_DIR": str(seen)},
-                              check=False)
+        done = subprocess.run(
+            command,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env={**_env(), "FUZZ_SEEN_DIR": str(seen)},
+            check=False,
+        )
     assert done.returncode == 0, done.stdout + done.stderr
     one = json.loads((seen / "one.json").read_text())
     two = json.loads((seen / "two.json").read_text())

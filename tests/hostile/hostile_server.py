@@ -25,18 +25,34 @@ DEEP = b"[" * 100_000 + b"]" * 100_000
 EMPTY_PAGE = {"data": [], "pagination": {"has_more": False, "next_cursor": None}}
 PREFLIGHT_PAGE = {"data": [], "pagination": {"has_more": False, "next_cursor": None}}
 MODES = (
-    "huge-invalid", "huge-always", "trickle", "endless", "empty-pages", "throttle",
-    "deep-preflight", "deep-schedule", "dies", "echo-key",
+    "huge-invalid",
+    "huge-always",
+    "trickle",
+    "endless",
+    "empty-pages",
+    "throttle",
+    "deep-preflight",
+    "deep-schedule",
+    "dies",
+    "echo-key",
 )
 
 
 def _asset(n: int) -> dict:
     return {
-        "id": str(uuid.UUID(int=n + 1)), "program_id": str(uuid.UUID(int=10**6)),
-        "name": f"asset {n}", "symbol": f"A{n}", "inventory_mode": "SIMPLE",
-        "issuance_policy": "UNLIMITED", "scale": 0, "status": "ACTIVE",
-        "max_transaction_amount": None, "created_at": "2026-01-01T00:00:00Z",
-        "updated_at": "2026-01-01T00:00:00Z", "deleted_at": None, "program_ids": [],
+        "id": str(uuid.UUID(int=n + 1)),
+        "program_id": str(uuid.UUID(int=10**6)),
+        "name": f"asset {n}",
+        "symbol": f"A{n}",
+        "inventory_mode": "SIMPLE",
+        "issuance_policy": "UNLIMITED",
+        "scale": 0,
+        "status": "ACTIVE",
+        "max_transaction_amount": None,
+        "created_at": "2026-01-01T00:00:00Z",
+        "updated_at": "2026-01-01T00:00:00Z",
+        "deleted_at": None,
+        "program_ids": [],
     }
 
 
@@ -100,20 +116,27 @@ class HostileServer:
         if mode == "deep-preflight":
             return self._send(h, 200, DEEP)
         if preflight:
-            self._send(h, 200, json.dumps(PREFLIGHT_PAGE).encode(),
-                       {"X-Echo": self.key} if mode == "echo-key" else None)
+            self._send(
+                h,
+                200,
+                json.dumps(PREFLIGHT_PAGE).encode(),
+                {"X-Echo": self.key} if mode == "echo-key" else None,
+            )
             if mode == "dies":
                 threading.Thread(target=self.stop, daemon=True).start()
             return None
         if mode == "huge-invalid" and url.path == "/v1/assets":
             row = b'{"id": 1, "amount": 2.5, "remaining": null, "status": 7},'
-            return self._send(h, 200, b'{"data": [' + row * (20 * 2**20 // len(row)) +
-                              b'{}], "pagination": 5}')
+            return self._send(
+                h, 200, b'{"data": [' + row * (20 * 2**20 // len(row)) + b'{}], "pagination": 5}'
+            )
         if mode == "trickle":
             return self._trickle(h, json.dumps(EMPTY_PAGE).encode())
         if mode == "endless":
-            page = {"data": [_asset(n)], "pagination": {"has_more": True,
-                                                        "next_cursor": f"c{n}-{uuid.uuid4()}"}}
+            page = {
+                "data": [_asset(n)],
+                "pagination": {"has_more": True, "next_cursor": f"c{n}-{uuid.uuid4()}"},
+            }
             return self._send(h, 200, json.dumps(page).encode())
         if mode == "empty-pages":
             page = {"data": [], "pagination": {"has_more": True, "next_cursor": f"c{n}"}}
@@ -140,8 +163,9 @@ class HostileServer:
         body = {"code": "validation_error", "message": message, "details": {"key": sent}}
         self._send(h, 400, json.dumps(body).encode(), {"X-Echo": sent, "X-Cut": cut})
 
-    def _send(self, h: BaseHTTPRequestHandler, status: int, body: bytes,
-              headers: dict | None = None) -> None:
+    def _send(
+        self, h: BaseHTTPRequestHandler, status: int, body: bytes, headers: dict | None = None
+    ) -> None:
         try:
             h.send_response(status)
             h.send_header("Content-Type", "application/json")

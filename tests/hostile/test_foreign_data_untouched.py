@@ -50,24 +50,45 @@ def test_a_writing_run_leaves_pre_existing_data_byte_identical(tmp_path, budget)
     with ReferenceServer(api_keys={KEY_A: "org-a", KEY_B: "org-b"}, demo=True) as server:
         before = {key: snapshot(server.base_url, key) for key in (KEY_A, KEY_B)}
         assert sum(len(v) for v in before.values()) > 20  # there is someone else's data
-        argv = [sys.executable, "-m", "scrip_conformance.cli", "run", "--base-url",
-                server.base_url, "--api-key", KEY_A, "--second-org-key", KEY_B, "--seed", "5",
-                "--report-dir", str(tmp_path / "reports")]
+        argv = [
+            sys.executable,
+            "-m",
+            "scrip_conformance.cli",
+            "run",
+            "--base-url",
+            server.base_url,
+            "--api-key",
+            KEY_A,
+            "--second-org-key",
+            KEY_B,
+            "--seed",
+            "5",
+            "--report-dir",
+            str(tmp_path / "reports"),
+        ]
         if budget != "--default-budget":
             argv.append(budget)
-        completed = subprocess.run(argv, capture_output=True, text=True, timeout=1800,
-                                   env=dict(os.environ))
+        completed = subprocess.run(
+            argv, capture_output=True, text=True, timeout=1800, env=dict(os.environ)
+        )
         assert completed.returncode in (0, 1), completed.stderr[-3000:]
         after = {key: snapshot(server.base_url, key) for key in (KEY_A, KEY_B)}
     for key in (KEY_A, KEY_B):
         changed = [name for name, text in before[key].items() if after[key].get(name) != text]
         assert not changed, f"pre-existing data changed by the run: {changed}"
     # the run's own sandbox is retired: its assets archived, its participants closed
-    own = {name: json.loads(text) for key in (KEY_A, KEY_B)
-           for name, text in after[key].items() if name not in before[key]}
+    own = {
+        name: json.loads(text)
+        for key in (KEY_A, KEY_B)
+        for name, text in after[key].items()
+        if name not in before[key]
+    }
     assert any(name.startswith("asset") for name in own)
-    active = [name for name, body in own.items()
-              if name.startswith(("asset", "participant"))
-              and body.get("status") not in ("ARCHIVED", "CLOSED")]
+    active = [
+        name
+        for name, body in own.items()
+        if name.startswith(("asset", "participant"))
+        and body.get("status") not in ("ARCHIVED", "CLOSED")
+    ]
     assert not active, f"the run left these active: {active[:10]}"
     assert "the run's sandbox:" in completed.stdout

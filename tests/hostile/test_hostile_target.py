@@ -32,13 +32,35 @@ class Run:
     rss_mb: float
 
 
-def run_against(server: HostileServer, tmp_path: Path, *extra: str, env: dict | None = None,
-                signal_after: list[float] | None = None, sig: int = signal.SIGINT) -> Run:
+def run_against(
+    server: HostileServer,
+    tmp_path: Path,
+    *extra: str,
+    env: dict | None = None,
+    signal_after: list[float] | None = None,
+    sig: int = signal.SIGINT,
+) -> Run:
     report_dir = tmp_path / "reports"
-    argv = [sys.executable, "-m", "scrip_conformance.cli", "run", "--base-url",
-            server.base_url, "--api-key", KEY, "--report-dir", str(report_dir), *extra]
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, **(env or {})})
+    argv = [
+        sys.executable,
+        "-m",
+        "scrip_conformance.cli",
+        "run",
+        "--base-url",
+        server.base_url,
+        "--api-key",
+        KEY,
+        "--report-dir",
+        str(report_dir),
+        *extra,
+    ]
+    proc = subprocess.Popen(
+        argv,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
     for delay in signal_after or []:
         time.sleep(delay)
         if proc.poll() is None:
@@ -58,8 +80,9 @@ def assert_key_clean(run: Run) -> None:
         for path in run.report_dir.rglob("*"):
             if path.is_file():
                 texts[str(path)] = path.read_bytes().decode("utf-8", errors="replace")
-    leaks = [(name, piece) for name, text in texts.items() for piece in pieces_of(KEY)
-             if piece in text]
+    leaks = [
+        (name, piece) for name, text in texts.items() for piece in pieces_of(KEY) if piece in text
+    ]
     assert not leaks, f"the key (or 8+ characters of it) leaked: {leaks[:5]}"
 
 
@@ -94,8 +117,7 @@ def test_a_body_trickled_at_one_byte_a_second_meets_the_request_deadline(tmp_pat
 
 def test_a_cursor_that_never_ends_is_a_pagination_finding(tmp_path):
     with HostileServer("endless", KEY) as server:
-        run = run_against(server, tmp_path, *FAST, "--max-participants", "2",
-                          "--max-assets", "3")
+        run = run_against(server, tmp_path, *FAST, "--max-participants", "2", "--max-assets", "3")
     assert_sane(run, (1,))
     assert "never ends" in (run.report_dir / "summary.json").read_text()
 
@@ -160,7 +182,8 @@ def test_an_interrupted_run_leaves_key_clean_reports(tmp_path, sig, after):
 
 def test_the_whole_run_deadline_ends_a_slow_run_with_exit_3(tmp_path):
     with HostileServer("trickle", KEY) as server:
-        run = run_against(server, tmp_path, *FAST[:-2], "--deadline", "6",
-                          "--request-timeout", "60")
+        run = run_against(
+            server, tmp_path, *FAST[:-2], "--deadline", "6", "--request-timeout", "60"
+        )
     assert_sane(run, (3,))
     assert (run.report_dir / "summary.json").exists()

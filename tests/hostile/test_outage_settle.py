@@ -9,8 +9,12 @@ from scrip_conformance.runner.outcomes import ContractResult, Finding
 def _results(summary: str) -> dict[str, ContractResult]:
     out = {}
     for cid in ("AUTH-MISSING-KEY-401", "LOT-REMAINING-LE-AMOUNT"):
-        out[cid] = ContractResult(id=cid, findings=[
-            Finding(cid, "check", summary, "an answer", "no answer\n  request: curl -X GET x")])
+        out[cid] = ContractResult(
+            id=cid,
+            findings=[
+                Finding(cid, "check", summary, "an answer", "no answer\n  request: curl -X GET x")
+            ],
+        )
     return out
 
 
@@ -41,11 +45,19 @@ def test_a_refused_write_is_a_suite_error_not_a_contract_finding():
 
 
 def test_one_finding_raised_by_many_tests_counts_once():
-    repeated = Finding("PAGINATION-HAS-MORE-CURSOR", "c", "the list never ends", "an end",
-                       "has_more true after 500 pages", request="curl x", test="t1")
+    repeated = Finding(
+        "PAGINATION-HAS-MORE-CURSOR",
+        "c",
+        "the list never ends",
+        "an end",
+        "has_more true after 500 pages",
+        request="curl x",
+        test="t1",
+    )
     other = Finding("PAGINATION-HAS-MORE-CURSOR", "c", "another", "an end", "x", test="t2")
-    result = ContractResult(id="PAGINATION-HAS-MORE-CURSOR", findings=[
-        repeated, repeated.__class__(**{**repeated.as_dict(), "test": "t2"}), other])
+    result = ContractResult(
+        id="PAGINATION-HAS-MORE-CURSOR",
+        findings=[repeated, repeated.__class__(**{**repeated.as_dict(), "test": "t2"}), other],
+    )
     RunWatch(None).settle({result.id: result}, [])
     assert [f.summary for f in result.findings] == ["the list never ends", "another"]
-

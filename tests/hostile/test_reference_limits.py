@@ -26,8 +26,9 @@ def client() -> TestClient:
 
 def test_a_body_over_the_limit_gets_the_specs_413_before_it_is_parsed():
     body = b'{"external_id": "' + b"x" * (MAX_BODY_BYTES + 10) + b'"}'
-    answer = client().post("/v1/participants", content=body,
-                           headers={**HEADERS, "Content-Type": "application/json"})
+    answer = client().post(
+        "/v1/participants", content=body, headers={**HEADERS, "Content-Type": "application/json"}
+    )
     assert answer.status_code == 413
     assert answer.json()["code"] == "payload_too_large"
     errors = spec_schemas.validate_instance(
@@ -43,14 +44,18 @@ def test_a_chunked_body_over_the_limit_is_cut_off_with_413():
             yield b"y" * 65536
         yield b'"}'
 
-    answer = client().post("/v1/participants", content=chunks(),
-                           headers={**HEADERS, "Content-Type": "application/json"})
+    answer = client().post(
+        "/v1/participants",
+        content=chunks(),
+        headers={**HEADERS, "Content-Type": "application/json"},
+    )
     assert answer.status_code == 413
 
 
 def test_a_url_over_the_limit_gets_the_specs_414_as_json():
-    answer = client().get("/v1/participants", params={"search": "s" * (MAX_URL_BYTES + 1)},
-                          headers=HEADERS)
+    answer = client().get(
+        "/v1/participants", params={"search": "s" * (MAX_URL_BYTES + 1)}, headers=HEADERS
+    )
     assert answer.status_code == 414
     assert answer.json()["code"] == "uri_too_long"
 
@@ -63,12 +68,15 @@ def test_a_body_within_limits_still_reaches_the_ledger():
 def test_an_error_quotes_only_an_excerpt_of_a_huge_bad_value():
     api = client()
     program = api.post("/v1/programs", json={"name": "p"}, headers=HEADERS).json()["id"]
-    participant = api.post("/v1/participants", json={"external_id": "e", "program_id": program},
-                           headers=HEADERS).json()["id"]
+    participant = api.post(
+        "/v1/participants", json={"external_id": "e", "program_id": program}, headers=HEADERS
+    ).json()["id"]
     bad = ["not-a-lot-" + str(n) for n in range(20_000)]  # ~0.5 MB, under the body limit
-    answer = api.post(f"/v1/participants/{participant}/balances/hold",
-                      json={"program_id": program, "asset_id": str(uuid.uuid4()),
-                            "amount": "1", "lot_ids": bad}, headers=HEADERS)
+    answer = api.post(
+        f"/v1/participants/{participant}/balances/hold",
+        json={"program_id": program, "asset_id": str(uuid.uuid4()), "amount": "1", "lot_ids": bad},
+        headers=HEADERS,
+    )
     assert answer.status_code == 400
     assert len(answer.json()["message"]) <= MAX_MESSAGE_CHARS + 10
     assert len(answer.content) < 4 * MAX_MESSAGE_CHARS
@@ -83,8 +91,11 @@ def test_a_participant_with_too_many_tags_or_attributes_is_refused():
         answer = api.post("/v1/participants", json=body, headers=HEADERS)
         assert answer.status_code == 400, body.keys()
         assert answer.json()["code"] == "validation_error"
-    ok = {"external_id": "ok", "tags": [f"t{n}" for n in range(50)],
-          "attributes": {f"k{n}": "v" * 1024 for n in range(50)}}
+    ok = {
+        "external_id": "ok",
+        "tags": [f"t{n}" for n in range(50)],
+        "attributes": {f"k{n}": "v" * 1024 for n in range(50)},
+    }
     assert api.post("/v1/participants", json=ok, headers=HEADERS).status_code == 201
 
 
@@ -107,8 +118,14 @@ def test_an_error_answer_echoing_a_huge_value_is_cut_to_an_excerpt():
 
     async def echo(request):
         value = (await request.body()).decode()
-        return JSONResponse({"code": "validation_error", "message": f"bad value {value}",
-                             "details": {"field": "x"}}, status_code=400)
+        return JSONResponse(
+            {
+                "code": "validation_error",
+                "message": f"bad value {value}",
+                "details": {"field": "x"},
+            },
+            status_code=400,
+        )
 
     app = Starlette(routes=[Route("/echo", echo, methods=["POST"])])
     app.add_middleware(RequestLimits)

@@ -70,17 +70,21 @@ def test_the_client_refuses_a_write_naming_an_id_it_did_not_create():
             return httpx.Response(201, json={"id": "11111111-1111-4111-8111-111111111111"})
         return httpx.Response(200, json={})
 
-    client = TargetClient("http://t", KEY, read_only=False,
-                          transport=httpx.MockTransport(server))
+    client = TargetClient("http://t", KEY, read_only=False, transport=httpx.MockTransport(server))
     client.request("POST", "/v1/assets", json={"program_id": None, "name": "n"})
-    client.request("PATCH", "/v1/assets/11111111-1111-4111-8111-111111111111",
-                   json={"status": "ARCHIVED"})
+    client.request(
+        "PATCH", "/v1/assets/11111111-1111-4111-8111-111111111111", json={"status": "ARCHIVED"}
+    )
     with pytest.raises(writes.ForeignWriteRefused):
-        client.request("PATCH", "/v1/assets/22222222-2222-4222-8222-222222222222",
-                       json={"status": "ARCHIVED"})
+        client.request(
+            "PATCH", "/v1/assets/22222222-2222-4222-8222-222222222222", json={"status": "ARCHIVED"}
+        )
     with pytest.raises(writes.ForeignWriteRefused):
-        client.request("POST", "/v1/programs/11111111-1111-4111-8111-111111111111/assets",
-                       json={"asset_id": "33333333-3333-4333-8333-333333333333"})
+        client.request(
+            "POST",
+            "/v1/programs/11111111-1111-4111-8111-111111111111/assets",
+            json={"asset_id": "33333333-3333-4333-8333-333333333333"},
+        )
     with pytest.raises(writes.ForeignWriteRefused):
         client.request("POST", "/v1/participants", json={"external_id": "user_123"})
     assert sent == ["POST /v1/assets", "PATCH /v1/assets/11111111-1111-4111-8111-111111111111"]
@@ -126,8 +130,13 @@ def test_an_answer_over_the_cap_is_a_response_is_json_finding(monkeypatch):
     from scrip_conformance.violations import ContractFailure
 
     monkeypatch.setenv("SCRIP_MAX_RESPONSE_BYTES", "1000")
-    client = TargetClient("http://t", KEY, transport=httpx.MockTransport(
-        lambda request: httpx.Response(200, content=b'{"data": [' + b"1," * 5000 + b"1]}")))
+    client = TargetClient(
+        "http://t",
+        KEY,
+        transport=httpx.MockTransport(
+            lambda request: httpx.Response(200, content=b'{"data": [' + b"1," * 5000 + b"1]}")
+        ),
+    )
     answer = client.get("/v1/assets")
     assert not answer.is_json and "larger than" in answer.problem
     with pytest.raises(ContractFailure) as caught:
@@ -154,20 +163,25 @@ def test_a_fuzzed_write_naming_foreign_ids_is_kept_to_the_sandbox():
     own = "44444444-4444-4444-8444-444444444444"
     guard.created.add(own)
     foreign = "55555555-5555-4555-8555-555555555555"
-    case = SimpleNamespace(method="PATCH", path="/v1/assets/{id}",
-                           path_parameters={"id": foreign},
-                           body={"asset_id": foreign, "program_id": own})
+    case = SimpleNamespace(
+        method="PATCH",
+        path="/v1/assets/{id}",
+        path_parameters={"id": foreign},
+        body={"asset_id": foreign, "program_id": own},
+    )
     fuzz_hooks.keep_to_sandbox(case)
     assert case.path_parameters["id"] != foreign and guard.owns(case.path_parameters["id"])
     assert case.body["asset_id"] != foreign and case.body["program_id"] == own
-    upsert = SimpleNamespace(method="POST", path="/v1/participants", path_parameters={},
-                             body={"external_id": "user_123"})
+    upsert = SimpleNamespace(
+        method="POST", path="/v1/participants", path_parameters={}, body={"external_id": "user_123"}
+    )
     fuzz_hooks.keep_to_sandbox(upsert)
     assert upsert.body["external_id"].startswith(fuzz_hooks.FUZZ_MARK)
     guard.allow_prefix(fuzz_hooks.FUZZ_MARK)
     guard.check("POST", "/v1/participants", upsert.body)
-    read = SimpleNamespace(method="GET", path="/v1/assets/{id}", path_parameters={"id": foreign},
-                           body=None)
+    read = SimpleNamespace(
+        method="GET", path="/v1/assets/{id}", path_parameters={"id": foreign}, body=None
+    )
     fuzz_hooks.keep_to_sandbox(read)
     assert read.path_parameters["id"] == foreign  # reads go where they were generated to
 
@@ -211,8 +225,12 @@ def test_every_client_of_a_run_shares_one_budget_of_waiting_on_429s(monkeypatch)
     limits.reset_retry_budget()
 
     def throttled_once():
-        answers = iter([httpx.Response(429, headers={"Retry-After": "0.2"}, json={}),
-                        httpx.Response(200, json={})])
+        answers = iter(
+            [
+                httpx.Response(429, headers={"Retry-After": "0.2"}, json={}),
+                httpx.Response(200, json={}),
+            ]
+        )
         return httpx.MockTransport(lambda request: next(answers))
 
     first = TargetClient("http://t", KEY, transport=throttled_once())

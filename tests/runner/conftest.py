@@ -35,8 +35,17 @@ def broken_run(reference, tmp_path_factory):
     root = tmp_path_factory.mktemp("fake-broken")
     with fake_suite_installed(root):
         return run_cli(
-            ["--base-url", reference.base_url, "--api-key", KEY_A, "--second-org-key", KEY_B,
-             "--seed", "11", "--quick"],
+            [
+                "--base-url",
+                reference.base_url,
+                "--api-key",
+                KEY_A,
+                "--second-org-key",
+                KEY_B,
+                "--seed",
+                "11",
+                "--quick",
+            ],
             root / "reports",
         )
 
@@ -47,8 +56,18 @@ def broken_server_run(tmp_path_factory) -> RunResult:
     report_dir = tmp_path_factory.mktemp("broken-server") / "reports"
     with broken_reference({KEY_A: "org-a", KEY_B: "org-b"}) as server:
         return run_cli_process(
-            ["--base-url", server.base_url, "--second-org-key", KEY_B, "--quick",
-             "--seed", "3", "--only", *REAL_CONTRACTS, SHOULD_CONTRACT],
+            [
+                "--base-url",
+                server.base_url,
+                "--second-org-key",
+                KEY_B,
+                "--quick",
+                "--seed",
+                "3",
+                "--only",
+                *REAL_CONTRACTS,
+                SHOULD_CONTRACT,
+            ],
             report_dir,
             env={"SCRIP_API_KEY": KEY_A},
         )

@@ -15,16 +15,40 @@ CATALOG = {
     c.id: c
     for c in (
         Contract("FAKE-PASSES", "A check that holds.", "spec D-FAKE", "MUST", "read-only", "lots"),
-        Contract("FAKE-MUST-BREAKS", "A MUST the target breaks.", "spec D-FAKE", "MUST",
-                 "read-only", "schedule"),
-        Contract("FAKE-SHOULD-BREAKS", "A SHOULD the target breaks.", "spec D-FAKE", "SHOULD",
-                 "read-only", "errors"),
-        Contract("FAKE-NEEDS-EXTENSION", "Needs an extension.", "spec D-FAKE", "MUST",
-                 "extension", "lots"),
-        Contract("FAKE-UNTESTED", "No test checks it.", "spec D-FAKE", "MUST", "isolation",
-                 "auth"),
-        Contract("FAKE-NO-EVIDENCE", "Holds vacuously here.", "spec D-FAKE", "MUST",
-                 "read-only", "lots", "at least one CONSUMED or EXPIRED lot"),
+        Contract(
+            "FAKE-MUST-BREAKS",
+            "A MUST the target breaks.",
+            "spec D-FAKE",
+            "MUST",
+            "read-only",
+            "schedule",
+        ),
+        Contract(
+            "FAKE-SHOULD-BREAKS",
+            "A SHOULD the target breaks.",
+            "spec D-FAKE",
+            "SHOULD",
+            "read-only",
+            "errors",
+        ),
+        Contract(
+            "FAKE-NEEDS-EXTENSION",
+            "Needs an extension.",
+            "spec D-FAKE",
+            "MUST",
+            "extension",
+            "lots",
+        ),
+        Contract("FAKE-UNTESTED", "No test checks it.", "spec D-FAKE", "MUST", "isolation", "auth"),
+        Contract(
+            "FAKE-NO-EVIDENCE",
+            "Holds vacuously here.",
+            "spec D-FAKE",
+            "MUST",
+            "read-only",
+            "lots",
+            "at least one CONSUMED or EXPIRED lot",
+        ),
     )
 }
 
@@ -38,7 +62,7 @@ markers =
     profile(name): the profile of a test
 """
 
-CONFTEST = '''
+CONFTEST = """
 import pytest
 
 def pytest_addoption(parser):
@@ -71,9 +95,9 @@ def witness(request):
 @pytest.fixture
 def target(request):
     return request.config.getoption("--base-url"), request.config.getoption("--api-key")
-'''
+"""
 
-TESTS = '''
+TESTS = """
 import httpx
 import pytest
 
@@ -116,7 +140,7 @@ def test_extension_lot():
 def test_final_lots_hold_nothing(witness):
     # Deliberate: passes having checked nothing (no final-state lot): not exercised.
     witness("FAKE-NO-EVIDENCE", "final-state lots", 0)
-'''
+"""
 
 
 def write_fake_suite(root: Path, break_must: bool = True) -> Path:

@@ -92,9 +92,18 @@ SHOULD_CONTRACT = "RATELIMIT-HEADERS"  # a SHOULD the broken server breaks too
 def run_cli_process(argv: list[str], report_dir: Path, env: dict | None = None) -> RunResult:
     """``python -m scrip_conformance.cli run ARGV`` in a fresh process (the real entry point)."""
     completed = subprocess.run(
-        [sys.executable, "-m", "scrip_conformance.cli", "run", *argv,
-         "--report-dir", str(report_dir)],
-        capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "scrip_conformance.cli",
+            "run",
+            *argv,
+            "--report-dir",
+            str(report_dir),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
         env={**os.environ, **(env or {})},
     )
     return RunResult(completed.returncode, completed.stdout, completed.stderr, report_dir)

@@ -71,8 +71,11 @@ class NoRateLimitHeaders:
     async def __call__(self, scope, receive, send) -> None:
         async def strip(message) -> None:
             if message["type"] == "http.response.start":
-                headers = [(k, v) for k, v in message["headers"]
-                           if not k.lower().startswith(b"x-ratelimit-")]
+                headers = [
+                    (k, v)
+                    for k, v in message["headers"]
+                    if not k.lower().startswith(b"x-ratelimit-")
+                ]
                 message = {**message, "headers": headers}
             await send(message)
 

@@ -76,8 +76,10 @@ def test_yaml_dates_and_json_files_both_load(tmp_path):
     yaml_file = tmp_path / "b.yaml"
     yaml_file.write_text("entries:\n  - {contract: A, check: t, reason: r, expires: 2027-01-02}\n")
     json_file = tmp_path / "b.json"
-    json_file.write_text('{"version": 1, "entries": [{"contract": "A", "check": "t", '
-                         '"reason": "r", "expires": "2027-01-02"}]}')
+    json_file.write_text(
+        '{"version": 1, "entries": [{"contract": "A", "check": "t", '
+        '"reason": "r", "expires": "2027-01-02"}]}'
+    )
     for path in (yaml_file, json_file):
         assert load_baseline(path).entries[0].expires == dt.date(2027, 1, 2)
 

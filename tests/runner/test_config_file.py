@@ -35,14 +35,17 @@ def write(path: Path, text: str) -> Path:
 
 # -- precedence --------------------------------------------------------------------------------
 def test_flags_override_the_file_and_the_rest_comes_from_it(tmp_path):
-    write(tmp_path / "scrip-conformance.toml", """
+    write(
+        tmp_path / "scrip-conformance.toml",
+        """
 budget = "quick"
 seed = 7
 request_timeout = 3
 unsupported = ["liability-report"]
 keep_sandbox = true
 max_assets = 12
-""")
+""",
+    )
     args, effective = parse(["--deep", "--seed", "9", "--unsupported", "extension"], tmp_path)
     assert (args.budget, args.seed, args.unsupported) == ("deep", 9, ["extension"])
     assert (args.request_timeout, args.keep_sandbox, args.max_assets) == (3.0, True, 12)
@@ -64,7 +67,11 @@ def test_without_a_file_the_defaults_are_plain_values_not_placeholders(tmp_path)
     args, effective = parse([], tmp_path)
     assert effective.file is None
     assert (args.budget, args.report_dir, args.read_only, args.keep_sandbox) == (
-        "default", Path("reports"), False, False)
+        "default",
+        Path("reports"),
+        False,
+        False,
+    )
     assert args.deadline == outage.DEFAULT_DEADLINE
     assert set(effective.sources.values()) == {"default"}
 
@@ -89,7 +96,9 @@ def test_a_profile_flag_replaces_both_profile_keys_of_the_file(tmp_path):
 
 def test_every_key_of_the_file_sets_what_its_flag_sets(tmp_path):
     """The one table: a file holding every key gives the same options as the flags."""
-    write(tmp_path / "scrip-conformance.toml", """
+    write(
+        tmp_path / "scrip-conformance.toml",
+        """
 base_url = "http://127.0.0.1:9"
 profiles = ["read-only", "isolation"]
 unsupported = ["extension"]
@@ -106,17 +115,46 @@ max_assets = 3
 max_participants = 4
 max_lots_per_participant = 5
 clock_skew = 1.5
-""")
+""",
+    )
     from_file, _ = parse([], tmp_path)
-    from_flags, _ = parse([
-        "--base-url", "http://127.0.0.1:9", "--profile", "read-only", "--profile", "isolation",
-        "--unsupported", "extension", "--quick", "--seed", "5",
-        "--baseline", str(tmp_path / "b.yaml"),
-        "--accept-gap", "LOT-FINAL-HOLDS-NOTHING=no final lot",
-        "--report-dir", str(tmp_path / "r"), "--request-timeout", "2.5", "--deadline", "60",
-        "--max-response-bytes", "1000", "--keep-sandbox", "--max-assets", "3",
-        "--max-participants", "4", "--max-lots-per-participant", "5", "--clock-skew", "1.5",
-    ], tmp_path)
+    from_flags, _ = parse(
+        [
+            "--base-url",
+            "http://127.0.0.1:9",
+            "--profile",
+            "read-only",
+            "--profile",
+            "isolation",
+            "--unsupported",
+            "extension",
+            "--quick",
+            "--seed",
+            "5",
+            "--baseline",
+            str(tmp_path / "b.yaml"),
+            "--accept-gap",
+            "LOT-FINAL-HOLDS-NOTHING=no final lot",
+            "--report-dir",
+            str(tmp_path / "r"),
+            "--request-timeout",
+            "2.5",
+            "--deadline",
+            "60",
+            "--max-response-bytes",
+            "1000",
+            "--keep-sandbox",
+            "--max-assets",
+            "3",
+            "--max-participants",
+            "4",
+            "--max-lots-per-participant",
+            "5",
+            "--clock-skew",
+            "1.5",
+        ],
+        tmp_path,
+    )
     table = from_file._config_table
     dests = [s.dest for s in table if s.dest]
     assert {s.key for s in table} == set(config.config_schema()["properties"])
@@ -140,8 +178,10 @@ def test_the_schema_defaults_are_the_ones_the_run_uses():
 
 # -- where the file comes from -------------------------------------------------------------------
 def test_the_pyproject_table_is_read_when_there_is_no_own_file(tmp_path):
-    write(tmp_path / "pyproject.toml", '[project]\nname = "x"\n\n'
-          '[tool.scrip-conformance]\nbudget = "deep"\nreport_dir = "conf"\n')
+    write(
+        tmp_path / "pyproject.toml",
+        '[project]\nname = "x"\n\n[tool.scrip-conformance]\nbudget = "deep"\nreport_dir = "conf"\n',
+    )
     args, effective = parse([], tmp_path)
     assert (args.budget, args.report_dir) == ("deep", tmp_path / "conf")
     assert effective.file is not None and effective.file.path == tmp_path / "pyproject.toml"
@@ -171,7 +211,7 @@ def test_an_explicit_config_wins_and_no_config_ignores_the_working_directory(tmp
 
 
 def test_an_explicit_pyproject_is_read_for_its_table(tmp_path):
-    project = write(tmp_path / "sub" / "pyproject.toml", '[tool.scrip-conformance]\nseed = 3\n')
+    project = write(tmp_path / "sub" / "pyproject.toml", "[tool.scrip-conformance]\nseed = 3\n")
     assert parse(["--config", str(project)], tmp_path)[0].seed == 3
 
 
@@ -181,18 +221,23 @@ def run_in(directory: Path, monkeypatch, *argv: str):
     return run_cli(list(argv))
 
 
-@pytest.mark.parametrize(("text", "named"), [
-    ('budget = "quick"\nreport-dir = "x"\n',
-     "unknown key 'report-dir' (did you mean 'report_dir'?)"),
-    ("request_timeout = \"ten\"\n", "request_timeout: must be a number, got a string"),
-    ("seed = -1\n", 'seed: must be a non-negative integer or "random"'),
-    ('budget = "fast"\n', 'budget: must be one of "quick", "default", "deep"'),
-    ('profiles = ["read-only", "everything"]\n', "profiles[1]: must be one of"),
-    ("deadline = 0\n", "deadline: must be above 0"),
-    ('base_url = "ftp://x"\n', "base_url: must start with http:// or https://"),
-    ("keep_sandbox = \"yes\"\n", "keep_sandbox: must be true or false, got a string"),
-    ("budget = \n", "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        (
+            'budget = "quick"\nreport-dir = "x"\n',
+            "unknown key 'report-dir' (did you mean 'report_dir'?)",
+        ),
+        ('request_timeout = "ten"\n', "request_timeout: must be a number, got a string"),
+        ("seed = -1\n", 'seed: must be a non-negative integer or "random"'),
+        ('budget = "fast"\n', 'budget: must be one of "quick", "default", "deep"'),
+        ('profiles = ["read-only", "everything"]\n', "profiles[1]: must be one of"),
+        ("deadline = 0\n", "deadline: must be above 0"),
+        ('base_url = "ftp://x"\n', "base_url: must start with http:// or https://"),
+        ('keep_sandbox = "yes"\n', "keep_sandbox: must be true or false, got a string"),
+        ("budget = \n", "not valid TOML"),
+    ],
+)
 def test_a_bad_config_file_is_exit_2_naming_the_file_and_the_key(
     tmp_path, monkeypatch, text, named
 ):
@@ -209,7 +254,8 @@ def test_a_bad_pyproject_table_names_the_table(tmp_path, monkeypatch):
     result = run_in(tmp_path, monkeypatch)
     assert result.code == 2
     assert "pyproject.toml [tool.scrip-conformance]: max_assets: must be at least 1" in (
-        result.stderr)
+        result.stderr
+    )
 
 
 def test_a_missing_explicit_config_is_exit_2(tmp_path, monkeypatch):
@@ -217,30 +263,36 @@ def test_a_missing_explicit_config_is_exit_2(tmp_path, monkeypatch):
     assert (result.code, result.stderr.strip()) == (2, "error: nowhere.toml: no such file")
 
 
-@pytest.mark.parametrize("text", [
-    f'api_key = "{KEY_A}"\n',
-    f'second_org_key = "{KEY_B}"\n',
-    f'token = "{KEY_A}"\n',
-    f'api_key_env = "{KEY_A}"\n',
-    f'accept_gaps = ["LOT-FINAL-HOLDS-NOTHING=the key is {KEY_A}"]\n',
-    f'base_url = "https://x.example.com/?key={KEY_A}"\n',
-    'api_key_env = "a8f3e1c4d8e2b7c21e9f"\n',
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        f'api_key = "{KEY_A}"\n',
+        f'second_org_key = "{KEY_B}"\n',
+        f'token = "{KEY_A}"\n',
+        f'api_key_env = "{KEY_A}"\n',
+        f'accept_gaps = ["LOT-FINAL-HOLDS-NOTHING=the key is {KEY_A}"]\n',
+        f'base_url = "https://x.example.com/?key={KEY_A}"\n',
+        'api_key_env = "a8f3e1c4d8e2b7c21e9f"\n',
+    ],
+)
 def test_a_key_in_the_file_is_refused_without_being_echoed(tmp_path, monkeypatch, text):
     write(tmp_path / "scrip-conformance.toml", text)
     result = run_in(tmp_path, monkeypatch)
     assert result.code == 2
     assert "scrip-conformance.toml" in result.stderr
-    assert re.search(r"key does not belong|looks like an API key|NAME of an environment",
-                     result.stderr)
+    assert re.search(
+        r"key does not belong|looks like an API key|NAME of an environment", result.stderr
+    )
     everything = result.stderr + result.stdout
     assert KEY_A not in everything and "a8f3e1c4d8e2b7c21e9f" not in everything
     assert "Traceback" not in everything
 
 
 def test_no_key_in_the_environment_names_the_variable_the_file_names(tmp_path, monkeypatch):
-    write(tmp_path / "scrip-conformance.toml",
-          'base_url = "http://127.0.0.1:9"\napi_key_env = "H19_GATE_KEY_UNSET"\n')
+    write(
+        tmp_path / "scrip-conformance.toml",
+        'base_url = "http://127.0.0.1:9"\napi_key_env = "H19_GATE_KEY_UNSET"\n',
+    )
     monkeypatch.delenv("H19_GATE_KEY_UNSET", raising=False)
     result = run_in(tmp_path, monkeypatch)
     assert result.code == 2
@@ -281,7 +333,9 @@ def test_init_into_a_missing_directory_is_exit_2(tmp_path, capsys):
 def test_a_gate_runs_from_the_file_alone_and_reports_its_configuration_without_keys(
     reference, tmp_path, monkeypatch
 ):
-    write(tmp_path / "scrip-conformance.toml", f"""
+    write(
+        tmp_path / "scrip-conformance.toml",
+        f"""
 base_url = "{reference.base_url}"
 api_key_env = "H19_GATE_KEY"
 second_org_key_env = "H19_GATE_OTHER_KEY"
@@ -289,7 +343,8 @@ budget = "quick"
 seed = 41
 report_dir = "gate-reports"
 request_timeout = 7
-""")
+""",
+    )
     monkeypatch.setenv("H19_GATE_KEY", KEY_A)
     monkeypatch.setenv("H19_GATE_OTHER_KEY", KEY_B)
     monkeypatch.chdir(tmp_path)
@@ -312,10 +367,11 @@ request_timeout = 7
     assert "H19_GATE_KEY" in result.stdout and "(set; key used: environment)" in result.stdout
     # The echo is itself a config file that gives the same run.
     lines = result.stdout.splitlines()
-    start = lines.index(f"configuration: {tmp_path / 'scrip-conformance.toml'} "
-                        "(command-line flags override it)")
+    start = lines.index(
+        f"configuration: {tmp_path / 'scrip-conformance.toml'} (command-line flags override it)"
+    )
     end = next(i for i in range(start + 1, len(lines)) if not lines[i].startswith("  "))
-    echoed = tomllib.loads("\n".join(line.strip() for line in lines[start + 1:end]))
+    echoed = tomllib.loads("\n".join(line.strip() for line in lines[start + 1 : end]))
     config.check(echoed, "the echo")
     assert echoed["seed"] == 41 and echoed["base_url"] == reference.base_url
     for name, text in every_output_text(result).items():
@@ -336,16 +392,20 @@ def test_an_unknown_contract_in_the_files_accepted_gaps_names_the_file(tmp_path,
     write(tmp_path / "scrip-conformance.toml", 'accept_gaps = ["NO-SUCH-CONTRACT=why"]\n')
     result = run_in(tmp_path, monkeypatch)
     assert result.code == 2
-    assert ("error: accept_gaps in scrip-conformance.toml: unknown contract id 'NO-SUCH-CONTRACT'"
-            in result.stderr)
+    assert (
+        "error: accept_gaps in scrip-conformance.toml: unknown contract id 'NO-SUCH-CONTRACT'"
+        in result.stderr
+    )
 
 
 def test_a_gap_accepted_in_the_file_says_so(tmp_path):
     write(tmp_path / "scrip-conformance.toml", 'accept_gaps = ["LOT-FINAL-HOLDS-NOTHING=none"]\n')
     args, _ = parse([], tmp_path)
     [accepted] = command._accepted_gaps(
-        args.accept_gap, {"LOT-FINAL-HOLDS-NOTHING": None},
-        config.named_in_file(args, "accept_gaps") or "--accept-gap")
+        args.accept_gap,
+        {"LOT-FINAL-HOLDS-NOTHING": None},
+        config.named_in_file(args, "accept_gaps") or "--accept-gap",
+    )
     assert accepted.source == "accept_gaps in scrip-conformance.toml"
     args, _ = parse(["--accept-gap", "LOT-FINAL-HOLDS-NOTHING"], tmp_path)
     assert config.named_in_file(args, "accept_gaps") is None

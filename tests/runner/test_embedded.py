@@ -38,4 +38,3 @@ def test_a_server_that_cannot_start_is_a_clear_error(monkeypatch):
 
 def _fails_to_start(api_keys, count, cpu, conn):
     conn.send(("error", "OSError: no port"))
-

@@ -70,8 +70,9 @@ def test_a_server_that_is_not_this_api_exits_3(not_scrip_server, tmp_path):
 
 
 def test_a_rejected_key_is_a_configuration_error_exit_2(reference, tmp_path):
-    result = run_cli(["--base-url", reference.base_url, "--api-key", "sk_wrong_key_123"],
-                     tmp_path / "r")
+    result = run_cli(
+        ["--base-url", reference.base_url, "--api-key", "sk_wrong_key_123"], tmp_path / "r"
+    )
     assert result.code == 2
     assert result.stderr.strip() == (
         f"error: {reference.base_url} rejected the API key (401 unauthorized): "
@@ -81,8 +82,10 @@ def test_a_rejected_key_is_a_configuration_error_exit_2(reference, tmp_path):
 
 
 def test_a_rejected_second_org_key_is_named(reference, tmp_path):
-    result = run_cli(["--base-url", reference.base_url, "--api-key", KEY_A,
-                      "--second-org-key", "sk_nobody_456"], tmp_path / "r")
+    result = run_cli(
+        ["--base-url", reference.base_url, "--api-key", KEY_A, "--second-org-key", "sk_nobody_456"],
+        tmp_path / "r",
+    )
     assert result.code == 2
     assert "rejected the second organization's key" in result.stderr
 

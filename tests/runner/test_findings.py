@@ -11,18 +11,30 @@ from scrip_conformance.runner.findings import findings_from_exception
 from scrip_conformance.runner.outcomes import Finding
 from scrip_conformance.violations import ContractFailure, Violation
 
-VIOLATION = Violation("LOT-REMAINING-LE-AMOUNT", "remaining above amount", "<= 10", "11",
-                      subject="lot 1", request="curl -X GET http://t/v1/x")
+VIOLATION = Violation(
+    "LOT-REMAINING-LE-AMOUNT",
+    "remaining above amount",
+    "<= 10",
+    "11",
+    subject="lot 1",
+    request="curl -X GET http://t/v1/x",
+)
 
 
 def test_each_violation_of_a_contract_failure_is_a_finding():
     found = findings_from_exception(ContractFailure([VIOLATION, VIOLATION]), "test_lots", "n::t")
     assert len(found) == 2
     first = found[0]
-    assert (first.contract_id, first.check, first.test) == ("LOT-REMAINING-LE-AMOUNT",
-                                                            "test_lots", "n::t")
-    assert (first.expected, first.observed, first.request) == ("<= 10", "11",
-                                                               "curl -X GET http://t/v1/x")
+    assert (first.contract_id, first.check, first.test) == (
+        "LOT-REMAINING-LE-AMOUNT",
+        "test_lots",
+        "n::t",
+    )
+    assert (first.expected, first.observed, first.request) == (
+        "<= 10",
+        "11",
+        "curl -X GET http://t/v1/x",
+    )
 
 
 def test_every_field_of_a_violation_reaches_its_finding():
@@ -35,8 +47,12 @@ def test_every_field_of_a_violation_reaches_its_finding():
 
 
 def test_a_failure_group_yields_each_failure_with_the_reproducing_curl():
-    custom = CustomFailure(operation="GET /v1/x", title="lot_check", message="m",
-                           exception=ContractFailure([VIOLATION.at(None)]))
+    custom = CustomFailure(
+        operation="GET /v1/x",
+        title="lot_check",
+        message="m",
+        exception=ContractFailure([VIOLATION.at(None)]),
+    )
     plain = Failure(operation="GET /v1/y", title="Server error", message="500 seen")
     group = FailureGroup([custom, plain])
     group.add_note("\nReproduce with:\n\n    curl -X GET -H 'X-API-Key: [Filtered]' http://t/v1/y")

@@ -48,16 +48,28 @@ def test_every_moment_is_charged_to_the_phase_current_then():
     time.now, time.requests, time.cpu = 151.5, 951, 30.5
     clock.finish()
     assert clock.seconds == {
-        "startup": 10.0, "discovery": 3.0, "provisioning": 0.0, "contracts": 7.0,
-        "fuzzing": 40.0, "reports": 1.5,
+        "startup": 10.0,
+        "discovery": 3.0,
+        "provisioning": 0.0,
+        "contracts": 7.0,
+        "fuzzing": 40.0,
+        "reports": 1.5,
     }
     assert clock.requests == {
-        "startup": 2, "discovery": 28, "provisioning": 0, "contracts": 20, "fuzzing": 900,
+        "startup": 2,
+        "discovery": 28,
+        "provisioning": 0,
+        "contracts": 20,
+        "fuzzing": 900,
         "reports": 1,
     }
     assert clock.cpu_seconds == {
-        "startup": 4.0, "discovery": 1.0, "provisioning": 0.0, "contracts": 4.0,
-        "fuzzing": 20.0, "reports": 1.0,
+        "startup": 4.0,
+        "discovery": 1.0,
+        "provisioning": 0.0,
+        "contracts": 4.0,
+        "fuzzing": 20.0,
+        "reports": 1.0,
     }
     doc = clock.as_dict()
     assert doc["phases_cpu_seconds"]["fuzzing"] == 20.0

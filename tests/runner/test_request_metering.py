@@ -28,10 +28,16 @@ def fresh_meter():
 
 
 def test_every_request_the_client_sends_is_counted_a_retried_429_twice(fresh_meter):
-    answers = iter([httpx.Response(429, headers={"Retry-After": "0"}, json={}),
-                    httpx.Response(200, json={}), httpx.Response(200, json={})])
-    client = TargetClient("http://meter", KEY, transport=httpx.MockTransport(
-        lambda request: next(answers)))
+    answers = iter(
+        [
+            httpx.Response(429, headers={"Retry-After": "0"}, json={}),
+            httpx.Response(200, json={}),
+            httpx.Response(200, json={}),
+        ]
+    )
+    client = TargetClient(
+        "http://meter", KEY, transport=httpx.MockTransport(lambda request: next(answers))
+    )
     assert client.get("/v1/assets").status_code == 200
     assert client.get("/v1/programs").status_code == 200
     reading = fresh_meter.reading()
@@ -60,8 +66,15 @@ def test_the_client_slows_down_when_the_bucket_runs_dry_instead_of_provoking_a_4
     reset_at = str(int(time.time()) + 1)
 
     def dry(request):
-        return httpx.Response(200, json={}, headers={
-            "X-RateLimit-Limit": "30", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset_at})
+        return httpx.Response(
+            200,
+            json={},
+            headers={
+                "X-RateLimit-Limit": "30",
+                "X-RateLimit-Remaining": "0",
+                "X-RateLimit-Reset": reset_at,
+            },
+        )
 
     client = TargetClient("http://meter", KEY, transport=httpx.MockTransport(dry))
     client.get("/v1/assets")
@@ -85,8 +98,14 @@ def test_a_429_wait_and_a_pacing_wait_are_told_apart(fresh_meter):
     pacer = Pacer(clock=lambda: now[0], sleep=lambda s: now.__setitem__(0, now[0] + s))
     pacer.after_response(429, {"Retry-After": "2"})
     assert pacer.before_request() == 2.0
-    pacer.after_response(200, {"X-RateLimit-Limit": "10", "X-RateLimit-Remaining": "0",
-                                "X-RateLimit-Reset": str(int(now[0]) + 10)})
+    pacer.after_response(
+        200,
+        {
+            "X-RateLimit-Limit": "10",
+            "X-RateLimit-Remaining": "0",
+            "X-RateLimit-Reset": str(int(now[0]) + 10),
+        },
+    )
     assert pacer.before_request() == pytest.approx(2.0)  # two tokens' time: one kept in hand
     reading = fresh_meter.reading()
     assert reading.waited_429_seconds == 2.0 and reading.paced_seconds == pytest.approx(2.0)
@@ -164,8 +183,14 @@ def _finish(generator) -> None:
 def test_headers_announcing_an_hour_long_refill_do_not_stall_the_run():
     now = [1_800_000_000.0]
     pacer = Pacer(clock=lambda: now[0], sleep=lambda s: now.__setitem__(0, now[0] + s))
-    pacer.after_response(200, {"X-RateLimit-Limit": "30", "X-RateLimit-Remaining": "0",
-                               "X-RateLimit-Reset": str(int(now[0]) + 3600)})
+    pacer.after_response(
+        200,
+        {
+            "X-RateLimit-Limit": "30",
+            "X-RateLimit-Remaining": "0",
+            "X-RateLimit-Reset": str(int(now[0]) + 3600),
+        },
+    )
     assert 0 < pacer.before_request() <= 2.0
     assert pacer.before_request() <= 2.0
 
@@ -204,8 +229,9 @@ def test_a_write_on_a_closed_connection_is_not_sent_again(fresh_meter):
         calls.append(request.method)
         raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
 
-    client = TargetClient("http://meter", KEY, read_only=False,
-                          transport=httpx.MockTransport(stale))
+    client = TargetClient(
+        "http://meter", KEY, read_only=False, transport=httpx.MockTransport(stale)
+    )
     with pytest.raises(Exception, match="disconnected"):
         client.request("POST", "/v1/programs", json={"name": "x"})
     assert calls == ["POST"]

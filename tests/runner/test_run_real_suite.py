@@ -80,8 +80,19 @@ def test_the_key_is_in_no_report_no_log_and_not_on_the_console(broken_server_run
 def test_read_only_sends_nothing_but_get(tmp_path):
     server, recorder = recording_reference({KEY_A: "org-a"})
     with server:
-        result = run_cli(["--base-url", server.base_url, "--api-key", KEY_A, "--read-only",
-                          "--quick", "--only", *REAL_CONTRACTS], tmp_path / "reports")
+        result = run_cli(
+            [
+                "--base-url",
+                server.base_url,
+                "--api-key",
+                KEY_A,
+                "--read-only",
+                "--quick",
+                "--only",
+                *REAL_CONTRACTS,
+            ],
+            tmp_path / "reports",
+        )
     assert result.code == 0, result.stdout + result.stderr
     assert result.summary["read_only"] is True
     assert result.summary["profiles"] == ["read-only"]
@@ -99,8 +110,9 @@ def test_junit_names_contract_level_and_witnesses_and_shows_a_should_finding_as_
         cases[props.get("scrip_contract")] = (case, props)
     case, props = cases["AUTH-MISSING-KEY-401"]
     assert props["scrip_level"] == "MUST"
-    assert json.loads(props["scrip_witnesses"])["AUTH-MISSING-KEY-401"][
-        "requests with a bad key"] > 0
+    assert (
+        json.loads(props["scrip_witnesses"])["AUTH-MISSING-KEY-401"]["requests with a bad key"] > 0
+    )
     case, props = cases["RATELIMIT-HEADERS"]
     assert props["scrip_level"] == "SHOULD" and props["scrip_verdict"] == "warned"
     assert case.find("failure") is None  # a warning does not fail the CI step ...

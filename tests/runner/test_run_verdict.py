@@ -15,13 +15,18 @@ TODAY = dt.date(2026, 6, 1)
 
 
 def _passed(cid: str, level: str = "MUST") -> ContractResult:
-    return ContractResult(cid, level=level, tests=[ItemOutcome("t", "passed")],
-                          witnesses={"lots": 2})
+    return ContractResult(
+        cid, level=level, tests=[ItemOutcome("t", "passed")], witnesses={"lots": 2}
+    )
 
 
 def _unexercised(cid: str, level: str = "MUST") -> ContractResult:
-    return ContractResult(cid, level=level, tests=[ItemOutcome("t", "passed")],
-                          precondition="at least one CONSUMED or EXPIRED lot")
+    return ContractResult(
+        cid,
+        level=level,
+        tests=[ItemOutcome("t", "passed")],
+        precondition="at least one CONSUMED or EXPIRED lot",
+    )
 
 
 def _not_run(cid: str, reason: str) -> ContractResult:
@@ -30,8 +35,7 @@ def _not_run(cid: str, reason: str) -> ContractResult:
 
 def _failed(cid: str, request: str | None = "curl http://t/a", level: str = "MUST"):
     finding = Finding(cid, "test_x", f"{cid} broke", "a", "b", request=request)
-    return ContractResult(cid, level=level, tests=[ItemOutcome("t", "failed")],
-                          findings=[finding])
+    return ContractResult(cid, level=level, tests=[ItemOutcome("t", "failed")], findings=[finding])
 
 
 def test_every_must_contract_with_evidence_is_conformant_exit_0():
@@ -60,8 +64,9 @@ def test_a_finding_outweighs_missing_evidence():
 
 
 def test_should_contracts_never_change_the_verdict():
-    run = decide([_passed("A"), _unexercised("S", "SHOULD"), _failed("T", level="SHOULD")],
-                 today=TODAY)
+    run = decide(
+        [_passed("A"), _unexercised("S", "SHOULD"), _failed("T", level="SHOULD")], today=TODAY
+    )
     assert (run.verdict, run.gaps) == ("conformant", [])
 
 
@@ -71,14 +76,22 @@ def test_an_accepted_gap_is_listed_and_does_not_make_the_run_inconclusive():
     assert run.verdict == "conformant"
     (gap,) = run.gaps
     assert (gap.status, gap.accepted_by, gap.reason) == (
-        "accepted", "--accept-gap", "staging has no expired lots")
+        "accepted",
+        "--accept-gap",
+        "staging has no expired lots",
+    )
     assert "1 accepted or declared gap(s)" in run.headline
 
 
 def test_a_baseline_gap_entry_accepts_until_it_expires_then_the_gap_is_open_again():
-    baseline = parse_baseline({"entries": [
-        {"kind": "gap", "contract": "B", "reason": "ticket V-9", "expires": "2026-05-31"},
-    ]}, "b.yaml")
+    baseline = parse_baseline(
+        {
+            "entries": [
+                {"kind": "gap", "contract": "B", "reason": "ticket V-9", "expires": "2026-05-31"},
+            ]
+        },
+        "b.yaml",
+    )
     (acceptance,) = baseline.gap_acceptances()
     assert acceptance.source == "baseline b.yaml"
     before = decide([_unexercised("B")], acceptances=[acceptance], today=dt.date(2026, 5, 31))
@@ -102,7 +115,9 @@ def test_unsupported_features_and_a_missing_second_key_are_declared_gaps():
     run = decide(results, today=TODAY)
     assert run.verdict == "conformant"
     assert [(g.contract_id, g.status, g.accepted_by) for g in run.gaps] == [
-        ("B", "declared", "--unsupported"), ("C", "declared", "no --second-org-key")]
+        ("B", "declared", "--unsupported"),
+        ("C", "declared", "no --second-org-key"),
+    ]
     assert "--second-org-key" in run.gaps[1].how
 
 
@@ -138,18 +153,25 @@ def test_findings_on_one_endpoint_make_one_root_cause_earliest_first():
 
 
 def test_a_contract_whose_evidence_no_api_call_creates_is_a_declared_gap_when_unexercised():
-    beyond = ContractResult("COUNTERS", tests=[ItemOutcome("t", "passed")],
-                            precondition="a participant with counters",
-                            beyond_api="counters are set by rules the API cannot run")
+    beyond = ContractResult(
+        "COUNTERS",
+        tests=[ItemOutcome("t", "passed")],
+        precondition="a participant with counters",
+        beyond_api="counters are set by rules the API cannot run",
+    )
     run = decide([_passed("A"), beyond], today=TODAY)
     assert run.verdict == "conformant"
     assert [(g.contract_id, g.status, g.reason) for g in run.gaps] == [
-        ("COUNTERS", "declared", "counters are set by rules the API cannot run")]
+        ("COUNTERS", "declared", "counters are set by rules the API cannot run")
+    ]
 
 
 def test_beyond_the_api_never_excuses_a_contract_that_was_not_run():
-    beyond = ContractResult("COUNTERS", tests=[ItemOutcome("t", "skipped", reason="no lots")],
-                            beyond_api="counters are set by rules the API cannot run")
+    beyond = ContractResult(
+        "COUNTERS",
+        tests=[ItemOutcome("t", "skipped", reason="no lots")],
+        beyond_api="counters are set by rules the API cannot run",
+    )
     run = decide([_passed("A"), beyond], today=TODAY)
     assert run.verdict == "inconclusive"
     assert run.gaps[0].status == "open"

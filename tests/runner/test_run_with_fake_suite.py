@@ -48,8 +48,14 @@ def test_summary_validates_and_records_the_run(broken_run, reference):
     assert summary["seed"] == 11
     assert summary["budget"] == "quick"
     assert summary["target"] == {"base_url": reference.base_url, "embedded": False}
-    assert summary["totals"] == {"passed": 1, "failed": 1, "warned": 1, "not_exercised": 1,
-                                 "not_run": 2, "total": 6}
+    assert summary["totals"] == {
+        "passed": 1,
+        "failed": 1,
+        "warned": 1,
+        "not_exercised": 1,
+        "not_run": 2,
+        "total": 6,
+    }
     assert summary["verdict"] == "not_conformant" and summary["exit_code"] == 1
     finding = broken_run.contract("FAKE-MUST-BREAKS")["findings"][0]
     assert finding["check"] == "test_buckets_sum_to_total"
@@ -65,8 +71,7 @@ def test_console_shows_progress_then_verdicts_by_profile_and_totals(broken_run):
     assert "WARNED        FAKE-SHOULD-BREAKS" in out
     assert "NOT RUN       FAKE-NEEDS-EXTENSION" in out
     assert "NOT EXERCISED FAKE-NO-EVIDENCE" in out
-    assert ("Totals: 6 contracts: 1 passed, 1 failed, 1 warned, 1 not exercised, 2 not run"
-            in out)
+    assert "Totals: 6 contracts: 1 passed, 1 failed, 1 warned, 1 not exercised, 2 not run" in out
     assert "Verdict: NOT CONFORMANT" in out
 
 
@@ -143,13 +148,29 @@ def test_a_baselined_finding_no_longer_fails_the_gate_until_it_expires(reference
     today = dt.datetime.now(dt.UTC).date()
     with fake_suite_installed(tmp_path):
         known = run_cli(
-            ["--base-url", reference.base_url, "--api-key", KEY_A, "--only", "FAKE-MUST-BREAKS",
-             "--baseline", str(_baseline(tmp_path / "b1.yaml", today))],
+            [
+                "--base-url",
+                reference.base_url,
+                "--api-key",
+                KEY_A,
+                "--only",
+                "FAKE-MUST-BREAKS",
+                "--baseline",
+                str(_baseline(tmp_path / "b1.yaml", today)),
+            ],
             tmp_path / "known",
         )
         expired = run_cli(
-            ["--base-url", reference.base_url, "--api-key", KEY_A, "--only", "FAKE-MUST-BREAKS",
-             "--baseline", str(_baseline(tmp_path / "b2.yaml", today - dt.timedelta(days=1)))],
+            [
+                "--base-url",
+                reference.base_url,
+                "--api-key",
+                KEY_A,
+                "--only",
+                "FAKE-MUST-BREAKS",
+                "--baseline",
+                str(_baseline(tmp_path / "b2.yaml", today - dt.timedelta(days=1))),
+            ],
             tmp_path / "expired",
         )
     assert known.code == 0, known.stdout
@@ -165,17 +186,21 @@ def test_a_baselined_finding_no_longer_fails_the_gate_until_it_expires(reference
 def test_rerun_failed_runs_only_what_failed_last_time(reference, tmp_path):
     report_dir = tmp_path / "reports"
     with fake_suite_installed(tmp_path / "first"):
-        first = run_cli(["--base-url", reference.base_url, "--api-key", KEY_A, "--seed", "5"],
-                        report_dir)
+        first = run_cli(
+            ["--base-url", reference.base_url, "--api-key", KEY_A, "--seed", "5"], report_dir
+        )
     assert first.code == 1
     with fake_suite_installed(tmp_path / "fixed", break_must=False):
-        rerun = run_cli(["--base-url", reference.base_url, "--api-key", KEY_A,
-                         "--rerun-failed"], report_dir)
+        rerun = run_cli(
+            ["--base-url", reference.base_url, "--api-key", KEY_A, "--rerun-failed"], report_dir
+        )
     assert rerun.code == 0, rerun.stdout
     summary = rerun.summary
     validate_summary(summary)
-    assert summary["selection"] == {"only": ["FAKE-MUST-BREAKS", "FAKE-SHOULD-BREAKS"],
-                                    "rerun_failed": True}
+    assert summary["selection"] == {
+        "only": ["FAKE-MUST-BREAKS", "FAKE-SHOULD-BREAKS"],
+        "rerun_failed": True,
+    }
     assert summary["seed"] == 5
     assert summary["partial"] == "partial: 2 of 6 contracts selected (--rerun-failed)"
     assert rerun.verdicts()["FAKE-MUST-BREAKS"] == "passed"
@@ -188,16 +213,16 @@ def test_rerun_failed_runs_only_what_failed_last_time(reference, tmp_path):
 def test_a_suite_that_cannot_load_is_a_configuration_error(reference, tmp_path):
     with fake_suite_installed(tmp_path) as suite:
         (suite / "test_fake_runner_contracts.py").write_text("def broken(:\n")
-        result = run_cli(["--base-url", reference.base_url, "--api-key", KEY_A],
-                         tmp_path / "reports")
+        result = run_cli(
+            ["--base-url", reference.base_url, "--api-key", KEY_A], tmp_path / "reports"
+        )
     assert result.code == 2
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith("error: the contract suite could not run (test_fake_runner_contracts")
     assert not (tmp_path / "reports" / "summary.json").exists()
 
 
-def test_a_run_without_evidence_for_every_must_contract_is_inconclusive_exit_4(reference,
-                                                                                tmp_path):
+def test_a_run_without_evidence_for_every_must_contract_is_inconclusive_exit_4(reference, tmp_path):
     with fake_suite_installed(tmp_path, break_must=False):
         result = run_cli(["--base-url", reference.base_url, "--api-key", KEY_A], tmp_path / "r")
     assert result.code == 4, result.stdout
@@ -211,7 +236,8 @@ def test_a_run_without_evidence_for_every_must_contract_is_inconclusive_exit_4(r
     assert "at least one CONSUMED or EXPIRED lot" in gaps["FAKE-NO-EVIDENCE"]["how"]
     assert "OPEN      FAKE-NO-EVIDENCE (not exercised)" in result.stdout
     assert "Verdict: INCONCLUSIVE (3 MUST contract(s) without evidence), exit code 4" in (
-        result.stdout)
+        result.stdout
+    )
     html = (result.report_dir / "report.html").read_text(encoding="utf-8")
     assert 'data-verdict="inconclusive"' in html and 'id="gap-FAKE-NO-EVIDENCE"' in html
 
@@ -224,9 +250,18 @@ def test_gaps_accepted_explicitly_are_listed_and_the_run_is_conformant(reference
     )
     with fake_suite_installed(tmp_path, break_must=False):
         result = run_cli(
-            ["--base-url", reference.base_url, "--api-key", KEY_A, "--baseline", str(baseline),
-             "--accept-gap", "FAKE-NO-EVIDENCE=no expired lots on staging",
-             "--accept-gap", "FAKE-NEEDS-EXTENSION"],
+            [
+                "--base-url",
+                reference.base_url,
+                "--api-key",
+                KEY_A,
+                "--baseline",
+                str(baseline),
+                "--accept-gap",
+                "FAKE-NO-EVIDENCE=no expired lots on staging",
+                "--accept-gap",
+                "FAKE-NEEDS-EXTENSION",
+            ],
             tmp_path / "r",
         )
     assert result.code == 0, result.stdout
@@ -244,13 +279,16 @@ def test_gaps_accepted_explicitly_are_listed_and_the_run_is_conformant(reference
 def test_an_unknown_contract_in_accept_gap_is_a_usage_error(tmp_path):
     result = run_cli(["--accept-gap", "NO-SUCH-CONTRACT=x"], tmp_path / "r")
     assert result.code == 2 and "--accept-gap: unknown contract id 'NO-SUCH-CONTRACT'" in (
-        result.stderr)
+        result.stderr
+    )
 
 
 def test_only_one_contract_says_partial_in_the_verdict_and_every_report(reference, tmp_path):
     with fake_suite_installed(tmp_path):
-        result = run_cli(["--base-url", reference.base_url, "--api-key", KEY_A,
-                          "--only", "FAKE-PASSES"], tmp_path / "r")
+        result = run_cli(
+            ["--base-url", reference.base_url, "--api-key", KEY_A, "--only", "FAKE-PASSES"],
+            tmp_path / "r",
+        )
     assert result.code == 0, result.stdout
     partial = "partial: 1 of 6 contracts selected (--only)"
     assert f"Verdict: CONFORMANT ({partial})" in result.stdout

@@ -23,16 +23,38 @@ from scrip_conformance.runner.verdict import decide
 def _summary(**kwargs):
     finding = Finding("B", "test_b", "broke", "1", "2", request="curl http://t")
     results = [
-        ContractResult("A", level="MUST", profile="read-only", area="lots",
-                       tests=[ItemOutcome("t::a", "passed", 0.1)], witnesses={"lots": 4}),
-        ContractResult("B", level="MUST", profile="read-only", area="lots",
-                       tests=[ItemOutcome("t::b", "failed", 0.1)],
-                       findings=[finding] * (MAX_FINDINGS_PER_CONTRACT + 5)),
-        ContractResult("C", level="SHOULD", profile="isolation", area="auth",
-                       tests=[ItemOutcome("t::c", "skipped", reason="no second key")]),
+        ContractResult(
+            "A",
+            level="MUST",
+            profile="read-only",
+            area="lots",
+            tests=[ItemOutcome("t::a", "passed", 0.1)],
+            witnesses={"lots": 4},
+        ),
+        ContractResult(
+            "B",
+            level="MUST",
+            profile="read-only",
+            area="lots",
+            tests=[ItemOutcome("t::b", "failed", 0.1)],
+            findings=[finding] * (MAX_FINDINGS_PER_CONTRACT + 5),
+        ),
+        ContractResult(
+            "C",
+            level="SHOULD",
+            profile="isolation",
+            area="auth",
+            tests=[ItemOutcome("t::c", "skipped", reason="no second key")],
+        ),
     ]
-    info = RunInfo(base_url="http://127.0.0.1:1", embedded=True, seed=7, budget="quick",
-                   read_only=False, profiles=["read-only", "isolation"])
+    info = RunInfo(
+        base_url="http://127.0.0.1:1",
+        embedded=True,
+        seed=7,
+        budget="quick",
+        read_only=False,
+        profiles=["read-only", "isolation"],
+    )
     return build_summary(info, results, [], decide(results), **kwargs)
 
 
@@ -48,16 +70,25 @@ def test_a_built_summary_validates_and_caps_findings_while_counting_them_all():
     a = next(c for c in summary["contracts"] if c["id"] == "A")
     assert (a["witnesses"], a["witness_total"]) == ({"lots": 4}, 4)
     assert summary["root_causes"] == [
-        {"endpoint": "GET /", "request": "curl http://t", "summary": "broke", "contracts": ["B"],
-         "findings": MAX_FINDINGS_PER_CONTRACT + 5}
+        {
+            "endpoint": "GET /",
+            "request": "curl http://t",
+            "summary": "broke",
+            "contracts": ["B"],
+            "findings": MAX_FINDINGS_PER_CONTRACT + 5,
+        }
     ]
 
 
 def test_a_summary_with_a_baseline_lists_expired_and_unused_entries():
-    baseline = parse_baseline({"entries": [
-        {"contract": "B", "check": "test_b", "reason": "r", "expires": "2020-01-01"},
-        {"contract": "Z", "check": "*", "reason": "r", "expires": "2030-01-01"},
-    ]})
+    baseline = parse_baseline(
+        {
+            "entries": [
+                {"contract": "B", "check": "test_b", "reason": "r", "expires": "2020-01-01"},
+                {"contract": "Z", "check": "*", "reason": "r", "expires": "2030-01-01"},
+            ]
+        }
+    )
     summary = _summary(baseline=baseline, today=dt.date(2026, 1, 1))
     validate_summary(summary)
     assert [e["contract"] for e in summary["baseline"]["expired_entries"]] == ["B"]

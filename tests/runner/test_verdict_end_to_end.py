@@ -24,16 +24,32 @@ from scrip_conformance.selftest.variants.probe import Probe
 
 def test_an_empty_organization_read_only_is_inconclusive_exit_4(tmp_path):
     with ReferenceServer(api_keys={KEY_A: "org-empty"}, demo=False) as server:
-        result = run_cli(["--base-url", server.base_url, "--api-key", KEY_A, "--read-only",
-                          "--quick", "--seed", "2"], tmp_path / "r")
+        result = run_cli(
+            [
+                "--base-url",
+                server.base_url,
+                "--api-key",
+                KEY_A,
+                "--read-only",
+                "--quick",
+                "--seed",
+                "2",
+            ],
+            tmp_path / "r",
+        )
     assert result.code == 4, result.stdout + result.stderr
     summary = result.summary
     validate_summary(summary)
     assert summary["verdict"] == "inconclusive"
     verdicts = result.verdicts()
     # nothing to walk: the lot contracts did not pass, they were not run or not exercised
-    for cid in ("LOT-FINAL-HOLDS-NOTHING", "LOT-STATUS-MATCHES-CLOCK", "BALANCE-ROWS-SORTED",
-                "PAGINATION-NO-DUPLICATES", "PARTICIPANT-COUNTERS-ARE-STRINGS"):
+    for cid in (
+        "LOT-FINAL-HOLDS-NOTHING",
+        "LOT-STATUS-MATCHES-CLOCK",
+        "BALANCE-ROWS-SORTED",
+        "PAGINATION-NO-DUPLICATES",
+        "PARTICIPANT-COUNTERS-ARE-STRINGS",
+    ):
         assert verdicts[cid] in ("not_run", "not_exercised"), cid
     open_gaps = {g["contract_id"] for g in summary["gaps"] if g["status"] == "open"}
     assert "LOT-FINAL-HOLDS-NOTHING" in open_gaps
@@ -48,8 +64,19 @@ def test_a_tiny_target_with_an_unexercised_bug_is_not_conformant(tmp_path):
     with VariantServer(variant, {KEY_A: "org-tiny"}) as server:
         with Probe(server.base_url, KEY_A) as probe:
             assert probe.credit("5.00").status_code in (200, 201)
-        result = run_cli(["--base-url", server.base_url, "--api-key", KEY_A, "--read-only",
-                          "--quick", "--seed", "4"], tmp_path / "r")
+        result = run_cli(
+            [
+                "--base-url",
+                server.base_url,
+                "--api-key",
+                KEY_A,
+                "--read-only",
+                "--quick",
+                "--seed",
+                "4",
+            ],
+            tmp_path / "r",
+        )
     assert result.code != 0, result.stdout
     assert result.summary["verdict"] != "conformant"
     final = result.contract("LOT-FINAL-HOLDS-NOTHING")
@@ -61,9 +88,20 @@ def test_a_tiny_target_with_an_unexercised_bug_is_not_conformant(tmp_path):
 
 def _spawn(report_dir: Path) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "scrip_conformance.cli", "run", "--quick", "--seed", "5",
-         "--report-dir", str(report_dir)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "scrip_conformance.cli",
+            "run",
+            "--quick",
+            "--seed",
+            "5",
+            "--report-dir",
+            str(report_dir),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
 
@@ -84,10 +122,10 @@ def _stop_once_contracts_run(process: subprocess.Popen, signum: int) -> tuple[st
     return "".join(seen) + out, err, time.monotonic() - sent
 
 
-@pytest.mark.parametrize(("signum", "code", "name"),
-                         [(signal.SIGINT, 130, "SIGINT"), (signal.SIGTERM, 143, "SIGTERM")])
-def test_a_signal_mid_run_stops_it_and_every_report_says_interrupted(tmp_path, signum, code,
-                                                                     name):
+@pytest.mark.parametrize(
+    ("signum", "code", "name"), [(signal.SIGINT, 130, "SIGINT"), (signal.SIGTERM, 143, "SIGTERM")]
+)
+def test_a_signal_mid_run_stops_it_and_every_report_says_interrupted(tmp_path, signum, code, name):
     report_dir = tmp_path / "reports"
     process = _spawn(report_dir)
     out, err, seconds = _stop_once_contracts_run(process, signum)
@@ -120,8 +158,7 @@ def test_an_interrupt_before_the_suite_writes_interrupted_reports_and_no_stale_o
         raise KeyboardInterrupt
 
     monkeypatch.setattr(command, "_preflight", interrupted)
-    result = run_cli(["--base-url", reference.base_url, "--api-key", KEY_A, "--quick"],
-                     report_dir)
+    result = run_cli(["--base-url", reference.base_url, "--api-key", KEY_A, "--quick"], report_dir)
     assert result.code == 130, result.stderr
     summary = result.summary
     validate_summary(summary)

@@ -26,25 +26,35 @@ def test_a_should_contract_with_a_finding_only_warns():
 
 
 def test_a_contract_whose_tests_passed_passes_even_if_another_was_skipped():
-    result = ContractResult("C", tests=[ItemOutcome("a", "passed"),
-                                        ItemOutcome("b", "skipped", reason="no data")],
-                            witnesses={"lots": 3})
+    result = ContractResult(
+        "C",
+        tests=[ItemOutcome("a", "passed"), ItemOutcome("b", "skipped", reason="no data")],
+        witnesses={"lots": 3},
+    )
     assert (result.verdict, result.reason) == ("passed", "")
 
 
 def test_a_contract_whose_tests_passed_with_zero_witnesses_is_not_exercised_never_passed():
-    result = ContractResult("C", tests=[ItemOutcome("a", "passed")],
-                            witnesses={"final-state lots": 0},
-                            precondition="at least one CONSUMED or EXPIRED lot")
+    result = ContractResult(
+        "C",
+        tests=[ItemOutcome("a", "passed")],
+        witnesses={"final-state lots": 0},
+        precondition="at least one CONSUMED or EXPIRED lot",
+    )
     assert result.verdict == "not_exercised"
     assert "at least one CONSUMED or EXPIRED lot" in result.reason
     assert not result.gate_fails
 
 
 def test_a_contract_whose_tests_were_all_skipped_is_not_run_with_their_reasons():
-    result = ContractResult("C", tests=[ItemOutcome("a", "skipped", reason="no lots"),
-                                        ItemOutcome("b", "skipped", reason="no extension"),
-                                        ItemOutcome("c", "skipped", reason="no lots")])
+    result = ContractResult(
+        "C",
+        tests=[
+            ItemOutcome("a", "skipped", reason="no lots"),
+            ItemOutcome("b", "skipped", reason="no extension"),
+            ItemOutcome("c", "skipped", reason="no lots"),
+        ],
+    )
     assert (result.verdict, result.reason) == ("not_run", "no lots; no extension")
 
 
@@ -72,7 +82,18 @@ def test_totals_and_areas_count_each_verdict():
         ContractResult("C", area="auth"),
         ContractResult("D", area="auth", tests=[ItemOutcome("d", "passed")]),
     ]
-    assert totals(results) == {"passed": 1, "failed": 1, "warned": 0, "not_exercised": 1,
-                               "not_run": 1, "total": 4}
-    assert by_area(results)["lots"] == {"passed": 1, "failed": 1, "warned": 0,
-                                        "not_exercised": 0, "not_run": 0}
+    assert totals(results) == {
+        "passed": 1,
+        "failed": 1,
+        "warned": 0,
+        "not_exercised": 1,
+        "not_run": 1,
+        "total": 4,
+    }
+    assert by_area(results)["lots"] == {
+        "passed": 1,
+        "failed": 1,
+        "warned": 0,
+        "not_exercised": 0,
+        "not_run": 0,
+    }

@@ -76,9 +76,12 @@ def test_every_known_bad_variant_runs_the_whole_suite_unless_focused():
     lifo = by_name("lifo-consumption")
     jobs = command.plan_jobs(_args("--quick"), contracts, [lifo], [])
     assert [(j.variant, j.profiles, j.only) for j in jobs] == [
-        (None, catalog.PROFILES, ()), (lifo, catalog.PROFILES, ())]
-    focused = command.plan_jobs(_args("--quick", "--focused", "--seeds", "0"), contracts,
-                                [lifo], [])
+        (None, catalog.PROFILES, ()),
+        (lifo, catalog.PROFILES, ()),
+    ]
+    focused = command.plan_jobs(
+        _args("--quick", "--focused", "--seeds", "0"), contracts, [lifo], []
+    )
     assert [(j.profiles, j.only) for j in focused] == [(("provisioning",), lifo.contracts)]
 
 
@@ -86,7 +89,8 @@ def test_known_good_variants_run_the_whole_suite_in_their_own_report_dirs():
     gzip = good_by_name("gzip-content-encoding")
     jobs = command.plan_jobs(_args("--seeds", "0"), catalog.default_catalog(), [], [gzip])
     assert [(j.variant, j.profiles, j.only, j.good) for j in jobs] == [
-        (gzip, catalog.PROFILES, (), True)]
+        (gzip, catalog.PROFILES, (), True)
+    ]
     assert jobs[0].report_dir.parts[-2:] == ("good", "gzip-content-encoding")
 
 

@@ -41,13 +41,16 @@ def test_an_entry_for_an_unknown_should_or_covered_contract_is_a_problem():
     assert any(p.startswith(f"{covered}: listed") and "declares it" in p for p in found)
 
 
-@pytest.mark.parametrize("text, message", [
-    ("uncovered: [{id: A, kind: maybe, reason: x}]", "kind must be one of"),
-    ("uncovered: [{id: A, kind: gap, reason: ''}]", "reason must not be empty"),
-    ("uncovered: [{id: A, kind: gap}]", "exactly id, kind and reason"),
-    ("uncovered: [{id: A, kind: gap, reason: x}, {id: A, kind: gap, reason: y}]", "twice"),
-    ("nothing: here", "no 'uncovered' list"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("uncovered: [{id: A, kind: maybe, reason: x}]", "kind must be one of"),
+        ("uncovered: [{id: A, kind: gap, reason: ''}]", "reason must not be empty"),
+        ("uncovered: [{id: A, kind: gap}]", "exactly id, kind and reason"),
+        ("uncovered: [{id: A, kind: gap, reason: x}, {id: A, kind: gap, reason: y}]", "twice"),
+        ("nothing: here", "no 'uncovered' list"),
+    ],
+)
 def test_a_malformed_uncovered_file_is_a_clear_error(tmp_path, text, message):
     path = tmp_path / "uncovered.yaml"
     path.write_text(text, encoding="utf-8")

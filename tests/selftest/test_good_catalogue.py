@@ -10,11 +10,22 @@ from scrip_conformance.selftest.good import ALL_GOOD, FREEDOMS, GOOD_REGISTRY, g
 from scrip_conformance.selftest.variants import REGISTRY
 from scrip_conformance.target import FEATURES
 
-REQUIRED = ("json-key-order", "gzip-content-encoding", "chunked-transfer", "json-charset-utf8",
-            "reworded-error-messages", "opaque-cursor-tokens", "rate-limited",
-            "timestamps-trimmed", "timestamps-milliseconds", "timestamps-whole-seconds",
-            "without-extension", "without-liability-report", "without-rate-limit-headers",
-            "extra-vendor-field")
+REQUIRED = (
+    "json-key-order",
+    "gzip-content-encoding",
+    "chunked-transfer",
+    "json-charset-utf8",
+    "reworded-error-messages",
+    "opaque-cursor-tokens",
+    "rate-limited",
+    "timestamps-trimmed",
+    "timestamps-milliseconds",
+    "timestamps-whole-seconds",
+    "without-extension",
+    "without-liability-report",
+    "without-rate-limit-headers",
+    "extra-vendor-field",
+)
 
 
 def test_there_are_at_least_fifteen_good_variants_including_the_required_ones():

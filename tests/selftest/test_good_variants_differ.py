@@ -28,5 +28,7 @@ def _differs_on(server, variant) -> bool:
 def test_the_good_variant_differs_from_the_reference(variant, reference):
     with VariantServer(variant, KEYS) as server:
         assert _differs_on(server, variant), f"{variant.name} no longer differs from the reference"
-    assert not _differs_on(reference, variant), f"the difference of {variant.name} shows on the " \
+    assert not _differs_on(reference, variant), (
+        f"the difference of {variant.name} shows on the "
         "reference too: the check cannot tell them apart"
+    )

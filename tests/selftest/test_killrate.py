@@ -9,8 +9,14 @@ from scrip_conformance.selftest.killrate import RunRecord
 
 
 def variant(name="v", declared=("A",), findings=None, exit_code=1, **kw) -> RunRecord:
-    return RunRecord(name=name, family="lots", declared=declared, exit_code=exit_code,
-                     findings=findings or {}, **kw)
+    return RunRecord(
+        name=name,
+        family="lots",
+        declared=declared,
+        exit_code=exit_code,
+        findings=findings or {},
+        **kw,
+    )
 
 
 def reference(findings=None, exit_code=0, **kw) -> RunRecord:
@@ -18,8 +24,14 @@ def reference(findings=None, exit_code=0, **kw) -> RunRecord:
 
 
 def good(name="g", findings=None, exit_code=0, **kw) -> RunRecord:
-    return RunRecord(name=name, family="good", kind=killrate.GOOD, exit_code=exit_code,
-                     findings=findings or {}, **kw)
+    return RunRecord(
+        name=name,
+        family="good",
+        kind=killrate.GOOD,
+        exit_code=exit_code,
+        findings=findings or {},
+        **kw,
+    )
 
 
 def test_a_variant_found_by_a_declared_contract_is_caught():
@@ -60,8 +72,12 @@ def test_tally_counts_the_kill_rate_and_passes_when_all_are_caught_by_declared_c
 
 def test_tally_fails_on_an_escape_an_undeclared_catch_or_an_error():
     result = killrate.tally(
-        [variant("a", findings={"A": 1}), variant("b"), variant("c", findings={"Z": 1}),
-         variant("d", error="no summary")],
+        [
+            variant("a", findings={"A": 1}),
+            variant("b"),
+            variant("c", findings={"Z": 1}),
+            variant("d", error="no summary"),
+        ],
         [reference()],
     )
     assert (result.caught, result.total) == (1, 4)
@@ -72,8 +88,9 @@ def test_tally_fails_on_an_escape_an_undeclared_catch_or_an_error():
 
 
 def test_tally_fails_on_any_finding_against_the_reference_on_any_seed():
-    result = killrate.tally([variant(findings={"A": 1})],
-                            [reference(seed=1), reference(seed=2, findings={"X": 1})])
+    result = killrate.tally(
+        [variant(findings={"A": 1})], [reference(seed=1), reference(seed=2, findings={"X": 1})]
+    )
     assert result.false_positives == ["seed 2: exit 0 (CONFORMANT); failed: X"]
     assert result.exit_code == 1
 
@@ -92,11 +109,15 @@ def test_plain_schemathesis_catches_only_with_a_code_the_reference_did_not_get()
 
 
 def test_the_table_shows_the_first_failing_contract_declared_ones_first():
-    record = variant("lifo", declared=("A",), findings={"A": 1, "B": 4},
-                     first_failure_seconds=2.5, first_failure_contracts=("A", "B"))
+    record = variant(
+        "lifo",
+        declared=("A",),
+        findings={"A": 1, "B": 4},
+        first_failure_seconds=2.5,
+        first_failure_contracts=("A", "B"),
+    )
     header, row = killrate.table([record])
-    assert header[:6] == ["variant", "family", "verdict", "caught by", "declared",
-                          "first failure"]
+    assert header[:6] == ["variant", "family", "verdict", "caught by", "declared", "first failure"]
     assert row == ["lifo", "lots", "caught", "A (+1)", "yes", "2.5 s"]
 
 
@@ -126,8 +147,9 @@ def test_a_crash_beside_a_real_declared_finding_leaves_the_catch_but_is_still_li
 
 
 def test_findings_by_undeclared_contracts_alone_do_not_count_in_the_kill_rate():
-    result = killrate.tally([variant(findings={"B": 1}), variant("w", findings={"A": 1})],
-                            [reference()])
+    result = killrate.tally(
+        [variant(findings={"B": 1}), variant("w", findings={"A": 1})], [reference()]
+    )
     assert (result.caught, result.total, result.undeclared) == (1, 2, ["v"])
     assert result.kill_rate == 0.5
 
@@ -148,19 +170,26 @@ def test_an_inconclusive_good_variant_is_a_false_positive_with_its_reason():
 
 
 def test_tally_fails_on_any_good_variant_not_judged_conformant_and_gives_the_rate():
-    result = killrate.tally([variant(findings={"A": 1})], [reference()], None,
-                            [good("ok"), good("gzip", findings={"X": 1}, exit_code=1),
-                             good("slow", error="no result")])
+    result = killrate.tally(
+        [variant(findings={"A": 1})],
+        [reference()],
+        None,
+        [good("ok"), good("gzip", findings={"X": 1}, exit_code=1), good("slow", error="no result")],
+    )
     assert (result.good_total, result.good_failed) == (3, ["gzip", "slow"])
     assert abs(result.false_positive_rate - 2 / 3) < 1e-9
     assert result.exit_code == 1
-    assert killrate.tally([variant(findings={"A": 1})], [reference()], None,
-                          [good("ok")]).exit_code == 0
+    assert (
+        killrate.tally([variant(findings={"A": 1})], [reference()], None, [good("ok")]).exit_code
+        == 0
+    )
 
 
 def test_coverage_counts_declared_must_contracts_and_those_failed_by_real_findings():
-    runs = [variant(findings={"A": 1, "C": 1}, crashes={"D": 1}),
-            good(findings={"B": 1}, exit_code=1)]
+    runs = [
+        variant(findings={"A": 1, "C": 1}, crashes={"D": 1}),
+        good(findings={"B": 1}, exit_code=1),
+    ]
     cover = killrate.coverage(["A", "B", "C", "D"], {"A", "Z"}, runs)
     assert cover.declared == ("A",)
     assert cover.failed_in_run == ("A", "C")
@@ -168,8 +197,9 @@ def test_coverage_counts_declared_must_contracts_and_those_failed_by_real_findin
 
 
 def test_the_good_table_shows_why_a_variant_was_not_conformant():
-    header, ok, bad = killrate.good_table([good("a"), good("b", findings={"X": 1},
-                                                          exit_code=1, unsupported=("extension",))])
+    header, ok, bad = killrate.good_table(
+        [good("a"), good("b", findings={"X": 1}, exit_code=1, unsupported=("extension",))]
+    )
     assert header[:3] == ["good variant", "verdict", "unsupported"]
     assert ok[:2] == ["a", "conformant"] and ok[-1] == ""
     assert bad[:3] == ["b", "false-positive", "extension"] and "failed: X" in bad[-1]

@@ -13,24 +13,36 @@ def _write(path, name, doc):
 
 
 def _contract(cid, findings=(), verdict="passed", level="MUST", reason=""):
-    return {"id": cid, "verdict": verdict, "level": level, "reason": reason,
-            "findings": [{"contract_id": cid, "test": t, "summary": "x"} for t in findings]}
+    return {
+        "id": cid,
+        "verdict": verdict,
+        "level": level,
+        "reason": reason,
+        "findings": [{"contract_id": cid, "test": t, "summary": "x"} for t in findings],
+    }
 
 
 def test_a_summary_gives_findings_first_failure_and_not_run_declared_contracts(tmp_path):
     _write(tmp_path, "worker.json", {"exit_code": 1, "seconds": 12.5})
-    _write(tmp_path, "summary.json", {
-        "exit_code": 1,
-        "unattributed_findings": [],
-        "contracts": [
-            _contract("A", ["t::one", "t::two"], "failed"),
-            _contract("B", ["t::two"], "failed"),
-            _contract("C", verdict="not_run"),
-            _contract("D"),
-        ],
-    })
-    _write(tmp_path, "timing.json", {"failures": [{"nodeid": "t::two", "seconds": 3.25},
-                                                  {"nodeid": "t::one", "seconds": 4.0}]})
+    _write(
+        tmp_path,
+        "summary.json",
+        {
+            "exit_code": 1,
+            "unattributed_findings": [],
+            "contracts": [
+                _contract("A", ["t::one", "t::two"], "failed"),
+                _contract("B", ["t::two"], "failed"),
+                _contract("C", verdict="not_run"),
+                _contract("D"),
+            ],
+        },
+    )
+    _write(
+        tmp_path,
+        "timing.json",
+        {"failures": [{"nodeid": "t::two", "seconds": 3.25}, {"nodeid": "t::one", "seconds": 4.0}]},
+    )
     record = load_record(tmp_path, "v", "lots", ("A", "C"), 7)
     assert record.findings == {"A": 2, "B": 1}
     assert record.first_failure_seconds == 3.25
@@ -51,28 +63,41 @@ def test_a_worker_crash_is_an_error_with_its_message(tmp_path):
 
 
 def test_plain_schemathesis_codes_are_read_when_it_ran(tmp_path):
-    _write(tmp_path, "worker.json", {"exit_code": 0, "plain": {"exit_code": 1,
-                                                               "codes": ["ST101"]}})
+    _write(tmp_path, "worker.json", {"exit_code": 0, "plain": {"exit_code": 1, "codes": ["ST101"]}})
     _write(tmp_path, "summary.json", {"exit_code": 0, "contracts": []})
     assert load_record(tmp_path, "v").plain_codes == ("ST101",)
 
 
 def test_a_should_contract_that_warned_is_a_warning_not_a_finding(tmp_path):
     _write(tmp_path, "worker.json", {"exit_code": 0})
-    _write(tmp_path, "summary.json", {"exit_code": 0, "contracts": [
-        _contract("FUZZ-COVERAGE", ["t::cov"], "warned")]})
+    _write(
+        tmp_path,
+        "summary.json",
+        {"exit_code": 0, "contracts": [_contract("FUZZ-COVERAGE", ["t::cov"], "warned")]},
+    )
     record = load_record(tmp_path)
     assert (record.findings, record.warnings) == ({}, {"FUZZ-COVERAGE": 1})
 
 
 def test_a_check_that_could_not_complete_is_a_crash_not_a_finding(tmp_path):
     _write(tmp_path, "worker.json", {"exit_code": 1})
-    crash = {"contract_id": "A", "test": "t::a",
-             "summary": "the check could not complete: KeyError"}
+    crash = {
+        "contract_id": "A",
+        "test": "t::a",
+        "summary": "the check could not complete: KeyError",
+    }
     real = {"contract_id": "B", "test": "t::b", "summary": "remaining above amount"}
-    _write(tmp_path, "summary.json", {"exit_code": 1, "contracts": [
-        {"id": "A", "verdict": "failed", "findings": [crash]},
-        {"id": "B", "verdict": "failed", "findings": [real, crash | {"contract_id": "B"}]}]})
+    _write(
+        tmp_path,
+        "summary.json",
+        {
+            "exit_code": 1,
+            "contracts": [
+                {"id": "A", "verdict": "failed", "findings": [crash]},
+                {"id": "B", "verdict": "failed", "findings": [real, crash | {"contract_id": "B"}]},
+            ],
+        },
+    )
     record = load_record(tmp_path, "v", "lots", ("A",))
     assert record.findings == {"B": 1}
     assert record.crashes == {"A": 1, "B": 1}
@@ -80,11 +105,18 @@ def test_a_check_that_could_not_complete_is_a_crash_not_a_finding(tmp_path):
 
 def test_an_inconclusive_run_names_its_unexercised_must_contracts(tmp_path):
     _write(tmp_path, "worker.json", {"exit_code": 4})
-    _write(tmp_path, "summary.json", {"exit_code": 4, "contracts": [
-        _contract("A"),
-        _contract("B", verdict="not_exercised", reason="no EXPIRED lot"),
-        _contract("C", verdict="not_run", level="SHOULD", reason="unsupported"),
-    ]})
+    _write(
+        tmp_path,
+        "summary.json",
+        {
+            "exit_code": 4,
+            "contracts": [
+                _contract("A"),
+                _contract("B", verdict="not_exercised", reason="no EXPIRED lot"),
+                _contract("C", verdict="not_run", level="SHOULD", reason="unsupported"),
+            ],
+        },
+    )
     record = load_record(tmp_path, "g", "good", kind="good", unsupported=("extension",))
     assert record.exit_code == 4
     assert record.unexercised == {"B": "no EXPIRED lot"}
@@ -93,10 +125,18 @@ def test_an_inconclusive_run_names_its_unexercised_must_contracts(tmp_path):
 
 def test_an_inconclusive_run_names_its_open_gaps_with_why_and_how(tmp_path):
     _write(tmp_path, "worker.json", {"exit_code": 4})
-    gap = {"contract_id": "B", "state": "not_exercised", "why": "no EXPIRED lot",
-           "how": "run a writing profile", "status": "open"}
+    gap = {
+        "contract_id": "B",
+        "state": "not_exercised",
+        "why": "no EXPIRED lot",
+        "how": "run a writing profile",
+        "status": "open",
+    }
     declared = dict(gap, contract_id="C", status="declared")
-    _write(tmp_path, "summary.json", {"exit_code": 4, "gaps": [gap, declared],
-                                      "contracts": [_contract("A")]})
+    _write(
+        tmp_path,
+        "summary.json",
+        {"exit_code": 4, "gaps": [gap, declared], "contracts": [_contract("A")]},
+    )
     record = load_record(tmp_path, "g", "good", kind="good")
     assert record.unexercised == {"B": "no EXPIRED lot; run a writing profile"}

@@ -59,8 +59,11 @@ def test_every_step_a_variant_overrides_still_exists_in_the_reference(variant):
     """A step renamed or removed in the reference would leave the fault silently unused."""
     from scrip_conformance.reference.ledger import Ledger
 
-    overridden = [name for name, value in vars(variant.fault).items()
-                  if callable(value) and not name.startswith("__")]
+    overridden = [
+        name
+        for name, value in vars(variant.fault).items()
+        if callable(value) and not name.startswith("__")
+    ]
     for klass in variant.fault.__mro__[1:]:
         if klass is Ledger:
             break

@@ -28,5 +28,7 @@ def _symptom_on(server, variant) -> bool:
 def test_the_variant_shows_its_bug_and_the_reference_does_not(variant, reference):
     with VariantServer(variant, KEYS) as server:
         assert _symptom_on(server, variant), f"{variant.name} no longer shows its bug"
-    assert not _symptom_on(reference, variant), f"the symptom of {variant.name} fires on the " \
+    assert not _symptom_on(reference, variant), (
+        f"the symptom of {variant.name} fires on the "
         "correct reference: it cannot tell the bug apart"
+    )

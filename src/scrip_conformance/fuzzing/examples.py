@@ -22,25 +22,35 @@ def _bodies(ids: KnownIds) -> dict[str, dict[str, Any]]:
     common = {"program_id": program, "asset_id": asset}
     bodies: dict[str, dict[str, Any]] = {
         "adjustParticipantBalance": {
-            **common, "type": "CREDIT", "amount": "5.00", "description": "fuzzing example credit",
+            **common,
+            "type": "CREDIT",
+            "amount": "5.00",
+            "description": "fuzzing example credit",
         },
         "holdParticipantBalance": {
-            **common, "amount": "1.00", "description": "fuzzing example hold",
+            **common,
+            "amount": "1.00",
+            "description": "fuzzing example hold",
             "reference_id": "fuzz-example-hold",
         },
         "forfeitParticipantBalance": {
-            **common, "amount": "1.00", "bucket": "AVAILABLE",
+            **common,
+            "amount": "1.00",
+            "bucket": "AVAILABLE",
             "description": "fuzzing example forfeit",
         },
     }
     if ids.reference_ids:
         bodies["releaseParticipantBalance"] = {
-            **common, "amount": "1.00", "reference_id": ids.reference_ids[0],
+            **common,
+            "amount": "1.00",
+            "reference_id": ids.reference_ids[0],
             "description": "fuzzing example release",
         }
     if ids.provisional_reference_ids:
         bodies["voidHoldParticipantBalance"] = {
-            **common, "reference_id": ids.provisional_reference_ids[0],
+            **common,
+            "reference_id": ids.provisional_reference_ids[0],
             "description": "fuzzing example void-hold",
         }
     if ids.simple_assets:
@@ -51,11 +61,23 @@ def _bodies(ids: KnownIds) -> dict[str, dict[str, Any]]:
 
 
 def _path_ids(ids: KnownIds) -> dict[str, str]:
-    out = {op: ids.participants[0] for op in (
-        "getParticipant", "listParticipantBalances", "listParticipantLots",
-        "adjustParticipantBalance", "holdParticipantBalance", "releaseParticipantBalance",
-        "forfeitParticipantBalance", "voidHoldParticipantBalance",
-    )} if ids.participants else {}
+    out = (
+        {
+            op: ids.participants[0]
+            for op in (
+                "getParticipant",
+                "listParticipantBalances",
+                "listParticipantLots",
+                "adjustParticipantBalance",
+                "holdParticipantBalance",
+                "releaseParticipantBalance",
+                "forfeitParticipantBalance",
+                "voidHoldParticipantBalance",
+            )
+        }
+        if ids.participants
+        else {}
+    )
     if ids.assets:
         out["getAsset"] = ids.assets[0]
     if ids.simple_assets:

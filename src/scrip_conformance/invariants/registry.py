@@ -188,8 +188,6 @@ def _build() -> dict[str, list[Invariant]]:
     return registry
 
 
-
-
 def check_response(ctx: ResponseContext) -> list[Violation]:
     """Every registered invariant of ``ctx.operation_id`` (the common ones for unknown ids)."""
     found: list[Violation] = []

@@ -82,9 +82,7 @@ def check_row(
 def check_sums_exactly(row: dict) -> list[Violation]:
     """SCHEDULE-SUMS-EXACTLY: buckets + never + before + after == total_outstanding."""
     maybe_parts = [_dec(row.get(n)) for n in FIGURES[:3]]
-    maybe_buckets = [
-        _dec(b.get("amount")) for b in row.get("buckets") or [] if isinstance(b, dict)
-    ]
+    maybe_buckets = [_dec(b.get("amount")) for b in row.get("buckets") or [] if isinstance(b, dict)]
     total = _dec(row.get("total_outstanding"))
     parts = [p for p in maybe_parts if p is not None]
     bucket_amounts = [a for a in maybe_buckets if a is not None]

@@ -134,7 +134,6 @@ class Position:
         return [lot for lot in lots if status is None or lot.status == status]
 
 
-
 def follow_clock(pos: Position, now: datetime) -> None:
     """Apply maturities (at or before now) and expiries (strictly before now) in time order."""
     events = []
@@ -152,6 +151,7 @@ def follow_clock(pos: Position, now: datetime) -> None:
         elif kind == 1:
             lot.status = EXPIRED
             lot.remaining = Decimal(0)
+
 
 def settle(pos: Position, entered: Iterable[Lot]) -> None:
     """Value entering AVAILABLE settles an overdraft first, oldest lot first (D-OVERDRAFT)."""

@@ -43,9 +43,7 @@ def simple_operation(
     elif operation == "release":
         have = pos.simple_held
     else:
-        have = max(
-            pos.simple_available if bucket == AVAILABLE else pos.simple_held, Decimal(0)
-        )
+        have = max(pos.simple_available if bucket == AVAILABLE else pos.simple_held, Decimal(0))
     if value is not None and value > have:
         return refused(422, "insufficient_balance")
     moved = have if value is None else value
@@ -59,6 +57,4 @@ def simple_operation(
         pos.simple_available -= moved
     else:
         pos.simple_held -= moved
-    return Outcome(
-        200, amount_processed=moved, lots_processed=None, balance=simple_balance(pos)
-    )
+    return Outcome(200, amount_processed=moved, lots_processed=None, balance=simple_balance(pos))

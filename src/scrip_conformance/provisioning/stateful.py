@@ -129,7 +129,6 @@ class LedgerMachine(RuleBasedStateMachine):
         self._checked()
 
 
-
 def machine_for(
     wire: HttpWire, prefix: str, program_id: str, asset: AssetRef
 ) -> type[RuleBasedStateMachine]:

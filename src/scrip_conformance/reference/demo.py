@@ -108,9 +108,7 @@ class _Demo:
     """Writes the demo history through the ledger's operations; every random draw is taken in
     a fixed order, so one seed gives one data set."""
 
-    def __init__(
-        self, ledger: Ledger, org: str, rng: random.Random, sim: _SimClock
-    ) -> None:
+    def __init__(self, ledger: Ledger, org: str, rng: random.Random, sim: _SimClock) -> None:
         self.ledger, self.org, self.rng, self.sim = ledger, org, rng, sim
         self.fmt = ledger.format_time
         self.people: list[str] = []
@@ -129,8 +127,15 @@ class _Demo:
             org, {"name": "Partner Network", "on_unknown_participant": "REJECT"}
         )
         _, self.legacy = ledger.create_program(org, {"name": "Legacy Club"})
-        self.pts = self._asset(self.rewards, "Reward Points", "PTS", "LOT", "UNLIMITED", 2,
-                               max_transaction_amount="50000.00")
+        self.pts = self._asset(
+            self.rewards,
+            "Reward Points",
+            "PTS",
+            "LOT",
+            "UNLIMITED",
+            2,
+            max_transaction_amount="50000.00",
+        )
         ledger.link_program_asset(org, self.partners["id"], {"asset_id": self.pts["id"]})
         self.miles = self._asset(self.partners, "Partner Miles", "MILES", "LOT", "PREFUNDED", 0)
         self.cash = self._asset(self.rewards, "Store Credit", "CREDIT", "SIMPLE", "UNLIMITED", 2)

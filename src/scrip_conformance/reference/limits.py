@@ -38,9 +38,10 @@ class RequestLimits:
             scope.get("query_string") or b""
         )
         if url_size > self.max_url:
-            await _answer(send, *_json_error(
-                414, "uri_too_long", f"the URL is longer than {self.max_url} bytes"
-            ))
+            await _answer(
+                send,
+                *_json_error(414, "uri_too_long", f"the URL is longer than {self.max_url} bytes"),
+            )
             return
         declared = _content_length(scope)
         if declared is not None and declared > self.max_body:
@@ -80,21 +81,26 @@ def _content_length(scope: Scope) -> int | None:
 
 
 async def _answer(send: Any, status: int, body: bytes) -> None:
-    await send({
-        "type": "http.response.start",
-        "status": status,
-        "headers": [(b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close")],
-    })
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
 async def _too_large(send: Any, limit: int) -> None:
     """Answer 413 (the rest of the body is not read: the connection closes)."""
-    await _answer(send, *_json_error(
-        413, "payload_too_large", f"the request body is larger than {limit} bytes"
-    ))
+    await _answer(
+        send,
+        *_json_error(413, "payload_too_large", f"the request body is larger than {limit} bytes"),
+    )
 
 
 class _ExcerptingSend:

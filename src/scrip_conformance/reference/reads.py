@@ -32,9 +32,16 @@ class Reads(Entities):
             params["search"] = self.like_pattern(q["search"])
         with self.reading() as conn:
             rows, pagination = self.keyset_page(
-                conn, q, name="programs", org=org, filters=filters,
-                select="SELECT * FROM programs", where=where, params=params,
-                keyset=[sort_by, "id"], descending=q.get("sort_dir", "asc") == "desc",
+                conn,
+                q,
+                name="programs",
+                org=org,
+                filters=filters,
+                select="SELECT * FROM programs",
+                where=where,
+                params=params,
+                keyset=[sort_by, "id"],
+                descending=q.get("sort_dir", "asc") == "desc",
             )
             return 200, {"data": [self.program_json(r) for r in rows], "pagination": pagination}
 
@@ -62,8 +69,15 @@ class Reads(Entities):
                 )
                 params["search"] = self.like_pattern(q["search"])
             rows, pagination = self.keyset_page(
-                conn, q, name="assets", org=org, filters=filters, select="SELECT a.* FROM assets a",
-                where=where, params=params, keyset=["a.created_at", "a.id"],
+                conn,
+                q,
+                name="assets",
+                org=org,
+                filters=filters,
+                select="SELECT a.* FROM assets a",
+                where=where,
+                params=params,
+                keyset=["a.created_at", "a.id"],
             )
             return 200, {"data": [self.asset_json(conn, r) for r in rows], "pagination": pagination}
 
@@ -77,8 +91,14 @@ class Reads(Entities):
         where, params = self.participant_filters(org, q)
         with self.reading() as conn:
             rows, pagination = self.keyset_page(
-                conn, q, name="participants", org=org, filters=filters,
-                select="SELECT * FROM participants", where=where, params=params,
+                conn,
+                q,
+                name="participants",
+                org=org,
+                filters=filters,
+                select="SELECT * FROM participants",
+                where=where,
+                params=params,
                 keyset=[q.get("sort_by", "created_at"), "id"],
                 descending=q.get("sort_dir", "asc") == "desc",
             )
@@ -166,10 +186,16 @@ class Reads(Entities):
             params.update(more)
             params.update({"p": participant_id, "a": asset["id"]})
             rows, pagination = self.keyset_page(
-                conn, q, name="lots", org=org, filters=filters,
+                conn,
+                q,
+                name="lots",
+                org=org,
+                filters=filters,
                 select=f"SELECT *, {self.lot_status_sql()} AS status FROM lots",
-                where=["participant_id = :p", "asset_id = :a", *where], params=params,
-                keyset=["created_at", "id"], order=self.fifo_order_sql(),
+                where=["participant_id = :p", "asset_id = :a", *where],
+                params=params,
+                keyset=["created_at", "id"],
+                order=self.fifo_order_sql(),
             )
             return 200, {
                 "data": [self.lot_json(r, asset["scale"]) for r in rows],

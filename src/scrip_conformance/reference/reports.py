@@ -130,8 +130,15 @@ class Reports(BalanceOperations):
                 )
                 params["program"] = q["program_id"]
             assets, pagination = self.keyset_page(
-                conn, q, name="schedule", org=org, filters=filters,
-                select="SELECT a.* FROM assets a", where=where, params=params, keyset=["a.id"],
+                conn,
+                q,
+                name="schedule",
+                org=org,
+                filters=filters,
+                select="SELECT a.* FROM assets a",
+                where=where,
+                params=params,
+                keyset=["a.id"],
             )
             data = [
                 self.schedule_row(conn, asset, start, end, granularity, q.get("program_id"))

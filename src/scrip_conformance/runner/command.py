@@ -70,7 +70,10 @@ SECOND_KEY_ENV = "SCRIP_SECOND_ORG_KEY"
 READ_ONLY_PROFILES = ("read-only",)
 DEFAULT_TIMEOUT = 10.0
 WALK_FLAGS = (
-    "--max-assets", "--max-participants", "--max-lots-per-participant", "--clock-skew",
+    "--max-assets",
+    "--max-participants",
+    "--max-lots-per-participant",
+    "--clock-skew",
     "--concurrency",
 )
 
@@ -194,7 +197,6 @@ def _report_options(parser: argparse.ArgumentParser) -> None:
         "accept a contract's missing evidence until they expire",
     )
     config.add_options(parser)  # last: it binds the config file's keys to the options above
-
 
 
 def _profiles(args: argparse.Namespace) -> list[str]:

@@ -217,7 +217,7 @@ def _describe(error: jsonschema.ValidationError, prop: dict[str, Any]) -> str:
     """What is wrong with one value, in words, without echoing it (it could be a secret)."""
     kind, expected = error.validator, cast(Any, error.validator_value)
     if kind == "oneOf":  # the seed
-        return "must be a non-negative integer or \"random\""
+        return 'must be a non-negative integer or "random"'
     if kind == "type":
         words = {
             "integer": "an integer", "number": "a number", "string": "a string",
@@ -383,11 +383,7 @@ def apply(args: argparse.Namespace, cwd: Path | None = None) -> Effective:
     if found is not None:
         check(found.values, found.label)
         file_values = dict(found.values)
-    given = {
-        s.key
-        for s in table
-        if s.dest is not None and not _unset(getattr(args, s.dest, None))
-    }
+    given = {s.key for s in table if s.dest is not None and not _unset(getattr(args, s.dest, None))}
     for group in _COUPLED:
         if given & set(group):
             for key in group:

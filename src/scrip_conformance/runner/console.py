@@ -103,8 +103,11 @@ def _gaps(summary: dict[str, Any]) -> list[str]:
     if not gaps:
         return []
     if summary["verdict"] == "interrupted":
-        return ["", f"{len(gaps)} MUST contract(s) without evidence: the run was interrupted "
-                "(summary.json lists them)"]
+        return [
+            "",
+            f"{len(gaps)} MUST contract(s) without evidence: the run was interrupted "
+            "(summary.json lists them)",
+        ]
     lines = ["", "MUST contracts without evidence"]
     for g in gaps:
         state = g["state"].replace("_", " ")

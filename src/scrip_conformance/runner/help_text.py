@@ -18,10 +18,14 @@ _CODES = (
     (EXIT_CONFORMANT, "CONFORMANT: every selected MUST contract passed, with evidence"),
     (EXIT_NOT_CONFORMANT, "NOT CONFORMANT: a MUST contract has a new finding (SHOULD only warns)"),
     (EXIT_USAGE, "usage or configuration error: bad flag, no key, a key the target rejects"),
-    (EXIT_NO_VERDICT, "no verdict: target unreachable or not this API, stopped answering, or "
-     "past --deadline"),
-    (EXIT_INCONCLUSIVE, "INCONCLUSIVE: nothing failed, but a selected MUST contract has no "
-     "evidence"),
+    (
+        EXIT_NO_VERDICT,
+        "no verdict: target unreachable or not this API, stopped answering, or past --deadline",
+    ),
+    (
+        EXIT_INCONCLUSIVE,
+        "INCONCLUSIVE: nothing failed, but a selected MUST contract has no evidence",
+    ),
     (EXIT_SIGINT, "interrupted by SIGINT (Ctrl-C): reports written, marked INTERRUPTED"),
     (EXIT_SIGTERM, "interrupted by SIGTERM: the same"),
 )

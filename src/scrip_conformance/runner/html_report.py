@@ -87,8 +87,10 @@ def _failing_contract(c: dict[str, Any]) -> str:
     out += [_finding(f) for f in c["findings"][:MAX_FINDINGS_SHOWN]]
     hidden = c["findings_total"] - min(len(c["findings"]), MAX_FINDINGS_SHOWN)
     if hidden > 0:
-        out.append(f'<p class="muted">… and {hidden} more finding(s) of this contract '
-                   "(summary.json lists the first 100).</p>")
+        out.append(
+            f'<p class="muted">… and {hidden} more finding(s) of this contract '
+            "(summary.json lists the first 100).</p>"
+        )
     out.append("</article>")
     return "".join(out)
 
@@ -261,8 +263,9 @@ def _baseline(summary: dict[str, Any]) -> str:
     return "".join(out)
 
 
-def _charts(summary: dict[str, Any], areas: dict[str, dict[str, int]],
-            schedule: Schedule | None) -> list[str]:
+def _charts(
+    summary: dict[str, Any], areas: dict[str, dict[str, int]], schedule: Schedule | None
+) -> list[str]:
     parts = ['<h2 id="charts">Charts</h2><div class="charts">']
     if areas:
         parts += ["<h3>Contracts by area</h3>", charts.areas_chart(areas)]

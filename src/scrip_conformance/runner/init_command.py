@@ -69,6 +69,8 @@ def execute(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"error: cannot write {path}: {exc.strerror}", file=sys.stderr)
         return EXIT_USAGE
-    print(f"wrote {path}: set base_url, then run `scrip-conformance run` with the key in "
-          f"${STARTER_VALUES['api_key_env']}")
+    print(
+        f"wrote {path}: set base_url, then run `scrip-conformance run` with the key in "
+        f"${STARTER_VALUES['api_key_env']}"
+    )
     return EXIT_OK

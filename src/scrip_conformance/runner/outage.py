@@ -133,7 +133,7 @@ class RunWatch:
                 f"the last request sent: {last}"
             )
         lines = self.outage.splitlines()
-        request = next((x.strip()[len("request: "):] for x in lines if "request: " in x), "")
+        request = next((x.strip()[len("request: ") :] for x in lines if "request: " in x), "")
         return f"the target stopped answering ({lines[0]}); last request without an answer: " + (
             request or "unknown"
         )

@@ -108,7 +108,7 @@ def usage_error_of(log_path: Path) -> str | None:
         lines = log_path.read_text(encoding="utf-8").splitlines()
     except OSError:
         return None
-    return next((line[len("ERROR: "):] for line in lines if line.startswith("ERROR: ")), None)
+    return next((line[len("ERROR: ") :] for line in lines if line.startswith("ERROR: ")), None)
 
 
 @contextlib.contextmanager

@@ -126,15 +126,13 @@ def how_to_exercise(result: ContractResult) -> str:
     need = f"a target holding {result.precondition}" if result.precondition else ""
     if "second organization" in reason:
         return (
-            "pass --second-org-key (or set SCRIP_SECOND_ORG_KEY) with a key of another "
-            "organization"
+            "pass --second-org-key (or set SCRIP_SECOND_ORG_KEY) with a key of another organization"
         )
     if "declares no support" in reason:
         return "drop --unsupported for that feature if the target supports it"
     if "walk limits" in reason or "walked to the end" in reason:
         hint = (
-            "raise the walk limits (--max-assets, --max-participants, "
-            "--max-lots-per-participant)"
+            "raise the walk limits (--max-assets, --max-participants, --max-lots-per-participant)"
         )
         return f"{hint}; {need}" if need else hint
     if result.profile and result.profile != "read-only":

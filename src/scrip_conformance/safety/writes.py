@@ -70,9 +70,7 @@ class WriteGuard:
     def owns(self, value: str) -> bool:
         return value in self.created or value in self.minted
 
-    def learn(
-        self, method: str, path: str, status: int, body: Any, key: str | None = None
-    ) -> None:
+    def learn(self, method: str, path: str, status: int, body: Any, key: str | None = None) -> None:
         """Learn from an answer: a 201 names a resource the run created (``key``: the key that
         created it, to retire it with at the end)."""
         if method.upper() == "GET" or status != 201 or not isinstance(body, dict):
@@ -84,8 +82,9 @@ class WriteGuard:
                 if kind is not None:
                     external = body.get("external_id")
                     self.sandbox.append(
-                        Created(kind, body["id"], external if isinstance(external, str) else None,
-                                key)
+                        Created(
+                            kind, body["id"], external if isinstance(external, str) else None, key
+                        )
                     )
             if isinstance(body.get("external_id"), str):
                 self.external_ids.add(body["external_id"])
@@ -151,4 +150,3 @@ def reset(guard: WriteGuard | None = None) -> WriteGuard:
 
 def current() -> WriteGuard:
     return GUARD
-

@@ -31,8 +31,10 @@ from scrip_conformance.selftest.good import ALL_GOOD, GOOD_REGISTRY, GoodVariant
 from scrip_conformance.selftest.records import load_record
 from scrip_conformance.selftest.variants import ALL, REGISTRY, Variant
 
-HELP = ("Prove the suite: run it against the reference, every known-bad variant (kill rate) "
-        "and every known-good variant (false-positive rate).")
+HELP = (
+    "Prove the suite: run it against the reference, every known-bad variant (kill rate) "
+    "and every known-good variant (false-positive rate)."
+)
 RESULT_NAME = "selftest.json"
 TABLE_NAME = "kill-rate.md"
 GOOD_TABLE_NAME = "known-good.md"
@@ -41,41 +43,89 @@ WORKER_TIMEOUT_SECONDS = 900
 
 def configure(parser: argparse.ArgumentParser) -> None:
     budget = parser.add_mutually_exclusive_group()
-    budget.add_argument("--quick", dest="budget", action="store_const", const="quick",
-                        help="the CI budget: small walks (every contract still runs against "
-                        "every variant)")
-    budget.add_argument("--deep", dest="budget", action="store_const", const="deep",
-                        help="the large budget of a release check")
+    budget.add_argument(
+        "--quick",
+        dest="budget",
+        action="store_const",
+        const="quick",
+        help="the CI budget: small walks (every contract still runs against every variant)",
+    )
+    budget.add_argument(
+        "--deep",
+        dest="budget",
+        action="store_const",
+        const="deep",
+        help="the large budget of a release check",
+    )
     parser.set_defaults(budget="default")
-    parser.add_argument("--seed", type=int, default=1, metavar="N",
-                        help="seed of the variants' runs and the first reference run (default 1)")
-    parser.add_argument("--seeds", type=int, default=1, metavar="N",
-                        help="run the correct reference N times, with seeds --seed, --seed+1, ... "
-                        "(default 1; 0 skips the reference)")
-    parser.add_argument("--variant", action="append", metavar="NAME",
-                        help="run this known-bad variant (repeatable); see --list")
-    parser.add_argument("--good-variant", action="append", metavar="NAME",
-                        help="run this known-good variant (repeatable); see --list")
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=1,
+        metavar="N",
+        help="seed of the variants' runs and the first reference run (default 1)",
+    )
+    parser.add_argument(
+        "--seeds",
+        type=int,
+        default=1,
+        metavar="N",
+        help="run the correct reference N times, with seeds --seed, --seed+1, ... "
+        "(default 1; 0 skips the reference)",
+    )
+    parser.add_argument(
+        "--variant",
+        action="append",
+        metavar="NAME",
+        help="run this known-bad variant (repeatable); see --list",
+    )
+    parser.add_argument(
+        "--good-variant",
+        action="append",
+        metavar="NAME",
+        help="run this known-good variant (repeatable); see --list",
+    )
     which = parser.add_mutually_exclusive_group()
-    which.add_argument("--bad-only", action="store_true",
-                       help="run the known-bad variants only (no known-good ones)")
-    which.add_argument("--good-only", action="store_true",
-                       help="run the known-good variants only (no known-bad ones)")
-    parser.add_argument("--jobs", type=int, metavar="N",
-                        help="runs in parallel (default: twice the CPU count; the runs mostly "
-                        "wait on HTTP)")
-    parser.add_argument("--reference-only", action="store_true",
-                        help="run only the correct reference (with --seeds: the false-positive "
-                        "check)")
-    parser.add_argument("--focused", action="store_true",
-                        help="a quick local check, not the honest kill rate: each known-bad "
-                        "variant runs only the contracts it declares")
-    parser.add_argument("--with-plain-schemathesis", action="store_true",
-                        help="also run plain `st run --checks all` against the reference and "
-                        "each variant, side by side")
-    parser.add_argument("--report-dir", type=Path, default=Path("reports/selftest"),
-                        metavar="DIR", help="where each run's reports go "
-                        "(default reports/selftest)")
+    which.add_argument(
+        "--bad-only",
+        action="store_true",
+        help="run the known-bad variants only (no known-good ones)",
+    )
+    which.add_argument(
+        "--good-only",
+        action="store_true",
+        help="run the known-good variants only (no known-bad ones)",
+    )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="runs in parallel (default: twice the CPU count; the runs mostly wait on HTTP)",
+    )
+    parser.add_argument(
+        "--reference-only",
+        action="store_true",
+        help="run only the correct reference (with --seeds: the false-positive check)",
+    )
+    parser.add_argument(
+        "--focused",
+        action="store_true",
+        help="a quick local check, not the honest kill rate: each known-bad "
+        "variant runs only the contracts it declares",
+    )
+    parser.add_argument(
+        "--with-plain-schemathesis",
+        action="store_true",
+        help="also run plain `st run --checks all` against the reference and "
+        "each variant, side by side",
+    )
+    parser.add_argument(
+        "--report-dir",
+        type=Path,
+        default=Path("reports/selftest"),
+        metavar="DIR",
+        help="where each run's reports go (default reports/selftest)",
+    )
     parser.add_argument("--list", action="store_true", help="list the variants and exit")
 
 
@@ -102,8 +152,11 @@ class Job:
 
 def unknown_contract_ids(variants: list[Variant], known: set[str]) -> dict[str, list[str]]:
     """Variants naming contract ids the catalogue lacks, with those ids."""
-    return {v.name: [c for c in v.contracts if c not in known]
-            for v in variants if any(c not in known for c in v.contracts)}
+    return {
+        v.name: [c for c in v.contracts if c not in known]
+        for v in variants
+        if any(c not in known for c in v.contracts)
+    }
 
 
 def profiles_for(variant: Variant, contracts: dict[str, catalog.Contract]) -> tuple[str, ...]:
@@ -113,8 +166,17 @@ def profiles_for(variant: Variant, contracts: dict[str, catalog.Contract]) -> tu
 
 
 def _run_job(job: Job, budget: str, plain: bool) -> killrate.RunRecord:
-    command = [sys.executable, "-m", "scrip_conformance.selftest.worker",
-               "--report-dir", str(job.report_dir), "--seed", str(job.seed), "--budget", budget]
+    command = [
+        sys.executable,
+        "-m",
+        "scrip_conformance.selftest.worker",
+        "--report-dir",
+        str(job.report_dir),
+        "--seed",
+        str(job.seed),
+        "--budget",
+        budget,
+    ]
     if job.good:
         command += ["--good-variant", job.variant.name]  # type: ignore[union-attr]
     elif job.variant is not None:
@@ -135,13 +197,24 @@ def _run_job(job: Job, budget: str, plain: bool) -> killrate.RunRecord:
     started = time.monotonic()
     try:
         with log.open("w", encoding="utf-8") as out:
-            subprocess.run(command, stdout=out, stderr=subprocess.STDOUT,
-                           timeout=WORKER_TIMEOUT_SECONDS, check=False)
+            subprocess.run(
+                command,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                timeout=WORKER_TIMEOUT_SECONDS,
+                check=False,
+            )
     except subprocess.TimeoutExpired:
-        return killrate.RunRecord(name=name, family=family, declared=declared, seed=job.seed,
-                                  kind=kind, unsupported=unsupported,
-                                  seconds=time.monotonic() - started,
-                                  error=f"no result within {WORKER_TIMEOUT_SECONDS} s")
+        return killrate.RunRecord(
+            name=name,
+            family=family,
+            declared=declared,
+            seed=job.seed,
+            kind=kind,
+            unsupported=unsupported,
+            seconds=time.monotonic() - started,
+            error=f"no result within {WORKER_TIMEOUT_SECONDS} s",
+        )
     return load_record(job.report_dir, name, family, declared, job.seed, kind, unsupported)
 
 
@@ -179,25 +252,34 @@ def _chosen(args: argparse.Namespace) -> tuple[list[Variant], list[GoodVariant]]
     if args.reference_only:
         return [], []
     if args.variant or args.good_variant:
-        return ([REGISTRY[n] for n in dict.fromkeys(args.variant or [])],
-                [GOOD_REGISTRY[n] for n in dict.fromkeys(args.good_variant or [])])
+        return (
+            [REGISTRY[n] for n in dict.fromkeys(args.variant or [])],
+            [GOOD_REGISTRY[n] for n in dict.fromkeys(args.good_variant or [])],
+        )
     return ([] if args.good_only else list(ALL)), ([] if args.bad_only else list(ALL_GOOD))
 
 
-def plan_jobs(args: argparse.Namespace, contracts: dict[str, catalog.Contract],
-              bad: list[Variant], good: list[GoodVariant]) -> list[Job]:
+def plan_jobs(
+    args: argparse.Namespace,
+    contracts: dict[str, catalog.Contract],
+    bad: list[Variant],
+    good: list[GoodVariant],
+) -> list[Job]:
     """The runs: the reference per seed, then every known-bad variant (the whole suite, every
     profile; with --focused only its declared contracts), then every known-good variant (the
     whole suite)."""
     root: Path = args.report_dir
     every = tuple(catalog.PROFILES)
-    jobs = [Job(None, seed, every, root / f"reference-seed-{seed}")
-            for seed in range(args.seed, args.seed + args.seeds)]
+    jobs = [
+        Job(None, seed, every, root / f"reference-seed-{seed}")
+        for seed in range(args.seed, args.seed + args.seeds)
+    ]
     for variant in bad:
         if args.focused:
             only = tuple(c for c in variant.contracts if c in contracts)
-            jobs.append(Job(variant, args.seed, profiles_for(variant, contracts),
-                            root / variant.name, only))
+            jobs.append(
+                Job(variant, args.seed, profiles_for(variant, contracts), root / variant.name, only)
+            )
         else:
             jobs.append(Job(variant, args.seed, every, root / variant.name))
     jobs += [Job(g, args.seed, every, root / "good" / g.name) for g in good]
@@ -222,11 +304,17 @@ def execute(args: argparse.Namespace) -> int:
     root: Path = args.report_dir
     jobs = plan_jobs(args, contracts, bad, good)
     workers = args.jobs or max(2, 2 * (os.cpu_count() or 1))
-    scope = "each known-bad variant against its declared contracts only (--focused: NOT the " \
-        "honest kill rate)" if args.focused else "the whole suite against every run"
-    print(f"scrip-conformance selftest: {len(bad)} known-bad and {len(good)} known-good "
-          f"variant(s), the reference over {args.seeds} seed(s), budget {args.budget}, "
-          f"{scope}, {workers} in parallel; reports in {root}")
+    scope = (
+        "each known-bad variant against its declared contracts only (--focused: NOT the "
+        "honest kill rate)"
+        if args.focused
+        else "the whole suite against every run"
+    )
+    print(
+        f"scrip-conformance selftest: {len(bad)} known-bad and {len(good)} known-good "
+        f"variant(s), the reference over {args.seeds} seed(s), budget {args.budget}, "
+        f"{scope}, {workers} in parallel; reports in {root}"
+    )
     started = time.monotonic()
 
     def one(job: Job) -> killrate.RunRecord:
@@ -254,70 +342,106 @@ def execute(args: argparse.Namespace) -> int:
     if good_runs:
         print(killrate.render(good_rows))
         print()
-    _report(result, references, bad_runs, good_runs, reference_codes,
-            args.with_plain_schemathesis)
+    _report(result, references, bad_runs, good_runs, reference_codes, args.with_plain_schemathesis)
     _report_coverage(cover, impossible, ran_all_bad=not args.focused and len(bad) == len(ALL))
     busy = sum(r.seconds for r in records)
-    print(f"time: {wall:.0f} s wall clock for {len(records)} run(s) at {workers} in parallel "
-          f"({busy:.0f} s of runs, {busy / len(records) if records else 0:.0f} s per run on "
-          "average)")
+    print(
+        f"time: {wall:.0f} s wall clock for {len(records)} run(s) at {workers} in parallel "
+        f"({busy:.0f} s of runs, {busy / len(records) if records else 0:.0f} s per run on "
+        "average)"
+    )
     print("PASSED" if result.passed else "FAILED")
     root.mkdir(parents=True, exist_ok=True)
     (root / TABLE_NAME).write_text(killrate.render(rows, markdown=True) + "\n", encoding="utf-8")
-    (root / GOOD_TABLE_NAME).write_text(killrate.render(good_rows, markdown=True) + "\n",
-                                        encoding="utf-8")
-    (root / RESULT_NAME).write_text(json.dumps({
-        "budget": args.budget,
-        "focused": args.focused,
-        "kill_rate": {"caught": result.caught, "total": result.total,
-                      "found_only_by_undeclared": result.undeclared,
-                      "found_only_by_crashes": result.crash_only},
-        "false_positive_rate": {"failed": len(result.good_failed), "total": result.good_total,
-                                "variants": result.good_failed},
-        "contract_coverage": {"must": len(cover.must), "declared": len(cover.declared),
-                              "failed_in_run": len(cover.failed_in_run),
-                              "without_variant_by_reason": impossible},
-        "crashes": result.crashes,
-        "seconds": {"wall": round(wall, 1), "runs": round(busy, 1), "jobs": workers},
-        "passed": result.passed,
-        "runs": [asdict(r) | {"verdict": killrate.verdict(r), "kind": r.role}
-                 for r in records],
-    }, indent=1) + "\n", encoding="utf-8")
+    (root / GOOD_TABLE_NAME).write_text(
+        killrate.render(good_rows, markdown=True) + "\n", encoding="utf-8"
+    )
+    (root / RESULT_NAME).write_text(
+        json.dumps(
+            {
+                "budget": args.budget,
+                "focused": args.focused,
+                "kill_rate": {
+                    "caught": result.caught,
+                    "total": result.total,
+                    "found_only_by_undeclared": result.undeclared,
+                    "found_only_by_crashes": result.crash_only,
+                },
+                "false_positive_rate": {
+                    "failed": len(result.good_failed),
+                    "total": result.good_total,
+                    "variants": result.good_failed,
+                },
+                "contract_coverage": {
+                    "must": len(cover.must),
+                    "declared": len(cover.declared),
+                    "failed_in_run": len(cover.failed_in_run),
+                    "without_variant_by_reason": impossible,
+                },
+                "crashes": result.crashes,
+                "seconds": {"wall": round(wall, 1), "runs": round(busy, 1), "jobs": workers},
+                "passed": result.passed,
+                "runs": [
+                    asdict(r) | {"verdict": killrate.verdict(r), "kind": r.role} for r in records
+                ],
+            },
+            indent=1,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     return result.exit_code
 
 
-def _report(result: killrate.Tally, references: list[killrate.RunRecord],
-            variants: list[killrate.RunRecord], good: list[killrate.RunRecord],
-            reference_codes: tuple[str, ...] | None, plain: bool) -> None:
+def _report(
+    result: killrate.Tally,
+    references: list[killrate.RunRecord],
+    variants: list[killrate.RunRecord],
+    good: list[killrate.RunRecord],
+    reference_codes: tuple[str, ...] | None,
+    plain: bool,
+) -> None:
     if variants:
-        print(f"kill rate: {result.caught}/{result.total} known-bad variants caught by a "
-              f"contract they declare ({len(result.undeclared)} found only by other contracts, "
-              f"{len(result.crash_only)} only by checks that could not complete, "
-              f"{sum(killrate.verdict(r) == killrate.ERROR for r in variants)} could not run)")
+        print(
+            f"kill rate: {result.caught}/{result.total} known-bad variants caught by a "
+            f"contract they declare ({len(result.undeclared)} found only by other contracts, "
+            f"{len(result.crash_only)} only by checks that could not complete, "
+            f"{sum(killrate.verdict(r) == killrate.ERROR for r in variants)} could not run)"
+        )
     if good:
-        print(f"false-positive rate: {len(result.good_failed)}/{result.good_total} known-good "
-              "variants not judged CONFORMANT")
+        print(
+            f"false-positive rate: {len(result.good_failed)}/{result.good_total} known-good "
+            "variants not judged CONFORMANT"
+        )
     if references:
         clean = sum(killrate.verdict(r) == killrate.CLEAN for r in references)
-        print(f"correct reference: {clean}/{len(references)} seed(s) CONFORMANT without any "
-              "finding")
+        print(
+            f"correct reference: {clean}/{len(references)} seed(s) CONFORMANT without any finding"
+        )
     if plain:
-        caught = sum(killrate.plain_verdict(r, reference_codes) == killrate.CAUGHT
-                     for r in variants)
+        caught = sum(
+            killrate.plain_verdict(r, reference_codes) == killrate.CAUGHT for r in variants
+        )
         ref_codes = ", ".join(reference_codes or []) or "none"
-        print(f"plain st run --checks all: {caught}/{len(variants)} caught; against the correct "
-              f"reference it reports {ref_codes}")
+        print(
+            f"plain st run --checks all: {caught}/{len(variants)} caught; against the correct "
+            f"reference it reports {ref_codes}"
+        )
     for name in result.escaped:
         print(f"ESCAPED: {name}")
     for name in result.undeclared:
         record = next(r for r in variants if r.name == name)
-        print(f"FOUND ONLY BY UNDECLARED CONTRACTS: {name}: "
-              f"{', '.join(sorted(record.findings)) or 'findings outside any contract'}"
-              f" (declares {', '.join(record.declared)})")
+        print(
+            f"FOUND ONLY BY UNDECLARED CONTRACTS: {name}: "
+            f"{', '.join(sorted(record.findings)) or 'findings outside any contract'}"
+            f" (declares {', '.join(record.declared)})"
+        )
     for name in result.crash_only:
         record = next(r for r in variants if r.name == name)
-        print(f"FOUND ONLY BY CRASHES (not a catch): {name}: checks that could not complete: "
-              f"{', '.join(sorted(record.crashes))}")
+        print(
+            f"FOUND ONLY BY CRASHES (not a catch): {name}: checks that could not complete: "
+            f"{', '.join(sorted(record.crashes))}"
+        )
     for record in [*variants, *good, *references]:
         if killrate.verdict(record) == killrate.ERROR:
             who = f"reference seed {record.seed}" if record.is_reference else record.name
@@ -326,28 +450,39 @@ def _report(result: killrate.Tally, references: list[killrate.RunRecord],
         print(f"FALSE POSITIVE on the correct reference, {line}")
     for record in good:
         if killrate.verdict(record) == killrate.FALSE_POSITIVE:
-            print(f"FALSE POSITIVE on known-good {record.name}: "
-                  f"{killrate.why_not_conformant(record)}")
+            print(
+                f"FALSE POSITIVE on known-good {record.name}: {killrate.why_not_conformant(record)}"
+            )
     for name, contracts in result.crashes.items():
-        print(f"note: checks that could not complete against {name} (never a catch): "
-              f"{', '.join(contracts)}")
+        print(
+            f"note: checks that could not complete against {name} (never a catch): "
+            f"{', '.join(contracts)}"
+        )
     for record in references:
         if record.warnings:
-            print(f"note: SHOULD-level warnings on the correct reference, seed {record.seed}: "
-                  f"{', '.join(sorted(record.warnings))}")
+            print(
+                f"note: SHOULD-level warnings on the correct reference, seed {record.seed}: "
+                f"{', '.join(sorted(record.warnings))}"
+            )
     for name, ids in result.unknown_ids.items():
         print(f"UNKNOWN CONTRACT IDS declared by {name}: {', '.join(ids)}")
     for record in variants:
         if record.not_run_declared and killrate.verdict(record) != killrate.CAUGHT:
-            print(f"note: {record.name}: declared contract(s) not run: "
-                  f"{', '.join(record.not_run_declared)}")
+            print(
+                f"note: {record.name}: declared contract(s) not run: "
+                f"{', '.join(record.not_run_declared)}"
+            )
 
 
 def _report_coverage(cover: killrate.Coverage, impossible: list[str], ran_all_bad: bool) -> None:
     must = len(cover.must)
-    print(f"contract coverage: {len(cover.declared)}/{must} MUST contracts declared by a "
-          f"known-bad variant ({cover.ratio:.0%}); {len(impossible)} without one for a written "
-          "reason (selftest/uncovered.yaml)")
+    print(
+        f"contract coverage: {len(cover.declared)}/{must} MUST contracts declared by a "
+        f"known-bad variant ({cover.ratio:.0%}); {len(impossible)} without one for a written "
+        "reason (selftest/uncovered.yaml)"
+    )
     if ran_all_bad:
-        print(f"  made to fail (a real finding, crashes aside) by some known-bad variant in "
-              f"this run: {len(cover.failed_in_run)}/{must}")
+        print(
+            f"  made to fail (a real finding, crashes aside) by some known-bad variant in "
+            f"this run: {len(cover.failed_in_run)}/{must}"
+        )

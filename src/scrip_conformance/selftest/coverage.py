@@ -40,8 +40,10 @@ def load_uncovered(path: Path = UNCOVERED_PATH) -> dict[str, Uncovered]:
         if not isinstance(entry, dict) or set(entry) != {"id", "kind", "reason"}:
             raise UncoveredError(f"{path}: each entry has exactly id, kind and reason: {entry}")
         if entry["kind"] not in KINDS or not str(entry["reason"]).strip():
-            raise UncoveredError(f"{path}: {entry['id']}: kind must be one of {KINDS} and the "
-                                 "reason must not be empty")
+            raise UncoveredError(
+                f"{path}: {entry['id']}: kind must be one of {KINDS} and the "
+                "reason must not be empty"
+            )
         if entry["id"] in found:
             raise UncoveredError(f"{path}: {entry['id']} is listed twice")
         found[entry["id"]] = Uncovered(entry["id"], entry["kind"], str(entry["reason"]))
@@ -52,15 +54,17 @@ def must_contracts(contracts: dict[str, catalog.Contract]) -> list[str]:
     return [c.id for c in contracts.values() if c.level == "MUST"]
 
 
-def problems(contracts: dict[str, catalog.Contract], declared: set[str],
-             uncovered: dict[str, Uncovered]) -> list[str]:
+def problems(
+    contracts: dict[str, catalog.Contract], declared: set[str], uncovered: dict[str, Uncovered]
+) -> list[str]:
     """Why ``uncovered.yaml`` and the catalogue disagree: a MUST contract with neither a variant
     nor an entry, an entry naming an unknown or SHOULD contract, an entry for a covered one."""
     found = []
     for cid in must_contracts(contracts):
         if cid not in declared and cid not in uncovered:
-            found.append(f"{cid}: MUST, no known-bad variant declares it and uncovered.yaml "
-                         "does not say why")
+            found.append(
+                f"{cid}: MUST, no known-bad variant declares it and uncovered.yaml does not say why"
+            )
     for cid in uncovered:
         if cid not in contracts:
             found.append(f"{cid}: listed in uncovered.yaml but not in the catalogue")

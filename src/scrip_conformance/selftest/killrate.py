@@ -136,8 +136,12 @@ def why_not_conformant(record: RunRecord) -> str:
     if record.unattributed:
         parts.append(f"{record.unattributed} finding(s) outside any contract")
     if record.unexercised:
-        parts.append("not exercised: " + "; ".join(
-            f"{c} ({why})" if why else c for c, why in sorted(record.unexercised.items())))
+        parts.append(
+            "not exercised: "
+            + "; ".join(
+                f"{c} ({why})" if why else c for c, why in sorted(record.unexercised.items())
+            )
+        )
     return "; ".join(parts)
 
 
@@ -169,8 +173,15 @@ class Tally:
 
     @property
     def passed(self) -> bool:
-        return not (self.escaped or self.undeclared or self.crash_only or self.errors
-                    or self.false_positives or self.unknown_ids or self.good_failed)
+        return not (
+            self.escaped
+            or self.undeclared
+            or self.crash_only
+            or self.errors
+            or self.false_positives
+            or self.unknown_ids
+            or self.good_failed
+        )
 
     @property
     def exit_code(self) -> int:
@@ -197,13 +208,11 @@ def tally(
         escaped=[n for n, v in verdicts.items() if v == ESCAPED],
         errors=[n for n, v in verdicts.items() if v == ERROR]
         + [f"reference seed {r.seed}" for r in references if verdict(r) == ERROR],
-        false_positives=[_false_positive(r) for r in references
-                         if verdict(r) == FALSE_POSITIVE],
+        false_positives=[_false_positive(r) for r in references if verdict(r) == FALSE_POSITIVE],
         unknown_ids=dict(unknown_ids or {}),
         good_total=len(good),
         good_failed=[r.name for r in good if verdict(r) != CONFORMANT],
-        crashes={r.name: sorted(r.crashes) for r in [*variants, *good, *references]
-                 if r.crashes},
+        crashes={r.name: sorted(r.crashes) for r in [*variants, *good, *references] if r.crashes},
     )
 
 
@@ -225,8 +234,9 @@ class Coverage:
         return len(self.declared) / len(self.must) if self.must else 0.0
 
 
-def coverage(must: Iterable[str], declared: Iterable[str],
-             runs: Iterable[RunRecord] = ()) -> Coverage:
+def coverage(
+    must: Iterable[str], declared: Iterable[str], runs: Iterable[RunRecord] = ()
+) -> Coverage:
     """Contract coverage: MUST contracts declared by a known-bad variant, and MUST contracts a
     known-bad variant's run made fail with a real finding (crashes do not count)."""
     must = tuple(must)
@@ -252,8 +262,11 @@ def caught_by(record: RunRecord) -> str:
     return shown + (f" (+{more})" if more > 0 else "")
 
 
-def table(variants: list[RunRecord], reference_codes: Iterable[str] | None = None,
-          with_plain: bool = False) -> list[list[str]]:
+def table(
+    variants: list[RunRecord],
+    reference_codes: Iterable[str] | None = None,
+    with_plain: bool = False,
+) -> list[list[str]]:
     """Rows of the kill-rate table (header first), one per known-bad variant."""
     codes = list(reference_codes) if reference_codes is not None else None
     header = ["variant", "family", "verdict", "caught by", "declared", "first failure"]
@@ -262,8 +275,9 @@ def table(variants: list[RunRecord], reference_codes: Iterable[str] | None = Non
     rows = [header]
     for record in sorted(variants, key=lambda r: (r.family, r.name)):
         result = verdict(record)
-        first = ("-" if record.first_failure_seconds is None
-                 else f"{record.first_failure_seconds:.1f} s")
+        first = (
+            "-" if record.first_failure_seconds is None else f"{record.first_failure_seconds:.1f} s"
+        )
         declared = "yes" if record.declared_hits else ("no" if record.found_anything else "-")
         row = [record.name, record.family, result, caught_by(record), declared, first]
         if with_plain:
@@ -278,8 +292,9 @@ def good_table(good: list[RunRecord]) -> list[list[str]]:
     for record in sorted(good, key=lambda r: r.name):
         result = verdict(record)
         why = "" if result == CONFORMANT else why_not_conformant(record)
-        rows.append([record.name, result, ",".join(record.unsupported) or "-",
-                     f"{record.seconds:.0f}", why])
+        rows.append(
+            [record.name, result, ",".join(record.unsupported) or "-", f"{record.seconds:.0f}", why]
+        )
     return rows
 
 
@@ -290,5 +305,6 @@ def render(rows: list[list[str]], markdown: bool = False) -> str:
         lines += ["| " + " | ".join(r) + " |" for r in rows[1:]]
         return "\n".join(lines)
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
-                     for r in rows)
+    return "\n".join(
+        "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows
+    )

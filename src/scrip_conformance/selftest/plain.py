@@ -51,18 +51,41 @@ def run_plain(base_url: str, key: str, report_dir: Path, seed: int, budget: str)
         return {"error": "schemathesis' st command is not installed"}
     junit = report_dir / JUNIT_NAME
     command = [
-        exe, "run", str(resources.spec_path()), "--url", base_url, "-H", f"X-API-Key: {key}",
-        "--checks", "all", "--seed", str(seed), "--generation-database", "none",
-        "-n", str(MAX_EXAMPLES[budget]), "--no-color",
-        "--report", "junit", "--report-junit-path", str(junit),
+        exe,
+        "run",
+        str(resources.spec_path()),
+        "--url",
+        base_url,
+        "-H",
+        f"X-API-Key: {key}",
+        "--checks",
+        "all",
+        "--seed",
+        str(seed),
+        "--generation-database",
+        "none",
+        "-n",
+        str(MAX_EXAMPLES[budget]),
+        "--no-color",
+        "--report",
+        "junit",
+        "--report-junit-path",
+        str(junit),
     ]
     env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEMATHESIS_")}
     started = time.monotonic()
     try:
         with (report_dir / LOG_NAME).open("w", encoding="utf-8") as log:
             # run from the report dir, so that no schemathesis.toml of a checkout is picked up
-            done = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT, env=env,
-                                  cwd=report_dir, timeout=TIMEOUT_SECONDS, check=False)
+            done = subprocess.run(
+                command,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env,
+                cwd=report_dir,
+                timeout=TIMEOUT_SECONDS,
+                check=False,
+            )
     except subprocess.TimeoutExpired:
         return {"error": f"st run did not finish in {TIMEOUT_SECONDS} s"}
     return {

@@ -25,9 +25,11 @@ def _unexercised(summary: dict) -> dict[str, str]:
     failed nor warned, with its reason."""
     gaps = summary.get("gaps")
     if isinstance(gaps, list):
-        return {g["contract_id"]: "; ".join(str(g[k]) for k in ("why", "how") if g.get(k))
-                for g in gaps if isinstance(g, dict) and g.get("status") == "open"
-                and "contract_id" in g}
+        return {
+            g["contract_id"]: "; ".join(str(g[k]) for k in ("why", "how") if g.get(k))
+            for g in gaps
+            if isinstance(g, dict) and g.get("status") == "open" and "contract_id" in g
+        }
     found: dict[str, str] = {}
     for contract in summary.get("contracts", []):
         if contract.get("level", "MUST") != "MUST" or contract.get("verdict") in _SETTLED:
@@ -45,16 +47,26 @@ def _json(path: Path) -> Any:
         return None
 
 
-def load_record(report_dir: Path, name: str = REFERENCE, family: str = REFERENCE,
-                declared: tuple[str, ...] = (), seed: int = 0, kind: str = "",
-                unsupported: tuple[str, ...] = ()) -> RunRecord:
+def load_record(
+    report_dir: Path,
+    name: str = REFERENCE,
+    family: str = REFERENCE,
+    declared: tuple[str, ...] = (),
+    seed: int = 0,
+    kind: str = "",
+    unsupported: tuple[str, ...] = (),
+) -> RunRecord:
     worker = _json(report_dir / RESULT_NAME) or {}
     summary = _json(report_dir / SUMMARY_NAME)
     timing = _json(report_dir / TIMING_NAME) or {}
     plain = worker.get("plain") or {}
     common: dict[str, Any] = {
-        "name": name, "family": family, "declared": declared, "seed": seed,
-        "kind": kind, "unsupported": unsupported,
+        "name": name,
+        "family": family,
+        "declared": declared,
+        "seed": seed,
+        "kind": kind,
+        "unsupported": unsupported,
         "seconds": float(worker.get("seconds") or 0.0),
         "plain_codes": tuple(plain["codes"]) if "codes" in plain else None,
         "plain_error": plain.get("error"),
@@ -92,11 +104,9 @@ def load_record(report_dir: Path, name: str = REFERENCE, family: str = REFERENCE
         findings=findings,
         crashes=crashes,
         warnings=warnings,
-        unexercised=_unexercised(summary) if summary.get("exit_code") == EXIT_INCONCLUSIVE
-        else {},
+        unexercised=_unexercised(summary) if summary.get("exit_code") == EXIT_INCONCLUSIVE else {},
         unattributed=len(summary.get("unattributed_findings") or []),
         first_failure_seconds=first["seconds"] if first else None,
-        first_failure_contracts=tuple(sorted(tests_of.get(first["nodeid"], ()))) if first
-        else (),
+        first_failure_contracts=tuple(sorted(tests_of.get(first["nodeid"], ()))) if first else (),
         not_run_declared=tuple(not_run),
     )

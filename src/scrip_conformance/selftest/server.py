@@ -48,8 +48,9 @@ class VariantServer(ReferenceServer):
             ledger = good.ledger
         else:
             ledger = variant.fault if variant is not None and not variant.is_middleware else None
-        super().__init__(api_keys, demo=False, ledger_factory=ledger,
-                         rate_limit=bool(good and good.rate_limit))
+        super().__init__(
+            api_keys, demo=False, ledger_factory=ledger, rate_limit=bool(good and good.rate_limit)
+        )
         self.variant = variant
         self.with_demo = demo
         if good is not None:
@@ -65,8 +66,7 @@ class VariantServer(ReferenceServer):
         if self.with_demo:
             org = next(iter(self.api_keys.values()))
             good = isinstance(self.variant, GoodVariant) and not self.variant.demo_with_reference
-            writer = self.app.state.ledger if good else Ledger(self.app.state.store,
-                                                                self.api_keys)
+            writer = self.app.state.ledger if good else Ledger(self.app.state.store, self.api_keys)
             self.demo_summary = load_demo(writer, org)
         super().start()
         return self

@@ -23,8 +23,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if report.failed and _state["start"] is not None:
         elapsed = round(time.monotonic() - _state["start"], 3)
-        _state["failures"].append({"nodeid": report.nodeid, "when": report.when,
-                                   "seconds": elapsed})
+        _state["failures"].append(
+            {"nodeid": report.nodeid, "when": report.when, "seconds": elapsed}
+        )
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

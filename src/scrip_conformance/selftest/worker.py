@@ -33,9 +33,15 @@ def _keys() -> dict[str, str]:
     return {"sk_" + secrets.token_hex(12): "org-a", "sk_" + secrets.token_hex(12): "org-b"}
 
 
-def run_suite(variant: Variant | GoodVariant | None, report_dir: Path, seed: int, budget: str,
-              profiles: list[str], only: list[str] | None = None,
-              unsupported: list[str] | None = None) -> int:
+def run_suite(
+    variant: Variant | GoodVariant | None,
+    report_dir: Path,
+    seed: int,
+    budget: str,
+    profiles: list[str],
+    only: list[str] | None = None,
+    unsupported: list[str] | None = None,
+) -> int:
     """The conformance run against a fresh server of ``variant`` (None: the reference), with
     the ``--unsupported`` features given; its exit code."""
     from scrip_conformance import cli
@@ -47,8 +53,20 @@ def run_suite(variant: Variant | GoodVariant | None, report_dir: Path, seed: int
     if timing.__name__ not in plugins:
         os.environ["PYTEST_PLUGINS"] = ",".join([*plugins, timing.__name__])
     with VariantServer(variant, keys, demo=True) as server:
-        argv = ["run", "--no-config", "--base-url", server.base_url, "--api-key", key_a,
-                "--second-org-key", key_b, "--seed", str(seed), "--report-dir", str(report_dir)]
+        argv = [
+            "run",
+            "--no-config",
+            "--base-url",
+            server.base_url,
+            "--api-key",
+            key_a,
+            "--second-org-key",
+            key_b,
+            "--seed",
+            str(seed),
+            "--report-dir",
+            str(report_dir),
+        ]
         if budget != "default":
             argv.append(f"--{budget}")
         for profile in profiles:
@@ -57,8 +75,11 @@ def run_suite(variant: Variant | GoodVariant | None, report_dir: Path, seed: int
             argv += ["--only", *only]
         for feature in unsupported or []:
             argv += ["--unsupported", feature]
-        with (report_dir / OUTPUT_NAME).open("w", encoding="utf-8") as out, \
-                contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        with (
+            (report_dir / OUTPUT_NAME).open("w", encoding="utf-8") as out,
+            contextlib.redirect_stdout(out),
+            contextlib.redirect_stderr(out),
+        ):
             return int(cli.main(argv))
 
 
@@ -67,8 +88,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--report-dir", type=Path, required=True)
     chosen = parser.add_mutually_exclusive_group()
     chosen.add_argument("--variant", help="a known-bad variant")
-    chosen.add_argument("--good-variant", help="a known-good variant (its --unsupported "
-                        "flags are added)")
+    chosen.add_argument(
+        "--good-variant", help="a known-good variant (its --unsupported flags are added)"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--budget", choices=("quick", "default", "deep"), default="quick")
     parser.add_argument("--profile", action="append", default=[])
@@ -85,11 +107,16 @@ def main(argv: list[str] | None = None) -> int:
     else:
         variant = by_name(args.variant) if args.variant else None
     started = time.monotonic()
-    result: dict = {"variant": args.variant or args.good_variant, "seed": args.seed,
-                    "budget": args.budget, "unsupported": unsupported}
+    result: dict = {
+        "variant": args.variant or args.good_variant,
+        "seed": args.seed,
+        "budget": args.budget,
+        "unsupported": unsupported,
+    }
     try:
-        result["exit_code"] = run_suite(variant, args.report_dir, args.seed, args.budget,
-                                        args.profile, args.only, unsupported)
+        result["exit_code"] = run_suite(
+            variant, args.report_dir, args.seed, args.budget, args.profile, args.only, unsupported
+        )
     except Exception as exc:  # reported by the parent as this variant's error
         result["exit_code"] = None
         result["error"] = f"{type(exc).__name__}: {exc}"
@@ -97,8 +124,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.plain_schemathesis:
         with VariantServer(variant, _keys(), demo=True) as server:
             key = next(iter(server.api_keys))
-            result["plain"] = plain.run_plain(server.base_url, key, args.report_dir,
-                                              args.seed, args.budget)
+            result["plain"] = plain.run_plain(
+                server.base_url, key, args.report_dir, args.seed, args.budget
+            )
     (args.report_dir / RESULT_NAME).write_text(json.dumps(result, indent=1), encoding="utf-8")
     return 0 if result["exit_code"] is not None else 2
 

@@ -23,8 +23,9 @@ def good_by_name(name: str) -> GoodVariant:
     try:
         return GOOD_REGISTRY[name]
     except KeyError:
-        raise KeyError(f"no good variant {name!r}; known: {', '.join(sorted(GOOD_REGISTRY))}") \
-            from None
+        raise KeyError(
+            f"no good variant {name!r}; known: {', '.join(sorted(GOOD_REGISTRY))}"
+        ) from None
 
 
 __all__ = ["ALL_GOOD", "FREEDOMS", "GOOD_REGISTRY", "GoodVariant", "good_by_name"]

@@ -82,7 +82,11 @@ def good_variant(
             raise ValueError(f"good variant {name}: its class needs a docstring naming the freedom")
         is_ledger = isinstance(cls, type) and issubclass(cls, Ledger)
         GOOD_REGISTRY[name] = GoodVariant(
-            name, freedom, cls, differs, tuple(unsupported),
+            name,
+            freedom,
+            cls,
+            differs,
+            tuple(unsupported),
             ledger=cls if is_ledger else ledger,
             layers=() if is_ledger else (cls,),
             rate_limit=rate_limit,
@@ -95,8 +99,9 @@ def good_variant(
 
 def compact_json(body: Any) -> bytes:
     """JSON as the reference encodes it (Starlette's JSONResponse)."""
-    return json.dumps(body, ensure_ascii=False, allow_nan=False, indent=None,
-                      separators=(",", ":")).encode("utf-8")
+    return json.dumps(
+        body, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")
+    ).encode("utf-8")
 
 
 @dataclass
@@ -145,8 +150,9 @@ class Reshape:
     def encode(self, body: Any) -> bytes:
         return compact_json(body)
 
-    async def transmit(self, send: Send, headers: list[tuple[bytes, bytes]], status: int,
-                       data: bytes) -> None:
+    async def transmit(
+        self, send: Send, headers: list[tuple[bytes, bytes]], status: int, data: bytes
+    ) -> None:
         headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
         headers.append((b"content-length", str(len(data)).encode()))
         await send({"type": "http.response.start", "status": status, "headers": headers})
@@ -181,8 +187,10 @@ class Reshape:
             method=scope.get("method", "GET"),
             path=scope.get("path", ""),
             query=scope.get("query_string", b"").decode("latin-1"),
-            request_headers={k.decode("latin-1").lower(): v.decode("latin-1")
-                             for k, v in scope.get("headers", [])},
+            request_headers={
+                k.decode("latin-1").lower(): v.decode("latin-1")
+                for k, v in scope.get("headers", [])
+            },
             status=start["status"],
             headers=list(start.get("headers", [])),
             body=parsed,

@@ -23,8 +23,11 @@ LIABILITY_PATH = "/v1/reports/liability"
 def _limited(p: GoodProbe) -> bool:
     answers = [p.get("/v1/programs") for _ in range(40)]
     refused = [a for a in answers if a.status_code == 429]
-    return bool(refused) and all("retry-after" in a.headers for a in refused) and \
-        refused[0].json()["code"] == "too_many_requests"
+    return (
+        bool(refused)
+        and all("retry-after" in a.headers for a in refused)
+        and refused[0].json()["code"] == "too_many_requests"
+    )
 
 
 class RateLimited(Ledger):
@@ -42,8 +45,11 @@ def extension_fields() -> dict[str, tuple[str, ...]]:
     """Request schema name -> the fields the spec marks as extension (D-EXTENSION)."""
     found: dict[str, tuple[str, ...]] = {}
     for name, schema in load_spec()["components"]["schemas"].items():
-        marked = tuple(k for k, v in (schema.get("properties") or {}).items()
-                       if isinstance(v, dict) and v.get(EXTENSION_MARK))
+        marked = tuple(
+            k
+            for k, v in (schema.get("properties") or {}).items()
+            if isinstance(v, dict) and v.get(EXTENSION_MARK)
+        )
         if marked:
             found[name] = marked
     return found
@@ -51,8 +57,11 @@ def extension_fields() -> dict[str, tuple[str, ...]]:
 
 def _extension_refused(p: GoodProbe) -> bool:
     answer = p.credit("1.00", expires_at="2099-01-01T00:00:00Z")
-    return answer.status_code == 400 and answer.json()["code"] == "validation_error" and \
-        p.credit("1.00").status_code == 200
+    return (
+        answer.status_code == 400
+        and answer.json()["code"] == "validation_error"
+        and p.credit("1.00").status_code == 200
+    )
 
 
 class WithoutExtension(Ledger):
@@ -68,8 +77,13 @@ class WithoutExtension(Ledger):
         return super().adjust(org, participant_id, body)
 
 
-good_variant("without-extension", freedom="spec", differs=_extension_refused,
-             unsupported=("extension",), demo_with_reference=True)(WithoutExtension)
+good_variant(
+    "without-extension",
+    freedom="spec",
+    differs=_extension_refused,
+    unsupported=("extension",),
+    demo_with_reference=True,
+)(WithoutExtension)
 
 
 def _no_liability(p: GoodProbe) -> bool:
@@ -77,8 +91,12 @@ def _no_liability(p: GoodProbe) -> bool:
     return answer.status_code == 404 and answer.json()["code"] == "not_found"
 
 
-@good_variant("without-liability-report", freedom="spec", differs=_no_liability,
-              unsupported=("liability-report",))
+@good_variant(
+    "without-liability-report",
+    freedom="spec",
+    differs=_no_liability,
+    unsupported=("liability-report",),
+)
 class WithoutLiabilityReport(Reshape):
     """The server does not serve the liability report: ``GET /v1/reports/liability`` is an
     unknown route, 404 ``not_found`` (run with ``--unsupported liability-report``)."""
@@ -95,8 +113,12 @@ def _no_rate_headers(p: GoodProbe) -> bool:
     return answer.status_code == 200 and not any(h in answer.headers for h in RATE_HEADERS)
 
 
-@good_variant("without-rate-limit-headers", freedom="spec", differs=_no_rate_headers,
-              unsupported=("rate-limit-headers",))
+@good_variant(
+    "without-rate-limit-headers",
+    freedom="spec",
+    differs=_no_rate_headers,
+    unsupported=("rate-limit-headers",),
+)
 class WithoutRateLimitHeaders(Reshape):
     """No answer carries the ``X-RateLimit-*`` headers (run with ``--unsupported
     rate-limit-headers``); no rate limit is enforced either."""
@@ -109,8 +131,11 @@ class WithoutRateLimitHeaders(Reshape):
 # ---------------------------------------------------------------------------- errors
 def _reworded(p: GoodProbe) -> bool:
     answer = p.get("/v1/programs", headers={})
-    return answer.status_code == 401 and answer.json()["code"] == "unauthorized" and \
-        answer.json()["message"].startswith("Sorry")
+    return (
+        answer.status_code == 401
+        and answer.json()["code"] == "unauthorized"
+        and answer.json()["message"].startswith("Sorry")
+    )
 
 
 MESSAGES = {
@@ -130,8 +155,9 @@ class RewordedMessages(Reshape):
     def reshape(self, answer: Answer) -> None:
         body = answer.body
         if answer.status >= 400 and isinstance(body, dict) and isinstance(body.get("code"), str):
-            body["message"] = MESSAGES.get(body["code"],
-                                           f"Sorry, that did not work ({body['code']}).")
+            body["message"] = MESSAGES.get(
+                body["code"], f"Sorry, that did not work ({body['code']})."
+            )
 
 
 def _details(p: GoodProbe) -> bool:

@@ -42,8 +42,11 @@ class ServerSideCursors(Ledger):
     def encode_cursor(self, list_name, org, filters, position):
         token = "pg_" + secrets.token_hex(16)
         with self._cursor_lock:
-            self._cursors[token] = (list_name, self.filters_digest(list_name, org, filters),
-                                    list(position))
+            self._cursors[token] = (
+                list_name,
+                self.filters_digest(list_name, org, filters),
+                list(position),
+            )
         return token
 
     def decode_cursor(self, token, list_name, org, filters, arity, kinds=None):
@@ -51,9 +54,12 @@ class ServerSideCursors(Ledger):
             return None
         with self._cursor_lock:
             found = self._cursors.get(token)
-        if found is None or found[0] != list_name or \
-                found[1] != self.filters_digest(list_name, org, filters) or \
-                len(found[2]) != arity:
+        if (
+            found is None
+            or found[0] != list_name
+            or found[1] != self.filters_digest(list_name, org, filters)
+            or len(found[2]) != arity
+        ):
             raise ApiError(400, "invalid_cursor", "unknown or foreign cursor")
         return list(found[2])
 
@@ -100,8 +106,9 @@ def _whole_and_fractional(p: GoodProbe) -> bool:
     stamp = (datetime.now(UTC) + timedelta(days=30)).replace(microsecond=0)
     p.credit("1.00", expires_at=stamp.strftime("%Y-%m-%dT%H:%M:%SZ"))
     lot = p.lots()[0]
-    return lot["expires_at"] == stamp.strftime("%Y-%m-%dT%H:%M:%SZ") and \
-        bool(_ANY_STAMP.match(lot["created_at"]))
+    return lot["expires_at"] == stamp.strftime("%Y-%m-%dT%H:%M:%SZ") and bool(
+        _ANY_STAMP.match(lot["created_at"])
+    )
 
 
 @good_variant("timestamps-trimmed", freedom="spec", differs=_whole_and_fractional)
@@ -181,8 +188,9 @@ def _at_precision(digits: int) -> Callable[[str], str]:
 
 
 def _precision_shown(digits: int) -> Callable[[GoodProbe], bool]:
-    pattern = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d" + (rf"\.\d{{{digits}}}" if digits
-                                                                 else "") + "Z$")
+    pattern = re.compile(
+        r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d" + (rf"\.\d{{{digits}}}" if digits else "") + "Z$"
+    )
 
     def differs(p: GoodProbe) -> bool:
         p.credit("1.00", expires_at=(datetime.now(UTC) + timedelta(days=3)).isoformat())
@@ -192,8 +200,9 @@ def _precision_shown(digits: int) -> Callable[[GoodProbe], bool]:
     return differs
 
 
-@good_variant("timestamps-milliseconds", freedom="spec", ledger=Milliseconds,
-              differs=_precision_shown(3))
+@good_variant(
+    "timestamps-milliseconds", freedom="spec", ledger=Milliseconds, differs=_precision_shown(3)
+)
 class MillisecondTimestamps(Reshape):
     """Time is kept and written at millisecond precision (``…:05.123Z``), as a server on a
     millisecond clock or database column does; expiries it is given are cut to milliseconds."""
@@ -203,8 +212,9 @@ class MillisecondTimestamps(Reshape):
             answer.body = map_strings(answer.body, _at_precision(3))
 
 
-@good_variant("timestamps-whole-seconds", freedom="spec", ledger=WholeSeconds,
-              differs=_precision_shown(0))
+@good_variant(
+    "timestamps-whole-seconds", freedom="spec", ledger=WholeSeconds, differs=_precision_shown(0)
+)
 class WholeSecondTimestamps(Reshape):
     """Time is kept and written in whole seconds, without fractional seconds (``…:05Z``, which
     D-TIME allows); later lots of a participant and asset are a second apart at least."""

@@ -16,8 +16,9 @@ class GoodProbe(Probe):
     def get(self, path: str, query: dict[str, Any] | None = None, **kw: Any) -> httpx.Response:
         method = kw.pop("method", "GET")
         headers = kw.pop("headers", None)
-        return self.http.request(method, path, params=query,
-                                 headers=self.headers() if headers is None else headers, **kw)
+        return self.http.request(
+            method, path, params=query, headers=self.headers() if headers is None else headers, **kw
+        )
 
     def raw_lots_text(self) -> str:
         """The raw text of a lot list holding one fresh lot."""

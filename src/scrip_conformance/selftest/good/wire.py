@@ -85,8 +85,10 @@ class Gzip(GZipMiddleware):
 
 def _chunked(p: GoodProbe) -> bool:
     answer = p.get("/v1/programs")
-    return (answer.headers.get("transfer-encoding") == "chunked"
-            and "content-length" not in answer.headers)
+    return (
+        answer.headers.get("transfer-encoding") == "chunked"
+        and "content-length" not in answer.headers
+    )
 
 
 @good_variant("chunked-transfer", freedom="http", differs=_chunked)
@@ -94,11 +96,12 @@ class Chunked(Reshape):
     """Bodies are streamed with ``Transfer-Encoding: chunked`` in pieces of at most 64 bytes,
     without ``Content-Length`` (a streaming JSON encoder)."""
 
-    async def transmit(self, send: Send, headers: list[tuple[bytes, bytes]], status: int,
-                       data: bytes) -> None:
+    async def transmit(
+        self, send: Send, headers: list[tuple[bytes, bytes]], status: int, data: bytes
+    ) -> None:
         headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
         await send({"type": "http.response.start", "status": status, "headers": headers})
-        pieces = [data[i:i + 64] for i in range(0, len(data), 64)] or [b""]
+        pieces = [data[i : i + 64] for i in range(0, len(data), 64)] or [b""]
         for piece in pieces[:-1]:
             await send({"type": "http.response.body", "body": piece, "more_body": True})
         await send({"type": "http.response.body", "body": pieces[-1]})
@@ -144,8 +147,11 @@ EXTRA_HEADERS = {
 def _extra_headers(p: GoodProbe) -> bool:
     answer = p.get("/v1/programs")
     bare = p.get("/v1/programs", headers={})
-    return ("x-request-id" in answer.headers and answer.headers.get("cache-control") == "no-store"
-            and bare.headers.get("www-authenticate", "").startswith("ApiKey"))
+    return (
+        "x-request-id" in answer.headers
+        and answer.headers.get("cache-control") == "no-store"
+        and bare.headers.get("www-authenticate", "").startswith("ApiKey")
+    )
 
 
 @good_variant("extra-response-headers", freedom="http", differs=_extra_headers)
@@ -174,8 +180,9 @@ class UpperCaseHeaderNames(Reshape):
     def reshape(self, answer: Answer) -> None:
         answer.headers = [(k.upper(), v) for k, v in answer.headers]
 
-    async def transmit(self, send: Send, headers: list[tuple[bytes, bytes]], status: int,
-                       data: bytes) -> None:
+    async def transmit(
+        self, send: Send, headers: list[tuple[bytes, bytes]], status: int, data: bytes
+    ) -> None:
         headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
         headers.append((b"CONTENT-LENGTH", str(len(data)).encode()))
         await send({"type": "http.response.start", "status": status, "headers": headers})

@@ -54,8 +54,13 @@ class SoonestExpiringFirst(Ledger):
 
     def plan_takes(self, lots, amount):
         ordered = sorted(
-            lots, key=lambda lot: (lot["expires_at"] is None, lot["expires_at"] or "",
-                                   lot["created_at"], lot["id"])
+            lots,
+            key=lambda lot: (
+                lot["expires_at"] is None,
+                lot["expires_at"] or "",
+                lot["created_at"],
+                lot["id"],
+            ),
         )
         return super().plan_takes(ordered, amount)
 
@@ -100,12 +105,20 @@ class ReleaseIgnoresReference(Ledger):
     """Release drops the reference_id condition when it selects HELD lots, so releasing one
     hold releases the oldest held value, whatever hold it belongs to."""
 
-    def select_lots(self, conn, participant_id, asset_id, status, body, *, by_reference,
-                    provisional_only=False):
+    def select_lots(
+        self, conn, participant_id, asset_id, status, body, *, by_reference, provisional_only=False
+    ):
         if status == "HELD" and not provisional_only:
             by_reference = False
-        return super().select_lots(conn, participant_id, asset_id, status, body,
-                                   by_reference=by_reference, provisional_only=provisional_only)
+        return super().select_lots(
+            conn,
+            participant_id,
+            asset_id,
+            status,
+            body,
+            by_reference=by_reference,
+            provisional_only=provisional_only,
+        )
 
 
 def _void_takes_hold(p: Probe) -> bool:
@@ -125,10 +138,18 @@ class VoidHoldTouchesHolds(Ledger):
     """Void-hold consumes every HELD lot with the reference_id, including value an ordinary
     hold moved there, instead of only the provisional lots credited straight into HELD."""
 
-    def select_lots(self, conn, participant_id, asset_id, status, body, *, by_reference,
-                    provisional_only=False):
-        return super().select_lots(conn, participant_id, asset_id, status, body,
-                                   by_reference=by_reference, provisional_only=False)
+    def select_lots(
+        self, conn, participant_id, asset_id, status, body, *, by_reference, provisional_only=False
+    ):
+        return super().select_lots(
+            conn,
+            participant_id,
+            asset_id,
+            status,
+            body,
+            by_reference=by_reference,
+            provisional_only=False,
+        )
 
 
 # ---------------------------------------------------------------------------- balances
@@ -213,8 +234,10 @@ class ReplayCreditsTwice(Ledger):
         return None
 
     def idempotency_store(self, conn, org, program_id, key, fingerprint, response):
-        conn.execute("DELETE FROM idempotency WHERE org = ? AND program_id = ? AND key = ?",
-                     (org, program_id, key))
+        conn.execute(
+            "DELETE FROM idempotency WHERE org = ? AND program_id = ? AND key = ?",
+            (org, program_id, key),
+        )
         super().idempotency_store(conn, org, program_id, key, fingerprint, response)
 
 
@@ -256,28 +279,53 @@ class DebitReadModifyWrite(Ledger):
         if body.get("type") == "DEBIT" and body.get("bucket", "AVAILABLE") == "AVAILABLE":
             asset_id = str(body.get("asset_id", "")).lower()
             with self.reading() as conn:
-                self._snapshot.lots = self.select_lots(conn, participant_id, asset_id,
-                                                       "AVAILABLE", {}, by_reference=False)
+                self._snapshot.lots = self.select_lots(
+                    conn, participant_id, asset_id, "AVAILABLE", {}, by_reference=False
+                )
             time.sleep(RACE_WINDOW_SECONDS)  # the application does its other checks here
         try:
             return super().adjust(org, participant_id, body)
         finally:
             self._snapshot.lots = None
 
-    def debit(self, conn, org, participant, program, asset, entry_id, amount, bucket,
-              allow_negative):
+    def debit(
+        self, conn, org, participant, program, asset, entry_id, amount, bucket, allow_negative
+    ):
         lots = getattr(self._snapshot, "lots", None)
         if not lots or asset["inventory_mode"] != "LOT" or bucket != "AVAILABLE":
-            return super().debit(conn, org, participant, program, asset, entry_id, amount,
-                                 bucket, allow_negative)
+            return super().debit(
+                conn, org, participant, program, asset, entry_id, amount, bucket, allow_negative
+            )
         have = sum(lot["remaining"] for lot in lots)
         if have < amount and not allow_negative:
             raise unprocessable("insufficient_balance", f"{bucket} balance is too small")
         now = self.format_time(self.now())
         for lot, take in self.plan_takes(lots, amount):
             self.take_from_lot(conn, lot["id"], lot["remaining"], take)
-            self.record(conn, entry_id, org, participant["id"], asset["id"], program["id"],
-                        lot["id"], "DEBIT", bucket, -take, now)
+            self.record(
+                conn,
+                entry_id,
+                org,
+                participant["id"],
+                asset["id"],
+                program["id"],
+                lot["id"],
+                "DEBIT",
+                bucket,
+                -take,
+                now,
+            )
         if have < amount:
-            self.record(conn, entry_id, org, participant["id"], asset["id"], program["id"],
-                        None, "OVERDRAFT", "AVAILABLE", -(amount - have), now)
+            self.record(
+                conn,
+                entry_id,
+                org,
+                participant["id"],
+                asset["id"],
+                program["id"],
+                None,
+                "OVERDRAFT",
+                "AVAILABLE",
+                -(amount - have),
+                now,
+            )

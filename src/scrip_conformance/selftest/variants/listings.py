@@ -59,12 +59,15 @@ class BalanceRowsUnsorted(Rewrite):
         if status != 200 or not isinstance(body, dict):
             return status, body
         if path.endswith("/balances") and isinstance(body.get("data"), list):
-            body["data"] = sorted(body["data"], key=lambda r: r.get("asset_id", ""),
-                                  reverse=True)
-        elif path.startswith("/v1/participants/") and path.count("/") == 3 and \
-                isinstance(body.get("balances"), list):
-            body["balances"] = sorted(body["balances"], key=lambda r: r.get("asset_id", ""),
-                                      reverse=True)
+            body["data"] = sorted(body["data"], key=lambda r: r.get("asset_id", ""), reverse=True)
+        elif (
+            path.startswith("/v1/participants/")
+            and path.count("/") == 3
+            and isinstance(body.get("balances"), list)
+        ):
+            body["balances"] = sorted(
+                body["balances"], key=lambda r: r.get("asset_id", ""), reverse=True
+            )
         return status, body
 
 
@@ -87,8 +90,13 @@ class ExpiresAfterKeepsUndated(Ledger):
 
     def lot_filters(self, q):
         where, params = super().lot_filters(q)
-        return [w.replace("expires_at IS NOT NULL AND expires_at > :ea",
-                          "(expires_at IS NULL OR expires_at > :ea)") for w in where], params
+        return [
+            w.replace(
+                "expires_at IS NOT NULL AND expires_at > :ea",
+                "(expires_at IS NULL OR expires_at > :ea)",
+            )
+            for w in where
+        ], params
 
 
 def _reference_unfiltered(p: Probe) -> bool:

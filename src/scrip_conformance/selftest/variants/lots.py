@@ -30,25 +30,41 @@ class OverdraftOnNewestLot(Ledger):
     whose remaining goes negative, instead of recording an overdraft that later credits settle.
     """
 
-    def debit(self, conn, org, participant, program, asset, entry_id, amount, bucket,
-              allow_negative):
+    def debit(
+        self, conn, org, participant, program, asset, entry_id, amount, bucket, allow_negative
+    ):
         if asset["inventory_mode"] == "LOT" and allow_negative:
-            lots = self.select_lots(conn, participant["id"], asset["id"], bucket, {},
-                                    by_reference=False)
+            lots = self.select_lots(
+                conn, participant["id"], asset["id"], bucket, {}, by_reference=False
+            )
             have = sum(lot["remaining"] for lot in lots)
             if lots and have < amount:
                 if have:
-                    super().debit(conn, org, participant, program, asset, entry_id, have, bucket,
-                                  False)
+                    super().debit(
+                        conn, org, participant, program, asset, entry_id, have, bucket, False
+                    )
                 newest, short = lots[-1], amount - have
-                conn.execute("UPDATE lots SET remaining = ?, state = 'AVAILABLE' WHERE id = ?",
-                             (-short, newest["id"]))
-                self.record(conn, entry_id, org, participant["id"], asset["id"], program["id"],
-                            newest["id"], "DEBIT", bucket, -short,
-                            self.format_time(self.now()))
+                conn.execute(
+                    "UPDATE lots SET remaining = ?, state = 'AVAILABLE' WHERE id = ?",
+                    (-short, newest["id"]),
+                )
+                self.record(
+                    conn,
+                    entry_id,
+                    org,
+                    participant["id"],
+                    asset["id"],
+                    program["id"],
+                    newest["id"],
+                    "DEBIT",
+                    bucket,
+                    -short,
+                    self.format_time(self.now()),
+                )
                 return
-        super().debit(conn, org, participant, program, asset, entry_id, amount, bucket,
-                      allow_negative)
+        super().debit(
+            conn, org, participant, program, asset, entry_id, amount, bucket, allow_negative
+        )
 
 
 def _expired_keeps_value(p: Probe) -> bool:

@@ -22,8 +22,9 @@ def _earned_to_ignored(p: Probe) -> bool:
     time.sleep(0.01)
     p.credit("2.00")
     p.write("hold", amount="3.00", earned_to=bound)  # only the first lot may be held: refused
-    return p.remaining_by_amount()["2.00"] == "0.00" or \
-        any(lot["status"] == "HELD" and lot["amount"] == "2.00" for lot in p.lots())
+    return p.remaining_by_amount()["2.00"] == "0.00" or any(
+        lot["status"] == "HELD" and lot["amount"] == "2.00" for lot in p.lots()
+    )
 
 
 @variant(
@@ -58,12 +59,14 @@ class ForfeitNewestFirst(Ledger):
     """Forfeit reduces the newest lots first (its own query sorts ``DESC``), while debits and
     holds still take the oldest."""
 
-    def take_out(self, conn, org, operation, participant, program, asset, bucket, lots, amount,
-                 reference_id):
+    def take_out(
+        self, conn, org, operation, participant, program, asset, bucket, lots, amount, reference_id
+    ):
         if operation == "FORFEIT" and lots is not None:
             lots = list(reversed(lots))
-        return super().take_out(conn, org, operation, participant, program, asset, bucket, lots,
-                                 amount, reference_id)
+        return super().take_out(
+            conn, org, operation, participant, program, asset, bucket, lots, amount, reference_id
+        )
 
 
 def _replayed_twice(p: Probe) -> bool:
@@ -141,8 +144,9 @@ class HoldReadModifyWrite(Ledger):
     def hold(self, org, participant_id, body):
         asset_id = str(body.get("asset_id", "")).lower()
         with self.reading() as conn:
-            self._snapshot.lots = super().select_lots(conn, participant_id, asset_id,
-                                                      "AVAILABLE", body, by_reference=False)
+            self._snapshot.lots = super().select_lots(
+                conn, participant_id, asset_id, "AVAILABLE", body, by_reference=False
+            )
         time.sleep(RACE_WINDOW_SECONDS)  # the application does its other checks here
         try:
             return super().hold(org, participant_id, body)

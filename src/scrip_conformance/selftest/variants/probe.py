@@ -45,8 +45,9 @@ class Probe:
 
     def get(self, path: str, query: dict[str, Any] | None = None, **kw: Any) -> httpx.Response:
         headers = kw.pop("headers", None)
-        return self.http.get(path, params=query, headers=self.headers() if headers is None
-                             else headers, **kw)
+        return self.http.get(
+            path, params=query, headers=self.headers() if headers is None else headers, **kw
+        )
 
     def post(self, path: str, body: dict[str, Any], key: str | None = None) -> httpx.Response:
         return self.http.post(path, json=body, headers=self.headers(key))
@@ -69,8 +70,13 @@ class Probe:
         return self.post("/v1/participants", body).json()["id"]
 
     # ------------------------------------------------------------------ writes
-    def write(self, operation: str, participant: str | None = None, asset: str | None = None,
-              **fields: Any) -> httpx.Response:
+    def write(
+        self,
+        operation: str,
+        participant: str | None = None,
+        asset: str | None = None,
+        **fields: Any,
+    ) -> httpx.Response:
         body = {
             "program_id": self.program,
             "asset_id": asset or self.asset,
@@ -87,15 +93,17 @@ class Probe:
         return self.write("adjust", type="DEBIT", amount=amount, **fields)
 
     # ------------------------------------------------------------------ reads
-    def lots(self, asset: str | None = None, participant: str | None = None,
-             **query: Any) -> list[dict[str, Any]]:
+    def lots(
+        self, asset: str | None = None, participant: str | None = None, **query: Any
+    ) -> list[dict[str, Any]]:
         who = participant or self.participant
         query = {"asset_id": asset or self.asset, "limit": 200, **query}
         return self.get(f"/v1/participants/{who}/balances/lots", query).json()["data"]
 
     def balance(self, asset: str | None = None) -> dict[str, Any]:
-        rows = self.get(f"/v1/participants/{self.participant}/balances",
-                        {"asset_id": asset or self.asset}).json()["data"]
+        rows = self.get(
+            f"/v1/participants/{self.participant}/balances", {"asset_id": asset or self.asset}
+        ).json()["data"]
         return rows[0] if rows else {}
 
     def schedule(self, **query: Any) -> dict[str, Any]:

@@ -41,8 +41,11 @@ class MalformedId404(Rewrite):
     400 ``validation_error``."""
 
     def response(self, method, path, query, status, body):
-        if status == 400 and isinstance(body, dict) and "uuid" in str(body.get("message",
-                                                                              "")).lower():
+        if (
+            status == 400
+            and isinstance(body, dict)
+            and "uuid" in str(body.get("message", "")).lower()
+        ):
             return 404, {"code": "not_found", "message": "not found"}
         return status, body
 
@@ -95,8 +98,11 @@ class ScheduleWindowSwapped(Rewrite):
 
 
 def _granularity_fallback(p: Probe) -> bool:
-    query = {"from": "2026-01-01T00:00:00Z", "to": "2026-03-01T00:00:00Z",
-             "granularity": "fortnight"}
+    query = {
+        "from": "2026-01-01T00:00:00Z",
+        "to": "2026-03-01T00:00:00Z",
+        "granularity": "fortnight",
+    }
     return p.get(SCHEDULE, query).status_code == 200
 
 
@@ -114,8 +120,9 @@ class GranularityFallsBack(Rewrite):
         if path != SCHEDULE:
             return query
         pairs = parse_qsl(query, keep_blank_values=True)
-        fixed = [(k, "month" if k == "granularity" and v not in GRANULARITIES else v)
-                 for k, v in pairs]
+        fixed = [
+            (k, "month" if k == "granularity" and v not in GRANULARITIES else v) for k, v in pairs
+        ]
         return urlencode(fixed) if fixed != pairs else query
 
 
@@ -158,8 +165,11 @@ class HeldCreditLandsAvailable(Ledger):
     is honoured for provisional holds only."""
 
     def adjust(self, org, participant_id, body):
-        if body.get("type") == "CREDIT" and body.get("bucket") == "HELD" and \
-                "reference_id" not in body:
+        if (
+            body.get("type") == "CREDIT"
+            and body.get("bucket") == "HELD"
+            and "reference_id" not in body
+        ):
             body = {k: v for k, v in body.items() if k != "bucket"}
         return super().adjust(org, participant_id, body)
 
@@ -184,8 +194,15 @@ class ArchivedAssetWritable(Ledger):
 
 
 def _ceiling_ignored(p: Probe) -> bool:
-    body = {"program_id": p.program, "name": "capped", "symbol": "CAP", "inventory_mode": "LOT",
-            "issuance_policy": "UNLIMITED", "scale": 2, "max_transaction_amount": "10.00"}
+    body = {
+        "program_id": p.program,
+        "name": "capped",
+        "symbol": "CAP",
+        "inventory_mode": "LOT",
+        "issuance_policy": "UNLIMITED",
+        "scale": 2,
+        "max_transaction_amount": "10.00",
+    }
     asset = p.post("/v1/assets", body).json()["id"]
     return p.write("adjust", asset=asset, type="CREDIT", amount="11.00").status_code == 200
 

@@ -18,8 +18,10 @@ LIABILITY = "/v1/reports/liability"
 WINDOW = {"from": stamp(timedelta(days=1)), "to": stamp(timedelta(days=700))}
 _PARTICIPANT = re.compile(r"^/v1/participants/[^/]+$")
 _WRITE = re.compile(r"^/v1/participants/[^/]+/balances/(adjust|hold|release|forfeit|void-hold)$")
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
-                   r"[0-9a-fA-F]{12}$")
+_UUID = re.compile(
+    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+    r"[0-9a-fA-F]{12}$"
+)
 
 
 def _at_scale(value: Decimal, scale: int) -> str:
@@ -99,8 +101,9 @@ class ScheduleTotalWindowOnly(Rewrite):
             for row in body.get("data") or []:
                 scale = row.get("scale")
                 if isinstance(scale, int):
-                    total = sum((Decimal(b["amount"]) for b in row.get("buckets") or []),
-                                Decimal(0))
+                    total = sum(
+                        (Decimal(b["amount"]) for b in row.get("buckets") or []), Decimal(0)
+                    )
                     row["total_outstanding"] = _at_scale(total, scale)
         return status, body
 
@@ -225,8 +228,9 @@ class DetailAvailableIncludesHeld(Rewrite):
                 figures = [row.get(k) for k in ("available", "held")]
                 if all(isinstance(f, str) for f in figures) and Decimal(row["held"]) != 0:
                     scale = len(row["available"].partition(".")[2])
-                    row["available"] = _at_scale(Decimal(row["available"]) +
-                                                 Decimal(row["held"]), scale)
+                    row["available"] = _at_scale(
+                        Decimal(row["available"]) + Decimal(row["held"]), scale
+                    )
         return status, body
 
 
@@ -281,8 +285,7 @@ class ProgramsOfEveryOrg(Ledger):
         for other in dict.fromkeys(self.api_keys.values()):
             if other == org:
                 continue
-            _, theirs = super().list_programs(other, {k: v for k, v in q.items()
-                                                      if k != "cursor"})
+            _, theirs = super().list_programs(other, {k: v for k, v in q.items() if k != "cursor"})
             body["data"] += [row for row in theirs["data"] if row["id"] not in seen]
         return status, body
 
@@ -305,8 +308,11 @@ class PathValidatedBeforeAuth(Rewrite):
     def response(self, method, path, query, status, body):
         if status == 401:
             segments = path.strip("/").split("/")
-            if len(segments) >= 3 and segments[1] in ("participants", "assets", "programs") \
-                    and not _UUID.match(segments[2]):
+            if (
+                len(segments) >= 3
+                and segments[1] in ("participants", "assets", "programs")
+                and not _UUID.match(segments[2])
+            ):
                 return 400, {"code": "validation_error", "message": "path id must be a UUID"}
         return status, body
 
@@ -345,8 +351,12 @@ class AssetWithoutProgramIds(Rewrite):
 
 def _lot_asset_is_program(p: Probe) -> bool:
     p.credit("1.00")
-    return p.get(f"/v1/participants/{p.participant}/balances/lots",
-                 {"asset_id": p.asset}).json()["data"][0]["asset_id"] == p.program
+    return (
+        p.get(f"/v1/participants/{p.participant}/balances/lots", {"asset_id": p.asset}).json()[
+            "data"
+        ][0]["asset_id"]
+        == p.program
+    )
 
 
 @variant(

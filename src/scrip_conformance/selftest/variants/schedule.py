@@ -106,26 +106,33 @@ class BucketsOutsideWindow(Ledger):
     def schedule_row(self, conn, asset, start, end, granularity, program_id):
         row = super().schedule_row(conn, asset, start, end, granularity, program_id)
         scope = f"asset_id = :asset AND {self.outstanding_condition()}"
-        params = {"asset": asset["id"], "now": self.format_time(self.now()),
-                  "from": self.format_time(start), "to": self.format_time(end)}
+        params = {
+            "asset": asset["id"],
+            "now": self.format_time(self.now()),
+            "from": self.format_time(start),
+            "to": self.format_time(end),
+        }
         if program_id:
             scope += " AND program_id = :program"
             params["program"] = program_id
         extra: dict[datetime, list[int]] = {}
         outside = f"({self.window_conditions()['B']}) OR ({self.window_conditions()['A']})"
-        for lot in conn.execute(f"SELECT expires_at, remaining FROM lots WHERE {scope} "
-                                f"AND ({outside})", params):
+        for lot in conn.execute(
+            f"SELECT expires_at, remaining FROM lots WHERE {scope} AND ({outside})", params
+        ):
             period = self.period_start(self.parse_time(lot[0], "expires_at"), granularity)
             figures = extra.setdefault(period, [0, 0])
             figures[0] += lot[1]
             figures[1] += 1
         for period, (amount, count) in extra.items():
-            row["buckets"].append({
-                "bucket_start": self.format_time(period),
-                "bucket_end": self.format_time(self.period_end(period, granularity)),
-                "amount": self.format_amount(amount, row["scale"]),
-                "lot_count": count,
-            })
+            row["buckets"].append(
+                {
+                    "bucket_start": self.format_time(period),
+                    "bucket_end": self.format_time(self.period_end(period, granularity)),
+                    "amount": self.format_amount(amount, row["scale"]),
+                    "lot_count": count,
+                }
+            )
         row["buckets"].sort(key=lambda b: b["bucket_start"])
         zero = self.format_amount(0, row["scale"])
         row["expiring_before_window"] = row["expiring_after_window"] = zero
@@ -136,8 +143,9 @@ class BucketsOutsideWindow(Ledger):
 def _week_from_sunday(p: Probe) -> bool:
     p.credit("5.00", expires_at=stamp(timedelta(days=10)))
     row = _window(p, timedelta(days=-1), timedelta(days=30), granularity="week")
-    starts = [datetime.fromisoformat(b["bucket_start"].replace("Z", "+00:00")) for b in
-              row["buckets"]]
+    starts = [
+        datetime.fromisoformat(b["bucket_start"].replace("Z", "+00:00")) for b in row["buckets"]
+    ]
     return any(s.weekday() != 0 for s in starts)
 
 
@@ -168,8 +176,13 @@ def _long_month(p: Probe) -> bool:
             break
     expiry = datetime(year, month, 15, tzinfo=UTC)
     p.credit("5.00", expires_at=expiry.strftime("%Y-%m-%dT%H:%M:%SZ"))
-    row = p.schedule(**{"from": stamp(timedelta(days=-1)), "to": stamp(timedelta(days=400)),
-                        "granularity": "month"})
+    row = p.schedule(
+        **{
+            "from": stamp(timedelta(days=-1)),
+            "to": stamp(timedelta(days=400)),
+            "granularity": "month",
+        }
+    )
     nxt = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=UTC)
     return [b["bucket_end"][:10] for b in row["buckets"]] != [nxt.strftime("%Y-%m-%d")]
 
@@ -203,8 +216,11 @@ def _held_missing(p: Probe) -> bool:
 @variant(
     "schedule-leaves-out-held",
     family="schedule",
-    contracts=("SCHEDULE-RECOMPUTED-FROM-LOTS", "SCHEDULE-AGREES-WITH-LIABILITY",
-               "PROV-SCHEDULE-MATCHES-MODEL"),
+    contracts=(
+        "SCHEDULE-RECOMPUTED-FROM-LOTS",
+        "SCHEDULE-AGREES-WITH-LIABILITY",
+        "PROV-SCHEDULE-MATCHES-MODEL",
+    ),
     symptom=_held_missing,
 )
 class ScheduleLeavesOutHeld(Ledger):
@@ -223,8 +239,11 @@ def _deferred_missing(p: Probe) -> bool:
 @variant(
     "schedule-leaves-out-deferred",
     family="schedule",
-    contracts=("SCHEDULE-RECOMPUTED-FROM-LOTS", "SCHEDULE-AGREES-WITH-LIABILITY",
-               "PROV-SCHEDULE-MATCHES-MODEL"),
+    contracts=(
+        "SCHEDULE-RECOMPUTED-FROM-LOTS",
+        "SCHEDULE-AGREES-WITH-LIABILITY",
+        "PROV-SCHEDULE-MATCHES-MODEL",
+    ),
     symptom=_deferred_missing,
 )
 class ScheduleLeavesOutDeferred(Ledger):
@@ -243,8 +262,11 @@ def _expired_counted(p: Probe) -> bool:
 @variant(
     "schedule-counts-expired",
     family="schedule",
-    contracts=("SCHEDULE-RECOMPUTED-FROM-LOTS", "SCHEDULE-AGREES-WITH-LIABILITY",
-               "EXT-EXPIRY-FOLLOWS-CLOCK"),
+    contracts=(
+        "SCHEDULE-RECOMPUTED-FROM-LOTS",
+        "SCHEDULE-AGREES-WITH-LIABILITY",
+        "EXT-EXPIRY-FOLLOWS-CLOCK",
+    ),
     symptom=_expired_counted,
 )
 class ScheduleCountsExpired(Ledger):

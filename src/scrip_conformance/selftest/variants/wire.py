@@ -94,8 +94,7 @@ class OtherOrgParticipantVisible(Ledger):
     another organization's key reads, and writes to, this organization's participants."""
 
     def load_participant(self, conn, org, participant_id):
-        row = conn.execute("SELECT * FROM participants WHERE id = ?",
-                           (participant_id,)).fetchone()
+        row = conn.execute("SELECT * FROM participants WHERE id = ?", (participant_id,)).fetchone()
         if row is None:
             return super().load_participant(conn, org, participant_id)
         return row
@@ -132,8 +131,12 @@ def _unknown_asset_crash(p: Probe) -> bool:
 @variant(
     "unknown-asset-500",
     family="errors",
-    contracts=("ERROR-UNKNOWN-ID-404", "ERROR-NO-5XX", "FUZZ-NO-SERVER-ERROR",
-               "FUZZ-INPUT-VALIDATION"),
+    contracts=(
+        "ERROR-UNKNOWN-ID-404",
+        "ERROR-NO-5XX",
+        "FUZZ-NO-SERVER-ERROR",
+        "FUZZ-INPUT-VALIDATION",
+    ),
     symptom=_unknown_asset_crash,
 )
 class UnknownAsset500(Ledger):
@@ -141,8 +144,9 @@ class UnknownAsset500(Ledger):
     handler (None is not subscriptable) and is answered 500 instead of 404."""
 
     def load_asset(self, conn, org, asset_id):
-        return conn.execute("SELECT * FROM assets WHERE id = ? AND org = ?",
-                            (asset_id, org)).fetchone()
+        return conn.execute(
+            "SELECT * FROM assets WHERE id = ? AND org = ?", (asset_id, org)
+        ).fetchone()
 
 
 def _simple_lots_listed(p: Probe) -> bool:
@@ -242,8 +246,12 @@ def _bare_401(p: Probe) -> bool:
 @variant(
     "unauthorized-without-body",
     family="shape",
-    contracts=("AUTH-MISSING-KEY-401", "AUTH-WRONG-KEY-401", "ERROR-BODY-SHAPE",
-               "RESPONSE-IS-JSON"),
+    contracts=(
+        "AUTH-MISSING-KEY-401",
+        "AUTH-WRONG-KEY-401",
+        "ERROR-BODY-SHAPE",
+        "RESPONSE-IS-JSON",
+    ),
     symptom=_bare_401,
 )
 class UnauthorizedWithoutBody(Rewrite):
