@@ -203,6 +203,8 @@ class TargetClient:
     def get(self, path: str, params: dict[str, Any] | None = None, **kwargs: Any) -> ApiResponse:
         return self.request("GET", path, params=params, **kwargs)
 
+    # long: one request end to end (guard, headers, pacing, 429 retries, bounded read, metering) in
+    # the order every suite request must take; split, the order would be spread over helpers
     def request(
         self,
         method: str,

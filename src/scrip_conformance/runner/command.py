@@ -468,6 +468,8 @@ def _execute(args: argparse.Namespace, out: RedactingStream, err: RedactingStrea
         return interrupted_before_the_suite(args, plan, out, err)
 
 
+# long: the run's one sequence (clock, signals, deadline, suite, settle, judge, reports), read
+# top to bottom; its steps are already functions of runner/closing.py
 def _run(
     args: argparse.Namespace, plan: Plan, target: Target, out: RedactingStream, err: RedactingStream
 ) -> int:

@@ -41,6 +41,7 @@ GOOD_TABLE_NAME = "known-good.md"
 WORKER_TIMEOUT_SECONDS = 900
 
 
+# long: a flat list of argparse options, one block per flag
 def configure(parser: argparse.ArgumentParser) -> None:
     budget = parser.add_mutually_exclusive_group()
     budget.add_argument(
@@ -286,6 +287,8 @@ def plan_jobs(
     return jobs
 
 
+# long: plan, run, then print the three figures (kill rate, false positives, coverage) and the
+# verdict of the self-test; the figures are computed in killrate.py, this only sequences them
 def execute(args: argparse.Namespace) -> int:
     if args.list:
         return _list()
