@@ -38,10 +38,14 @@ class GuardedTransport(httpx.BaseTransport):
             metering.meter().sent(None)
             raise
         metering.meter().sent(response.status_code)
+        # the transport's stream is the body as sent (gzip, deflate, ...): read it decoded, so
+        # the cap bounds what the suite holds, the keys are scrubbed and the guard reads JSON
+        decoded = httpx.Response(
+            response.status_code, headers=response.headers, stream=response.stream
+        )
         try:
-            stream = response.stream
-            assert isinstance(stream, httpx.SyncByteStream)
-            content = read_capped(iter(stream), max_response_bytes(), deadline, self._timeout)
+            chunks = decoded.iter_bytes()
+            content = read_capped(chunks, max_response_bytes(), deadline, self._timeout)
         except ResponseTooLarge as too_large:
             content = too_large.head
         except DeadlineExceeded as late:
