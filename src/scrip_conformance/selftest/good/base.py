@@ -15,7 +15,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from scrip_conformance.reference.ledger import Ledger
-from scrip_conformance.selftest.variants.base import ASGIApp, Message, Receive, Scope, Send
+from scrip_conformance.selftest.variants.base import (
+    ASGIApp,
+    Receive,
+    Scope,
+    Send,
+    whole_answer,
+)
 from scrip_conformance.target import FEATURES
 
 FREEDOMS = ("http", "json", "spec")
@@ -162,21 +168,11 @@ class Reshape:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        start: dict[str, Any] = {}
-        chunks: list[bytes] = []
 
-        async def capture(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                start.update(message)
-                return
-            if message["type"] != "http.response.body":
-                await send(message)
-                return
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body"):
-                await self._emit(scope, start, b"".join(chunks), send)
+        async def emit(start: dict[str, Any], raw: bytes) -> None:
+            await self._emit(scope, start, raw, send)
 
-        await self.app(scope, receive, capture)
+        await whole_answer(self.app, scope, receive, send, emit)
 
     async def _emit(self, scope: Scope, start: dict[str, Any], raw: bytes, send: Send) -> None:
         try:

@@ -89,6 +89,32 @@ def variant(
     return register
 
 
+async def whole_answer(
+    app: ASGIApp,
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    emit: Callable[[dict[str, Any], bytes], Awaitable[None]],
+) -> None:
+    """Run ``app`` and hand its whole answer (the start message and the body, however chunked)
+    to ``emit``, which sends what the wrapping middleware makes of it; other messages pass."""
+    start: dict[str, Any] = {}
+    chunks: list[bytes] = []
+
+    async def capture(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            start.update(message)
+            return
+        if message["type"] != "http.response.body":
+            await send(message)
+            return
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body"):
+            await emit(start, b"".join(chunks))
+
+    await app(scope, receive, capture)
+
+
 class Rewrite:
     """ASGI middleware that may change the request's query string and the whole response.
 
@@ -121,22 +147,11 @@ class Rewrite:
         raw_query = scope.get("query_string", b"").decode("latin-1")
         new_query = self.query(path, raw_query)
         scope["query_string"] = new_query.encode("latin-1")
-        start: dict[str, Any] = {}
-        chunks: list[bytes] = []
 
-        async def capture(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                start.update(message)
-                return
-            if message["type"] != "http.response.body":
-                await send(message)
-                return
-            chunks.append(message.get("body", b""))
-            if message.get("more_body"):
-                return
-            await self._emit(scope, new_query, start, b"".join(chunks), send)
+        async def emit(start: dict[str, Any], raw: bytes) -> None:
+            await self._emit(scope, new_query, start, raw, send)
 
-        await self.app(scope, receive, capture)
+        await whole_answer(self.app, scope, receive, send, emit)
 
     async def _emit(
         self, scope: Scope, query: str, start: dict[str, Any], raw: bytes, send: Send
