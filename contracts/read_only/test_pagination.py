@@ -19,7 +19,7 @@ from ._support import assert_contract, params_for, record_witnesses, rng, sample
 CONTRACTS = {
     "PAGINATION-CONSISTENT-ACROSS-PAGE-SIZES": "lists of two or more items at several page sizes",
     "PAGINATION-NO-DUPLICATES": "walks of more than one page",
-    "PAGINATION-HAS-MORE-CURSOR": "next_cursor followed",
+    "PAGINATION-HAS-MORE-CURSOR": "next_cursor followed or exactly full last page",
     "PAGINATION-LIMIT-RESPECTED": "non-empty pages",
 }
 REFERENCE_PAGE_SIZE = pagination.MAX_LIMIT
@@ -90,6 +90,7 @@ def _page_one_list(api, path, query, generator, max_items, counts) -> list:
     found = []
     sizes = [1, 2, generator.randint(3, 9)]
     walks = []
+    whole: list = []  # per reference-size page: its length when it was the last, else None
     for size in [REFERENCE_PAGE_SIZE, *sizes]:
         envelopes: list = []
 
@@ -97,8 +98,11 @@ def _page_one_list(api, path, query, generator, max_items, counts) -> list:
             envelopes.extend(
                 v.at(response.curl) for v in pagination.check_envelope(response.body, size)
             )
-            if items(response.body):
+            page_items = items(response.body)
+            if page_items:
                 _count(counts, "PAGINATION-LIMIT-RESPECTED")
+            if size == REFERENCE_PAGE_SIZE:
+                whole.append(None if _has_more(response.body) else len(page_items))
 
         walk = walk_list(api, path, query, page_size=size, max_items=max_items, on_page=audit)
         walks.append((size, walk))
@@ -128,6 +132,7 @@ def _page_one_list(api, path, query, generator, max_items, counts) -> list:
                 path,
             )
         ]
+    found += _exactly_full_page(api, path, query, whole, counts)
     default = api.get(path, query)
     if default.status_code == 200:
         found += [
@@ -135,6 +140,23 @@ def _page_one_list(api, path, query, generator, max_items, counts) -> list:
             for v in pagination.check_envelope(default.body, pagination.DEFAULT_LIMIT)
         ]
     return found
+
+
+def _exactly_full_page(api, path, query, whole: list, counts) -> list:
+    """The whole list asked for with ``limit`` equal to its length: a last page exactly full
+    is where a ``len(page) >= limit`` has_more shows (has_more true, nothing to point at)."""
+    if len(whole) != 1 or whole[0] is None or not 1 <= whole[0] <= pagination.MAX_LIMIT:
+        return []
+    answer = api.get(path, {**query, "limit": whole[0]})
+    if answer.status_code != 200:
+        return []
+    _count(counts, "PAGINATION-HAS-MORE-CURSOR")
+    return [v.at(answer.curl) for v in pagination.check_envelope(answer.body, whole[0])]
+
+
+def _has_more(body) -> bool:
+    page = body.get("pagination") if isinstance(body, dict) else None
+    return isinstance(page, dict) and page.get("has_more") is True
 
 
 def _count(counts: dict, contract_id: str, n: int = 1) -> None:
