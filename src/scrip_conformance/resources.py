@@ -39,7 +39,8 @@ def contracts_dir() -> Path:
 def load_spec() -> dict[str, Any]:
     """The parsed spec (cached; callers must not mutate it)."""
     with spec_path().open(encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        # libyaml's loader where PyYAML has it (the same documents, several times faster)
+        return yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def spec_sha256() -> str:

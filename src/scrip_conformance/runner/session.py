@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -111,20 +112,45 @@ def usage_error_of(log_path: Path) -> str | None:
     return next((line[len("ERROR: ") :] for line in lines if line.startswith("ERROR: ")), None)
 
 
+# what Hypothesis derives from this machine alone, never from a run: its Unicode tables (about
+# 4 s of CPU to build) and the constants it reads out of the code's source files
+_MACHINE_CACHES = ("unicode_data", "constants")
+
+
+def machine_cache_dir() -> Path:
+    """Where a run keeps Hypothesis's machine-wide caches between runs: under
+    ``$XDG_CACHE_HOME`` (default ``~/.cache``), ``scrip-conformance/hypothesis``."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "scrip-conformance" / "hypothesis"
+
+
+def _copy_caches(source: Path, destination: Path) -> None:
+    """Copy the machine caches from one Hypothesis home to another; a cache that cannot be
+    read or written only costs time, so errors are ignored."""
+    for name in _MACHINE_CACHES:
+        if (source / name).is_dir():
+            with contextlib.suppress(OSError, shutil.Error):
+                shutil.copytree(source / name, destination / name, dirs_exist_ok=True)
+
+
 @contextlib.contextmanager
 def _hypothesis_home_of_its_own() -> Iterator[None]:
     """Hypothesis keeps its files (the example database, its cache of the code's constants) in
     ``./.hypothesis`` by default: during a run they go to a temporary directory removed after it,
     so the run writes nothing into the current directory (and replays no example of an earlier
-    run: a run is reproduced by its seed)."""
+    run: a run is reproduced by its seed). Only the caches a run cannot influence (Unicode
+    tables, source constants) are carried over from and back to :func:`machine_cache_dir`."""
     from hypothesis import configuration
 
+    cache = machine_cache_dir()
     with tempfile.TemporaryDirectory(prefix="scrip-conformance-hypothesis-") as home:
+        _copy_caches(cache, Path(home))
         configuration.set_hypothesis_home_dir(home)
         try:
             yield
         finally:
             configuration.set_hypothesis_home_dir(None)
+            _copy_caches(Path(home), cache)
 
 
 @contextlib.contextmanager

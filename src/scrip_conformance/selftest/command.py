@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -26,9 +27,10 @@ from pathlib import Path
 from scrip_conformance import catalog
 from scrip_conformance.cli import EXIT_USAGE
 from scrip_conformance.selftest import coverage as coverage_file
-from scrip_conformance.selftest import killrate
+from scrip_conformance.selftest import killrate, worker
 from scrip_conformance.selftest.good import ALL_GOOD, GOOD_REGISTRY, GoodVariant
 from scrip_conformance.selftest.records import load_record
+from scrip_conformance.selftest.server import write_demo_template
 from scrip_conformance.selftest.variants import ALL, REGISTRY, Variant
 
 HELP = (
@@ -39,6 +41,7 @@ RESULT_NAME = "selftest.json"
 TABLE_NAME = "kill-rate.md"
 GOOD_TABLE_NAME = "known-good.md"
 WORKER_TIMEOUT_SECONDS = 900
+DEMO_TEMPLATE_NAME = "demo-template.sqlite"
 
 
 # long: a flat list of argparse options, one block per flag
@@ -166,7 +169,9 @@ def profiles_for(variant: Variant, contracts: dict[str, catalog.Contract]) -> tu
     return tuple(p for p in catalog.PROFILES if p in found)
 
 
-def _run_job(job: Job, budget: str, plain: bool) -> killrate.RunRecord:
+def _run_job(
+    job: Job, budget: str, plain: bool, demo_template: Path | None = None
+) -> killrate.RunRecord:
     command = [
         sys.executable,
         "-m",
@@ -188,6 +193,8 @@ def _run_job(job: Job, budget: str, plain: bool) -> killrate.RunRecord:
         command += ["--only", contract]
     if plain and not job.good:
         command.append("--plain-schemathesis")
+    if demo_template is not None:
+        command += ["--demo-template", str(demo_template)]
     job.report_dir.mkdir(parents=True, exist_ok=True)
     log = job.report_dir / "worker-output.txt"
     name = job.variant.name if job.variant else killrate.REFERENCE
@@ -217,6 +224,20 @@ def _run_job(job: Job, budget: str, plain: bool) -> killrate.RunRecord:
             error=f"no result within {WORKER_TIMEOUT_SECONDS} s",
         )
     return load_record(job.report_dir, name, family, declared, job.seed, kind, unsupported)
+
+
+def _demo_template(root: Path) -> Path | None:
+    """The demo data written once for every run whose demo the reference writes; None (each
+    run writes its own) when it cannot be written."""
+    path = root / DEMO_TEMPLATE_NAME
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        path.unlink(missing_ok=True)
+        write_demo_template(path, worker.ORGANIZATION)
+    except (OSError, sqlite3.Error) as exc:
+        print(f"note: each run writes its own demo data ({exc})", file=sys.stderr)
+        return None
+    return path
 
 
 def _list() -> int:
@@ -319,9 +340,10 @@ def execute(args: argparse.Namespace) -> int:
         f"{scope}, {workers} in parallel; reports in {root}"
     )
     started = time.monotonic()
+    template = _demo_template(root)
 
     def one(job: Job) -> killrate.RunRecord:
-        record = _run_job(job, args.budget, args.with_plain_schemathesis)
+        record = _run_job(job, args.budget, args.with_plain_schemathesis, template)
         print(f"  {killrate.verdict(record):17} {job.label}  {record.seconds:.0f} s", flush=True)
         return record
 

@@ -11,12 +11,16 @@ Middleware wraps the unchanged app.
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from scrip_conformance.reference.demo import load_demo
 from scrip_conformance.reference.ledger import Ledger
 from scrip_conformance.reference.server import ReferenceServer
+from scrip_conformance.reference.store import Store
 from scrip_conformance.selftest.good.base import GoodVariant
 from scrip_conformance.selftest.variants.base import Variant
 
@@ -32,9 +36,40 @@ class _Wrapped:
         await self.app(scope, receive, send)
 
 
+def write_demo_template(path: Path, org: str) -> None:
+    """The demo data set of ``org``, written once by a correct ledger into the SQLite file
+    ``path`` (its summary beside it, ``.json``): every later run whose demo comes from the
+    reference copies it instead of writing the same history again (seconds of CPU per run).
+    The lots' states follow the clock at read time (D-CLOCK), so a copy taken minutes later is
+    the same ledger a little older."""
+    store = Store()
+    try:
+        summary = load_demo(Ledger(store, {"sk_template": org}), org)
+        target = sqlite3.connect(path)
+        try:
+            store.conn.backup(target)
+        finally:
+            target.close()
+    finally:
+        store.close()
+    path.with_suffix(".json").write_text(json.dumps(summary), encoding="utf-8")
+
+
+def _copy_demo_template(path: Path, store: Store) -> dict:
+    """Restore a :func:`write_demo_template` file into ``store``; the demo's summary."""
+    source = sqlite3.connect(path)
+    try:
+        with store.lock:
+            source.backup(store.conn)
+    finally:
+        source.close()
+    return json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+
+
 class VariantServer(ReferenceServer):
     """``with VariantServer(variant, api_keys) as srv: srv.base_url`` (``variant`` None: the
-    correct reference). ``demo=True`` loads the demo data for the first key's organization."""
+    correct reference). ``demo=True`` loads the demo data for the first key's organization
+    (copied from ``demo_template`` when the reference writes it: :func:`write_demo_template`)."""
 
     def __init__(
         self,
@@ -42,6 +77,7 @@ class VariantServer(ReferenceServer):
         api_keys: Mapping[str, str],
         *,
         demo: bool = False,
+        demo_template: Path | None = None,
     ) -> None:
         good = variant if isinstance(variant, GoodVariant) else None
         if good is not None:
@@ -53,6 +89,7 @@ class VariantServer(ReferenceServer):
         )
         self.variant = variant
         self.with_demo = demo
+        self.demo_template = demo_template
         if good is not None:
             inner = self.app
             wrapped: Any = inner
@@ -66,7 +103,11 @@ class VariantServer(ReferenceServer):
         if self.with_demo:
             org = next(iter(self.api_keys.values()))
             good = isinstance(self.variant, GoodVariant) and not self.variant.demo_with_reference
-            writer = self.app.state.ledger if good else Ledger(self.app.state.store, self.api_keys)
-            self.demo_summary = load_demo(writer, org)
+            if not good and self.demo_template is not None:
+                self.demo_summary = _copy_demo_template(self.demo_template, self.app.state.store)
+            else:
+                store = self.app.state.store
+                writer = self.app.state.ledger if good else Ledger(store, self.api_keys)
+                self.demo_summary = load_demo(writer, org)
         super().start()
         return self

@@ -4,7 +4,7 @@ data on a free port, run ``scrip-conformance run`` against it in-process, leave 
 
 ``python -m scrip_conformance.selftest.worker --report-dir DIR [--variant NAME | --good-variant
 NAME] [--seed N] [--budget quick|default|deep] [--profile P ...] [--only ID ...]
-[--unsupported FEATURE ...] [--plain-schemathesis]``;
+[--unsupported FEATURE ...] [--plain-schemathesis] [--demo-template FILE]``;
 exit code 0 when the run produced its reports, 2 when it could not run.
 """
 
@@ -29,8 +29,11 @@ TIMING_NAME = "timing.json"
 OUTPUT_NAME = "run-output.txt"
 
 
+ORGANIZATION = "org-a"  # the first key's: the one the demo data and the run are for
+
+
 def _keys() -> dict[str, str]:
-    return {"sk_" + secrets.token_hex(12): "org-a", "sk_" + secrets.token_hex(12): "org-b"}
+    return {"sk_" + secrets.token_hex(12): ORGANIZATION, "sk_" + secrets.token_hex(12): "org-b"}
 
 
 def run_suite(
@@ -41,6 +44,7 @@ def run_suite(
     profiles: list[str],
     only: list[str] | None = None,
     unsupported: list[str] | None = None,
+    demo_template: Path | None = None,
 ) -> int:
     """The conformance run against a fresh server of ``variant`` (None: the reference), with
     the ``--unsupported`` features given; its exit code."""
@@ -52,7 +56,7 @@ def run_suite(
     plugins = [p for p in os.environ.get("PYTEST_PLUGINS", "").split(",") if p]
     if timing.__name__ not in plugins:
         os.environ["PYTEST_PLUGINS"] = ",".join([*plugins, timing.__name__])
-    with VariantServer(variant, keys, demo=True) as server:
+    with VariantServer(variant, keys, demo=True, demo_template=demo_template) as server:
         argv = [
             "run",
             "--no-config",
@@ -97,6 +101,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", action="append", default=[], metavar="CONTRACT_ID")
     parser.add_argument("--unsupported", action="append", default=[], metavar="FEATURE")
     parser.add_argument("--plain-schemathesis", action="store_true")
+    parser.add_argument(
+        "--demo-template", type=Path, help="the demo data as written by selftest.server"
+    )
     args = parser.parse_args(argv)
     args.report_dir.mkdir(parents=True, exist_ok=True)
     unsupported = list(args.unsupported)
@@ -115,7 +122,14 @@ def main(argv: list[str] | None = None) -> int:
     }
     try:
         result["exit_code"] = run_suite(
-            variant, args.report_dir, args.seed, args.budget, args.profile, args.only, unsupported
+            variant,
+            args.report_dir,
+            args.seed,
+            args.budget,
+            args.profile,
+            args.only,
+            unsupported,
+            args.demo_template,
         )
     except Exception as exc:  # reported by the parent as this variant's error
         result["exit_code"] = None
