@@ -53,7 +53,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    try:
+        parser = build_parser()
+    except KeyboardInterrupt:  # Ctrl-C while the command modules load: nothing has started
+        print("interrupted before the command started", file=sys.stderr)
+        return 130
     args = parser.parse_args(argv)
     if not getattr(args, "_execute", None):
         parser.print_help(sys.stderr)

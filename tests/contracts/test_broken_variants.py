@@ -44,6 +44,17 @@ def cursor_repeats_an_item(state):
     return answer
 
 
+def more_on_a_full_last_page(path, query, status, body):
+    """has_more is ``len(page) >= limit``: a last page exactly full at a page size of ten or
+    more says has_more true, with no cursor to give (a list walked in pages of one to nine
+    never meets it)."""
+    limit = query.get("limit", "")
+    data = body.get("data") if status == 200 and isinstance(body, dict) else None
+    if isinstance(data, list) and limit.isdigit() and 10 <= len(data) == int(limit):
+        body["pagination"] = {"has_more": True, "next_cursor": None}
+    return status, body
+
+
 def ignore_status_filter(path, query):
     """The lot list drops its status filter."""
     if path.endswith(LOTS):
@@ -84,6 +95,12 @@ VARIANTS = [
         "PAGINATION-NO-DUPLICATES",
         ("PAGINATION-NO-DUPLICATES",),
         id="cursor-repeats-an-item",
+    ),
+    pytest.param(
+        Fault("has_more on an exactly full last page", answer=more_on_a_full_last_page),
+        "PAGINATION-HAS-MORE-CURSOR",
+        ("PAGINATION-HAS-MORE-CURSOR",),
+        id="has-more-on-a-full-last-page",
     ),
     pytest.param(
         Fault("status filter ignored", query=ignore_status_filter),

@@ -27,10 +27,9 @@ from pathlib import Path
 from scrip_conformance import catalog
 from scrip_conformance.cli import EXIT_USAGE
 from scrip_conformance.selftest import coverage as coverage_file
-from scrip_conformance.selftest import killrate, worker
+from scrip_conformance.selftest import killrate
 from scrip_conformance.selftest.good import ALL_GOOD, GOOD_REGISTRY, GoodVariant
 from scrip_conformance.selftest.records import load_record
-from scrip_conformance.selftest.server import write_demo_template
 from scrip_conformance.selftest.variants import ALL, REGISTRY, Variant
 
 HELP = (
@@ -229,6 +228,10 @@ def _run_job(
 def _demo_template(root: Path) -> Path | None:
     """The demo data written once for every run whose demo the reference writes; None (each
     run writes its own) when it cannot be written."""
+    # the reference's modules load here, not when the command line is parsed
+    from scrip_conformance.selftest import worker
+    from scrip_conformance.selftest.server import write_demo_template
+
     path = root / DEMO_TEMPLATE_NAME
     try:
         root.mkdir(parents=True, exist_ok=True)
