@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from scrip_conformance.discovery import walk_list
+from scrip_conformance.sampling import rotation
 
 from ._support import rng
 
@@ -71,9 +72,11 @@ def build_probes(discovery, target, api) -> tuple[list[Probe], dict[str, str]]:
         lists.append((f"/v1/participants/{participant}/balances", {}))
         if lot_asset:
             lists.append((f"/v1/participants/{participant}/balances/lots", {"asset_id": lot_asset}))
+    per_list = target.limits.get("bad_values")  # how many of each bad value set one list tries
+    start = generator.randrange(len(BAD_LIMITS) * len(BAD_TIMES))
     probes = []
-    for path, query in lists:
-        for limit in BAD_LIMITS:
+    for index, (path, query) in enumerate(lists):
+        for limit in rotation(BAD_LIMITS, start + index, per_list):
             probes.append(
                 Probe(
                     "ERROR-BAD-LIMIT-400",
@@ -103,56 +106,28 @@ def build_probes(discovery, target, api) -> tuple[list[Probe], dict[str, str]]:
                 codes=frozenset({"invalid_cursor"}),
             )
         )
-    for text in BAD_TIMES:
-        probes.append(
-            Probe(
-                "ERROR-BAD-TIMESTAMP-400",
-                f"from={text} is not refused",
-                SCHEDULE,
-                dict(WINDOW, **{"from": text}),
-            )
-        )
-        probes.append(
-            Probe(
-                "ERROR-BAD-TIMESTAMP-400",
-                f"to={text} is not refused",
-                SCHEDULE,
-                dict(WINDOW, to=text),
-            )
-        )
-        probes.append(
-            Probe(
-                "ERROR-BAD-TIMESTAMP-400",
-                f"from={text} is not refused",
-                "/v1/participants",
-                {"from": text},
-            )
-        )
-        if liability:
+    # each timestamp parameter, where the target has it: (name, path, the rest of the query)
+    stamped = [
+        ("from", SCHEDULE, WINDOW),
+        ("to", SCHEDULE, WINDOW),
+        ("from", "/v1/participants", {}),
+    ]
+    if liability:
+        stamped.append(("as_of", LIABILITY, {}))
+    if participant and lot_asset:
+        lots = f"/v1/participants/{participant}/balances/lots"
+        stamped += [
+            ("expires_before", lots, {"asset_id": lot_asset}),
+            ("expires_after", lots, {"asset_id": lot_asset}),
+        ]
+    for index, (name, path, query) in enumerate(stamped):
+        for text in rotation(BAD_TIMES, start + index, per_list):
             probes.append(
                 Probe(
                     "ERROR-BAD-TIMESTAMP-400",
-                    f"as_of={text} is not refused",
-                    LIABILITY,
-                    {"as_of": text},
-                )
-            )
-        if participant and lot_asset:
-            lots = f"/v1/participants/{participant}/balances/lots"
-            probes.append(
-                Probe(
-                    "ERROR-BAD-TIMESTAMP-400",
-                    f"expires_before={text} is not refused",
-                    lots,
-                    {"asset_id": lot_asset, "expires_before": text},
-                )
-            )
-            probes.append(
-                Probe(
-                    "ERROR-BAD-TIMESTAMP-400",
-                    f"expires_after={text} is not refused",
-                    lots,
-                    {"asset_id": lot_asset, "expires_after": text},
+                    f"{name}={text} is not refused",
+                    path,
+                    dict(query, **{name: text}),
                 )
             )
     probes += [

@@ -24,7 +24,8 @@ FEATURES = {
 }
 # How far the read-only contracts look, per budget: (items compared across page sizes, lists
 # paginated, schedule windows tried, participants whose lot filters are exercised, participants
-# whose balance list is compared with their detail: all unless given)
+# whose balance list is compared with their detail, bad values of each set (limits, timestamps)
+# each list or parameter is sent, in turn so every value is sent somewhere: all unless given)
 BUDGET_LIMITS = {
     "quick": {
         "pagination_items": 10,
@@ -32,6 +33,7 @@ BUDGET_LIMITS = {
         "windows": 2,
         "filter_participants": 2,
         "balance_lists": 16,
+        "bad_values": 2,
     },
     "default": {
         "pagination_items": 40,
