@@ -373,10 +373,11 @@ def execute(args: argparse.Namespace) -> int:
     _report(result, references, bad_runs, good_runs, reference_codes, args.with_plain_schemathesis)
     _report_coverage(cover, impossible, ran_all_bad=not args.focused and len(bad) == len(ALL))
     busy = sum(r.seconds for r in records)
+    cpu = sum(r.cpu_seconds for r in records)
     print(
         f"time: {wall:.0f} s wall clock for {len(records)} run(s) at {workers} in parallel "
         f"({busy:.0f} s of runs, {busy / len(records) if records else 0:.0f} s per run on "
-        "average)"
+        f"average; {cpu:.0f} s of CPU, whatever else the machine was doing)"
     )
     print("PASSED" if result.passed else "FAILED")
     root.mkdir(parents=True, exist_ok=True)
@@ -407,7 +408,12 @@ def execute(args: argparse.Namespace) -> int:
                     "without_variant_by_reason": impossible,
                 },
                 "crashes": result.crashes,
-                "seconds": {"wall": round(wall, 1), "runs": round(busy, 1), "jobs": workers},
+                "seconds": {
+                    "wall": round(wall, 1),
+                    "runs": round(busy, 1),
+                    "cpu": round(cpu, 1),
+                    "jobs": workers,
+                },
                 "passed": result.passed,
                 "runs": [
                     asdict(r) | {"verdict": killrate.verdict(r), "kind": r.role} for r in records

@@ -66,6 +66,7 @@ class RunRecord:
     not_run_declared: tuple[str, ...] = ()
     unexercised: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
+    cpu_seconds: float = 0.0  # the worker process's CPU (suite and server): load-independent
     plain_codes: tuple[str, ...] | None = None
     plain_error: str | None = None
     kind: str = ""

@@ -68,6 +68,7 @@ def load_record(
         "kind": kind,
         "unsupported": unsupported,
         "seconds": float(worker.get("seconds") or 0.0),
+        "cpu_seconds": float(worker.get("cpu_seconds") or 0.0),
         "plain_codes": tuple(plain["codes"]) if "codes" in plain else None,
         "plain_error": plain.get("error"),
     }
