@@ -12,10 +12,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scrip_conformance import catalog
-from scrip_conformance.runner import config, html_report
+from scrip_conformance.runner import allure_results, config, html_report, junit
 from scrip_conformance.runner.collector import VerdictCollector
 from scrip_conformance.runner.console import render_final
-from scrip_conformance.runner.junit import annotate, write_allure_environment
 from scrip_conformance.runner.outage import RunWatch
 from scrip_conformance.runner.outcomes import ContractResult, by_area
 from scrip_conformance.runner.phases import PhaseClock
@@ -161,8 +160,8 @@ def write_reports(
     summary["performance"] = clock.as_dict()
     record_configuration(args, summary)
     write_summary(summary, report_dir)
-    annotate(report_dir / JUNIT_NAME, summary)
-    write_allure_environment(report_dir / ALLURE_DIR, summary)
+    junit.annotate(report_dir / JUNIT_NAME, summary)
+    allure_results.annotate(report_dir / ALLURE_DIR, summary)
     scrub_tree(report_dir, secrets)
     names = (JUNIT_NAME, ALLURE_DIR, SUMMARY_NAME, html_report.REPORT_NAME)
     out.write(render_final(summary, [str(report_dir / name) for name in names]))

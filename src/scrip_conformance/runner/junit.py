@@ -1,6 +1,6 @@
-"""junit.xml and allure-results after the run: the run's verdict (partial, interrupted) on the
-test suite, each failing test case's findings with their curl lines in ``<system-out>``, and a
-SHOULD contract that was not met, or a contract that checked nothing, never read as a pass.
+"""junit.xml after the run: the run's verdict (partial, interrupted) on the test suite, each
+failing test case's findings with their curl lines in ``<system-out>``, and a SHOULD contract
+that was not met, or a contract that checked nothing, never read as a pass.
 
 JUnit has no warning outcome. The contracts plugin reports a SHOULD-only failure as a passed
 test carrying the property ``scrip_should_warning``; here that test case gets a ``<skipped
@@ -184,11 +184,3 @@ def _suite_properties(root: ET.Element, summary: dict[str, Any]) -> None:
             suite.insert(0, props)
         for name, value in run_properties(summary).items():
             ET.SubElement(props, "property", name=name, value=value)
-
-
-def write_allure_environment(allure_dir: Path, summary: dict[str, Any]) -> None:
-    """``environment.properties``: Allure's Environment widget shows the run's verdict."""
-    if not allure_dir.is_dir():
-        return
-    lines = [f"{name}={value}" for name, value in run_properties(summary).items()]
-    (allure_dir / "environment.properties").write_text("\n".join(lines) + "\n", encoding="utf-8")
