@@ -115,6 +115,7 @@ max_assets = 3
 max_participants = 4
 max_lots_per_participant = 5
 clock_skew = 1.5
+concurrency = 2
 """,
     )
     from_file, _ = parse([], tmp_path)
@@ -152,6 +153,8 @@ clock_skew = 1.5
             "5",
             "--clock-skew",
             "1.5",
+            "--concurrency",
+            "2",
         ],
         tmp_path,
     )
@@ -172,7 +175,7 @@ def test_the_schema_defaults_are_the_ones_the_run_uses():
     assert props["second_org_key_env"]["default"] == command.SECOND_KEY_ENV
     for option in target.OPTIONS:
         key = option.flag.lstrip("-").replace("-", "_")
-        if key.startswith(("max_", "clock")):
+        if key.startswith(("max_", "clock", "concurrency")):
             assert props[key]["default"] == option.default, key
 
 
