@@ -43,7 +43,8 @@ def mark_unselected(
 
 
 def partial_by(args: argparse.Namespace, plan: Plan, results: dict[str, ContractResult]) -> str:
-    """The flags that left contracts out of the run, or empty when every contract was selected."""
+    """The flags (or config keys) that left contracts out of the run, or empty when every
+    contract was selected."""
     if all(r.selected for r in results.values()):
         return ""
     flags = []
@@ -52,9 +53,9 @@ def partial_by(args: argparse.Namespace, plan: Plan, results: dict[str, Contract
     if args.rerun_failed:
         flags.append("--rerun-failed")
     if args.read_only:
-        flags.append("--read-only")
+        flags.append(config.named_in_file(args, "read_only") or "--read-only")
     elif set(plan.profiles) != set(catalog.PROFILES):
-        flags.append("--profile")
+        flags.append(config.named_in_file(args, "profiles") or "--profile")
     return ", ".join(flags) or "selection"
 
 
