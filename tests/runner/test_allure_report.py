@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -126,6 +127,20 @@ def test_a_failing_run_builds_a_report_with_the_failure_and_the_warning_apart(
     assert environment["scrip_verdict"] == ["not_conformant"]
     texts = [p.read_text(encoding="utf-8", errors="replace") for p in out.rglob("*.json")]
     assert not [t for t in texts if KEY_A in t or KEY_B in t]
+
+
+def pinned_version() -> str:
+    """The allure-commandline version .ci/run installs."""
+    text = (Path(__file__).parents[2] / ".ci" / "run").read_text(encoding="utf-8")
+    [version] = re.findall(r"^ALLURE_COMMANDLINE_VERSION=(\S+)$", text, re.MULTILINE)
+    return version
+
+
+def test_the_allure_cli_is_the_version_ci_pins_and_the_readme_names(allure):
+    completed = subprocess.run([allure, "--version"], capture_output=True, text=True, timeout=120)
+    assert completed.stdout.strip() == pinned_version()
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    assert f"allure-commandline@{pinned_version()}" in readme
 
 
 def test_a_missing_allure_is_skipped_with_its_reason_outside_ci(tmp_path):
