@@ -384,6 +384,10 @@ def test_the_docs_gate_file_runs_as_plain_run_with_only_the_keys_in_the_environm
     summary = result.summary
     validate_summary(summary)
     assert result.verdicts()["BALANCE-ROWS-SORTED"] == "failed"
+    declared = {g["contract_id"]: g for g in summary["gaps"] if g["status"] == "declared"}
+    assert declared["LIABILITY-ROWS-WELL-FORMED"]["accepted_by"] == (
+        "unsupported in scrip-conformance.toml"
+    )
     assert summary["target"]["base_url"] == server.base_url
     assert (summary["budget"], summary["profiles"], summary["selection"]["only"]) == (
         "quick",

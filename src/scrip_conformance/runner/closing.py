@@ -59,6 +59,12 @@ def partial_by(args: argparse.Namespace, plan: Plan, results: dict[str, Contract
     return ", ".join(flags) or "selection"
 
 
+def declared_labels(args: argparse.Namespace) -> dict[str, str]:
+    """The config keys that declared gaps in place of their flags, for the gaps' "by"."""
+    named = config.named_in_file(args, "unsupported")
+    return {"--unsupported": named} if named else {}
+
+
 def interrupted_before_the_suite(
     args: argparse.Namespace, plan: Plan, out: RedactingStream, err: RedactingStream
 ) -> int:
@@ -80,6 +86,7 @@ def interrupted_before_the_suite(
         acceptances=plan.accepted_gaps,
         interrupted_by=signals.received or signal.SIGINT,
         partial_by=partial_by(args, plan, results),
+        declared_labels=declared_labels(args),
         catalog_size=len(plan.contracts),
     )
     info = RunInfo(
@@ -138,6 +145,7 @@ def judge(
         interrupted_by=None if watch.stopped else signals.received,
         stopped=bool(stopped_code),
         partial_by=partial_by(args, plan, results),
+        declared_labels=declared_labels(args),
         catalog_size=len(plan.contracts),
     )
     return ordered, run, stopped_code
