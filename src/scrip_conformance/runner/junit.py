@@ -39,7 +39,7 @@ def _findings_text(heading: str, findings: list[dict[str, Any]]) -> str:
                 f"({v.get('baseline_reason')}); it does not fail the gate"
             )
     if len(findings) > MAX_FINDINGS_SHOWN:
-        lines.append(f"... and {len(findings) - MAX_FINDINGS_SHOWN} more (summary.json)")
+        lines.append("... and more: summary.json and report.html list them")
     return "\n".join(lines) + "\n"
 
 
