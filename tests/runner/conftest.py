@@ -1,6 +1,6 @@
 """Fixtures of the runner's tests: a reference server keyed with distinctive keys, and one run
-each of the stand-in suite and of the real suite against a broken server, shared by the tests
-that read their outputs."""
+each of the stand-in suite, of the real suite against a broken server and of the real suite
+against the embedded reference, shared by the tests that read their outputs."""
 
 from __future__ import annotations
 
@@ -71,3 +71,12 @@ def broken_server_run(tmp_path_factory) -> RunResult:
             report_dir,
             env={"SCRIP_API_KEY": KEY_A},
         )
+
+
+@pytest.fixture(scope="session")
+def reference_run(tmp_path_factory) -> RunResult:
+    """The real suite (a few contracts, a SHOULD among them) against the embedded reference."""
+    report_dir = tmp_path_factory.mktemp("embedded-reference") / "reports"
+    return run_cli_process(
+        ["--quick", "--seed", "3", "--only", *REAL_CONTRACTS, SHOULD_CONTRACT], report_dir
+    )

@@ -6,18 +6,23 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
 import pytest
-from runner_support import KEY_A, KEY_B, every_output_text, run_cli
+from runner_support import KEY_A, KEY_B, RunResult, every_output_text, run_cli
 
 from scrip_conformance import catalog, target
 from scrip_conformance.cli import build_parser, main
 from scrip_conformance.runner import command, config, init_command, outage
 from scrip_conformance.runner.summary import validate_summary
 from scrip_conformance.safety import limits
+from scrip_conformance.selftest.server import VariantServer
+from scrip_conformance.selftest.variants import by_name
 
 CHEAP_CONTRACT = "AUTH-MISSING-KEY-401"
 
@@ -115,6 +120,7 @@ max_assets = 3
 max_participants = 4
 max_lots_per_participant = 5
 clock_skew = 1.5
+concurrency = 2
 """,
     )
     from_file, _ = parse([], tmp_path)
@@ -152,6 +158,8 @@ clock_skew = 1.5
             "5",
             "--clock-skew",
             "1.5",
+            "--concurrency",
+            "2",
         ],
         tmp_path,
     )
@@ -172,7 +180,7 @@ def test_the_schema_defaults_are_the_ones_the_run_uses():
     assert props["second_org_key_env"]["default"] == command.SECOND_KEY_ENV
     for option in target.OPTIONS:
         key = option.flag.lstrip("-").replace("-", "_")
-        if key.startswith(("max_", "clock")):
+        if key.startswith(("max_", "clock", "concurrency")):
             assert props[key]["default"] == option.default, key
 
 
@@ -330,42 +338,80 @@ def test_init_into_a_missing_directory_is_exit_2(tmp_path, capsys):
 
 
 # -- a gate: only the checked-in file and the key in the environment ----------------------------
-def test_a_gate_runs_from_the_file_alone_and_reports_its_configuration_without_keys(
-    reference, tmp_path, monkeypatch
-):
-    write(
-        tmp_path / "scrip-conformance.toml",
-        f"""
-base_url = "{reference.base_url}"
-api_key_env = "H19_GATE_KEY"
-second_org_key_env = "H19_GATE_OTHER_KEY"
-budget = "quick"
-seed = 41
-report_dir = "gate-reports"
-request_timeout = 7
-""",
-    )
-    monkeypatch.setenv("H19_GATE_KEY", KEY_A)
-    monkeypatch.setenv("H19_GATE_OTHER_KEY", KEY_B)
-    monkeypatch.chdir(tmp_path)
-    result = run_cli(["--only", CHEAP_CONTRACT])
-    result.report_dir = tmp_path / "gate-reports"
-    assert result.code == 0, result.stderr
+ROOT = Path(__file__).parents[2]
+
+
+def shown_config_files(doc: str) -> list[str]:
+    """The config files ``doc`` shows, in order."""
+    text = (ROOT / doc).read_text(encoding="utf-8")
+    return re.findall(r"```toml\n(.*?)```", text, re.DOTALL)
+
+
+def summary_line(stdout: str) -> str:
+    return next(line for line in stdout.splitlines() if line.startswith("Verdict: "))
+
+
+def test_the_docs_gate_file_runs_as_plain_run_with_only_the_keys_in_the_environment(tmp_path):
+    """docs/ci.md's gate file (README shows the same), its base_url pointed at a server with a
+    planted bug and its profiles narrowed to read-only to keep this test short; then
+    ``scrip-conformance run`` with no flag, in a fresh process, the keys only in the
+    environment variables the file names. The verdict and the reports are where the file says."""
+    gate = shown_config_files("docs/ci.md")[0]
+    assert gate in shown_config_files("README.md")
+    values = tomllib.loads(gate)
+    env = {name: value for name, value in os.environ.items() if not name.startswith("SCRIP_")}
+    env |= {values["api_key_env"]: KEY_A, values["second_org_key_env"]: KEY_B}
+    write(tmp_path / values["baseline"], "version: 1\nentries: []\n")
+    variant = by_name("balance-rows-unsorted")
+    with VariantServer(variant, {KEY_A: "org-a", KEY_B: "org-b"}, demo=True) as server:
+        text = re.sub(r'^base_url = ".*"$', f'base_url = "{server.base_url}"', gate, flags=re.M)
+        write(tmp_path / "scrip-conformance.toml", text + 'profiles = ["read-only"]\n')
+        completed = subprocess.run(
+            [sys.executable, "-m", "scrip_conformance.cli", "run"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+    report_dir = tmp_path / values["report_dir"]
+    result = RunResult(completed.returncode, completed.stdout, completed.stderr, report_dir)
+    assert result.code == 1, result.stdout + result.stderr
+    assert "Verdict: NOT CONFORMANT (partial: " in result.stdout
+    assert "selected (profiles in scrip-conformance.toml)" in summary_line(result.stdout)
+    for name in ("junit.xml", "summary.json", "report.html", "allure-results"):
+        assert (report_dir / name).exists(), name
     summary = result.summary
     validate_summary(summary)
-    assert summary["seed"] == 41 and summary["budget"] == "quick"
+    assert result.verdicts()["BALANCE-ROWS-SORTED"] == "failed"
+    declared = {g["contract_id"]: g for g in summary["gaps"] if g["status"] == "declared"}
+    assert declared["LIABILITY-ROWS-WELL-FORMED"]["accepted_by"] == (
+        "unsupported in scrip-conformance.toml"
+    )
+    assert summary["target"]["base_url"] == server.base_url
+    assert (summary["budget"], summary["profiles"], summary["selection"]["only"]) == (
+        "quick",
+        ["read-only"],
+        [],
+    )
+    assert summary["baseline"]["path"] == str(tmp_path / values["baseline"])
     configuration = summary["configuration"]
     assert configuration["file"] == str(tmp_path / "scrip-conformance.toml")
     assert configuration["keys"] == {
-        "api_key": {"env": "H19_GATE_KEY", "env_set": True, "used": "environment"},
-        "second_org_key": {"env": "H19_GATE_OTHER_KEY", "env_set": True, "used": "environment"},
+        "api_key": {"env": values["api_key_env"], "env_set": True, "used": "environment"},
+        "second_org_key": {
+            "env": values["second_org_key_env"],
+            "env_set": True,
+            "used": "environment",
+        },
     }
     settings = configuration["settings"]
-    assert settings["base_url"] == {"value": reference.base_url, "source": "file"}
-    assert settings["request_timeout"] == {"value": 7.0, "source": "file"}
-    assert settings["deadline"]["source"] == "default"
-    assert "H19_GATE_KEY" in result.stdout and "(set; key used: environment)" in result.stdout
-    # The echo is itself a config file that gives the same run.
+    for key in ("unsupported", "budget", "concurrency", "request_timeout", "deadline"):
+        assert settings[key] == {"value": values[key], "source": "file"}, key
+    assert settings["seed"]["source"] == "file" and summary["seed"] >= 0
+    assert all(s["source"] != "flag" for s in settings.values())
+    assert "(set; key used: environment)" in result.stdout
+    # The echo, printed first, is itself a config file that gives the same run.
     lines = result.stdout.splitlines()
     start = lines.index(
         f"configuration: {tmp_path / 'scrip-conformance.toml'} (command-line flags override it)"
@@ -373,19 +419,27 @@ request_timeout = 7
     end = next(i for i in range(start + 1, len(lines)) if not lines[i].startswith("  "))
     echoed = tomllib.loads("\n".join(line.strip() for line in lines[start + 1 : end]))
     config.check(echoed, "the echo")
-    assert echoed["seed"] == 41 and echoed["base_url"] == reference.base_url
+    assert echoed["base_url"] == server.base_url and echoed["concurrency"] == 4
     for name, text in every_output_text(result).items():
         for key in (KEY_A, KEY_B):
             assert key not in text and key[-12:] not in text, f"a key in {name}"
 
 
 @pytest.mark.parametrize("doc", ["README.md", "docs/ci.md"])
-def test_the_config_files_the_docs_show_are_valid(doc):
-    text = (Path(__file__).parents[2] / doc).read_text(encoding="utf-8")
-    blocks = re.findall(r"```toml\n(.*?)```", text, re.DOTALL)
+def test_the_config_files_the_docs_show_are_valid_and_come_before_the_command(doc):
+    blocks = shown_config_files(doc)
     assert blocks, f"{doc} shows no config file"
     for block in blocks:
         config.check(tomllib.loads(block), doc)
+    text = (ROOT / doc).read_text(encoding="utf-8")
+    assert text.index(blocks[0]) < text.index("```sh\nscrip-conformance run ")
+
+
+def test_the_ci_doc_names_every_key_of_the_config_file():
+    text = (ROOT / "docs/ci.md").read_text(encoding="utf-8")
+    table = text[text.index("## The config file") : text.index("## Flags")]
+    missing = [key for key in config.config_schema()["properties"] if f"`{key}`" not in table]
+    assert missing == []
 
 
 def test_an_unknown_contract_in_the_files_accepted_gaps_names_the_file(tmp_path, monkeypatch):

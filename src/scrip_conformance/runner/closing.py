@@ -12,10 +12,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scrip_conformance import catalog
-from scrip_conformance.runner import config, html_report
+from scrip_conformance.runner import allure_results, config, html_report, junit
 from scrip_conformance.runner.collector import VerdictCollector
 from scrip_conformance.runner.console import render_final
-from scrip_conformance.runner.junit import mark_should_warnings, write_allure_environment
 from scrip_conformance.runner.outage import RunWatch
 from scrip_conformance.runner.outcomes import ContractResult, by_area
 from scrip_conformance.runner.phases import PhaseClock
@@ -44,7 +43,8 @@ def mark_unselected(
 
 
 def partial_by(args: argparse.Namespace, plan: Plan, results: dict[str, ContractResult]) -> str:
-    """The flags that left contracts out of the run, or empty when every contract was selected."""
+    """The flags (or config keys) that left contracts out of the run, or empty when every
+    contract was selected."""
     if all(r.selected for r in results.values()):
         return ""
     flags = []
@@ -53,10 +53,16 @@ def partial_by(args: argparse.Namespace, plan: Plan, results: dict[str, Contract
     if args.rerun_failed:
         flags.append("--rerun-failed")
     if args.read_only:
-        flags.append("--read-only")
+        flags.append(config.named_in_file(args, "read_only") or "--read-only")
     elif set(plan.profiles) != set(catalog.PROFILES):
-        flags.append("--profile")
+        flags.append(config.named_in_file(args, "profiles") or "--profile")
     return ", ".join(flags) or "selection"
+
+
+def declared_labels(args: argparse.Namespace) -> dict[str, str]:
+    """The config keys that declared gaps in place of their flags, for the gaps' "by"."""
+    named = config.named_in_file(args, "unsupported")
+    return {"--unsupported": named} if named else {}
 
 
 def interrupted_before_the_suite(
@@ -80,6 +86,7 @@ def interrupted_before_the_suite(
         acceptances=plan.accepted_gaps,
         interrupted_by=signals.received or signal.SIGINT,
         partial_by=partial_by(args, plan, results),
+        declared_labels=declared_labels(args),
         catalog_size=len(plan.contracts),
     )
     info = RunInfo(
@@ -138,6 +145,7 @@ def judge(
         interrupted_by=None if watch.stopped else signals.received,
         stopped=bool(stopped_code),
         partial_by=partial_by(args, plan, results),
+        declared_labels=declared_labels(args),
         catalog_size=len(plan.contracts),
     )
     return ordered, run, stopped_code
@@ -161,8 +169,8 @@ def write_reports(
     summary["performance"] = clock.as_dict()
     record_configuration(args, summary)
     write_summary(summary, report_dir)
-    mark_should_warnings(report_dir / JUNIT_NAME, summary)
-    write_allure_environment(report_dir / ALLURE_DIR, summary)
+    junit.annotate(report_dir / JUNIT_NAME, summary)
+    allure_results.annotate(report_dir / ALLURE_DIR, summary)
     scrub_tree(report_dir, secrets)
     names = (JUNIT_NAME, ALLURE_DIR, SUMMARY_NAME, html_report.REPORT_NAME)
     out.write(render_final(summary, [str(report_dir / name) for name in names]))

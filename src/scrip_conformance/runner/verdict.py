@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import signal
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 
 from scrip_conformance.runner.outcomes import NOT_EXERCISED, NOT_RUN, ContractResult
@@ -143,10 +143,12 @@ def how_to_exercise(result: ContractResult) -> str:
     return "see the contract's tests for what they need"
 
 
-def _declared_by(reason: str) -> str:
+def _declared_by(reason: str, labels: Mapping[str, str]) -> str:
+    """The flag that declared a not-run contract's gap (or what ``labels`` calls it instead:
+    the config file's key), or empty."""
     for text, flag in _DECLARED_REASONS:
         if text in reason:
-            return flag
+            return labels.get(flag, flag)
     return ""
 
 
@@ -154,9 +156,11 @@ def find_gaps(
     results: Iterable[ContractResult],
     acceptances: Iterable[GapAcceptance],
     today: dt.date,
+    declared_labels: Mapping[str, str] | None = None,
 ) -> tuple[list[Gap], list[GapAcceptance], list[GapAcceptance]]:
     """The gaps (selected MUST contracts without evidence), each accepted, declared or open; and
-    the acceptances that expired or matched no gap."""
+    the acceptances that expired or matched no gap. ``declared_labels`` renames the flag that
+    declared a gap (``--unsupported``) when the config file did."""
     by_id: dict[str, list[GapAcceptance]] = {}
     for acceptance in acceptances:
         by_id.setdefault(acceptance.contract_id, []).append(acceptance)
@@ -169,7 +173,8 @@ def find_gaps(
         if result.verdict not in (NOT_EXERCISED, NOT_RUN):
             continue
         gap = Gap(result.id, result.verdict, result.reason, how_to_exercise(result))
-        declared = _declared_by(result.reason) if result.verdict == NOT_RUN else ""
+        labels = declared_labels or {}
+        declared = _declared_by(result.reason, labels) if result.verdict == NOT_RUN else ""
         if not declared and result.verdict == NOT_EXERCISED and result.beyond_api:
             declared = "the catalogue (beyond the API)"
         active = [a for a in by_id.get(result.id, []) if not a.expired(today)]
@@ -204,10 +209,11 @@ def decide(
     stopped: bool = False,
     partial_by: str = "",
     catalog_size: int | None = None,
+    declared_labels: Mapping[str, str] | None = None,
 ) -> RunVerdict:
     """The run's verdict from the contracts' results (see the module's docstring)."""
     today = today or dt.datetime.now(dt.UTC).date()
-    gaps, expired, unused = find_gaps(results, acceptances, today)
+    gaps, expired, unused = find_gaps(results, acceptances, today, declared_labels)
     selected = sum(1 for r in results if r.selected)
     total = catalog_size if catalog_size is not None else len(results)
     if stopped:
