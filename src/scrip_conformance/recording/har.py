@@ -24,6 +24,9 @@ HAR_VERSION = "1.2"
 BODY_CAP = 64 * 1024
 """Characters of one body kept in the HAR (request or response); the rest is cut, noted."""
 HAR_NAME = "exchanges.har"
+SCHEMA_PATH = Path(__file__).with_name("har.schema.json")
+"""HAR 1.2 as a JSON Schema, written from the format's specification (the tests check every HAR
+the suite writes against it)."""
 
 KEY_ROLES = ("api_key", "second_org_key", "none", "other")
 """Which key a request carried: the target's, the second organization's, none, or another (a
