@@ -16,6 +16,7 @@ are waited out only within a total budget.
 from __future__ import annotations
 
 import functools
+import json as json_module
 import re
 import time
 from collections import deque
@@ -265,45 +266,23 @@ class TargetClient:
             self.pacer.before_request(None if left is None else max(left, 0.0))
             started = datetime.now(UTC)
             exchange_id = recorder.allocate()
+            record = functools.partial(
+                self._record, exchange_id, line, method, url, sent_headers, json, secret, started
+            )
             try:
                 status, raw_headers, content, problem = self._send(
                     method, url, sent_headers, json, timeout, line
                 )
             except TargetError as no_answer:
                 if exchange_id:
-                    self._record(
-                        exchange_id,
-                        line,
-                        method,
-                        url,
-                        sent_headers,
-                        json,
-                        secret,
-                        started,
-                        problem=str(no_answer),
-                    )
+                    record(problem=str(no_answer))
                 raise
             finished = datetime.now(UTC)
             self.requests.append(RecordedRequest(method, str(url), line, status))
             self.pacer.after_response(status, raw_headers)
             if exchange_id and status == 429 and attempt < MAX_RETRIES_ON_429:
                 retried = keys.scrub(content.decode(_charset(raw_headers), errors="replace"))
-                self._record(
-                    exchange_id,
-                    line,
-                    method,
-                    url,
-                    sent_headers,
-                    json,
-                    secret,
-                    started,
-                    finished,
-                    status,
-                    raw_headers,
-                    retried,
-                    len(content),
-                    problem,
-                )
+                record(finished, status, raw_headers, retried, len(content), problem)
             if status == 429 and attempt < MAX_RETRIES_ON_429:
                 left = run_time_left()
                 asked = _retry_after(raw_headers.get("retry-after"))
@@ -320,23 +299,8 @@ class TargetClient:
             parsed = parse_json(text)
             parsed_body, is_json, problem = parsed.body, parsed.is_json, parsed.problem
         body = parsed_body
-        if exchange_id:
-            self._record(
-                exchange_id,
-                line,
-                method,
-                url,
-                sent_headers,
-                json,
-                secret,
-                started,
-                finished,
-                status,
-                raw_headers,
-                text,
-                len(content),
-                problem,
-            )
+        if exchange_id:  # the exchange the run's HAR holds, as the suite sees it
+            record(finished, status, raw_headers, text, len(content), problem)
         if method != "GET":
             writes.current().learn(method, path, status, body, secret)
         response = ApiResponse(
@@ -360,7 +324,6 @@ class TargetClient:
             self.notify(response)
         return response
 
-    # long: one exchange's every part, handed on as it is (a record, no logic)
     def _record(
         self,
         exchange_id: str,
@@ -480,8 +443,6 @@ STALE_CONNECTION_ERRORS = (httpx.RemoteProtocolError, httpx.ReadError, httpx.Wri
 
 def _json_text(body: Any) -> str:
     """A request's JSON body as httpx sends it."""
-    import json as json_module
-
     try:
         return json_module.dumps(body, ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError):
