@@ -258,3 +258,34 @@ def test_a_run_stopped_by_sigint_leaves_a_valid_har_without_any_key(reference, t
     summary = json.loads((report_dir / "summary.json").read_text(encoding="utf-8"))
     assert summary["verdict"] == "interrupted"
     assert summary["recording"]["exchanges"] == len(document["log"]["entries"])
+
+
+def test_the_fuzzers_requests_and_its_set_ups_are_recorded_through_their_transports(
+    reference, tmp_path
+):
+    import httpx
+    import requests
+
+    from scrip_conformance.safety.fuzz_hooks import guard_session
+    from scrip_conformance.safety.transport import GuardedTransport
+
+    keys.register(KEY_A)
+    recorder = recording.start(tmp_path, {"api_key": KEY_A})
+    try:
+        url = f"{reference.base_url}/v1/assets?limit=1"
+        with guard_session(requests.Session()) as session:  # schemathesis' path
+            fuzzed = session.get(url, headers={"X-API-Key": KEY_A}, timeout=10)
+        with httpx.Client(transport=GuardedTransport(10.0)) as client:  # the fuzzing set-up's
+            set_up = client.get(url, headers={"X-API-Key": KEY_A})
+        path = recorder.finish([KEY_A])
+    finally:
+        recording.stop()
+    assert path is not None
+    entries = _assert_valid_har(path)["log"]["entries"]
+    assert [(e["_id"], e["request"]["url"], e["_key"]) for e in entries] == [
+        ("x000001", url, "api_key"),
+        ("x000002", url, "api_key"),
+    ]
+    assert [e["response"]["status"] for e in entries] == [fuzzed.status_code, set_up.status_code]
+    assert json.loads(entries[0]["response"]["content"]["text"]) == fuzzed.json()
+    _assert_no_key_in(path.read_text(encoding="utf-8"), str(path))

@@ -457,7 +457,13 @@ def _execute(args: argparse.Namespace, out: RedactingStream, err: RedactingStrea
     metering.reset()  # this run's requests, counted by the suite's clients for every target
     forget_pacers()
     if args.record:
-        recording.start(plan.report_dir, _key_roles(args.api_key, args.second_org_key))
+        try:
+            recording.start(plan.report_dir, _key_roles(args.api_key, args.second_org_key))
+        except OSError as exc:
+            raise UsageProblem(
+                f"cannot record the exchanges in {plan.report_dir}: {exc.strerror} "
+                "(or pass --no-record)"
+            ) from None
     else:  # an earlier run's exchanges would be read as this run's
         (plan.report_dir / HAR_NAME).unlink(missing_ok=True)
     try:

@@ -43,6 +43,11 @@ class Outcome:
     lines: list[str] = field(default_factory=list)
 
 
+def _clip(text: Any, size: int = 300) -> str:
+    text = str(text or "")
+    return text if len(text) <= size else text[:size] + " [...]"
+
+
 def not_replayable(finding: dict[str, Any]) -> str | None:
     """Why ``finding`` cannot be replayed from its exchanges alone, or None when it can."""
     name = str(finding.get("invariant") or "")
@@ -111,6 +116,6 @@ def judge(finding: dict[str, Any], replayed: list[Replayed]) -> Outcome:
     lines.insert(0, f"PASS {finding.get('id', '')} {contract}: {name} holds on the new answer(s)")
     lines += [
         f"  expected: {expected}",
-        f"  observed: no violation of {contract} (was: {finding.get('observed', '')})",
+        f"  observed: no violation of {contract} (was: {_clip(finding.get('observed', ''))})",
     ]
     return Outcome(EXIT_PASS, "PASS", lines)

@@ -25,9 +25,7 @@ from scrip_conformance.client import TargetClient, TargetError
 from scrip_conformance.recording import har
 from scrip_conformance.runner import config
 from scrip_conformance.runner.replay_check import (
-    EXIT_NOT_REPLAYABLE as EXIT_NOT_REPLAYABLE,
-)
-from scrip_conformance.runner.replay_check import (
+    EXIT_NOT_REPLAYABLE,
     EXIT_UNREACHABLE,
     EXIT_USAGE,
     Replayed,
@@ -212,6 +210,39 @@ def _body(entry: dict[str, Any]) -> Any:
         ) from None
 
 
+def _resend(
+    client: TargetClient, entry: dict[str, Any], key: str | None, guard: writes.WriteGuard
+) -> Replayed:
+    """Send ``entry``'s request again (its method, path, query, body and headers, with ``key``);
+    the new answer as the finding's check sees it."""
+    request = entry["request"]
+    parts = urlsplit(request["url"])
+    body = _body(entry)
+    if str(request["method"]).upper() != "GET":  # allowed: the run created what it names
+        guard.created.update(writes.path_ids(parts.path))
+        guard.created.update(v for _, v in writes.body_ids(body))
+    recorded = {h["name"]: h["value"] for h in request.get("headers", [])}
+    names = {name.lower() for name in recorded}
+    response = client.request(
+        request["method"],
+        parts.path,
+        params=dict(parse_qsl(parts.query, keep_blank_values=True)),
+        json=body,
+        key=key,
+        bearer="authorization" in names and "x-api-key" not in names,
+        headers={k: v for k, v in recorded.items() if k.lower() not in NOT_REPLAYED_HEADERS},
+    )
+    was = int(entry["response"].get("status") or 0)
+    if response.status_code in (401, 403) and was not in (401, 403):
+        raise Refusal(
+            f"the target rejected the key ({response.status_code} to "
+            f"{request['method']} {parts.path}): check --api-key"
+        )
+    line = f"{request['method']} {client.base_url}{parts.path}"
+    line += f"?{parts.query}" if parts.query else ""
+    return Replayed(entry["_id"], line, was, response.context())
+
+
 def _replay(args: argparse.Namespace) -> int:
     report_dir: Path = args.report_dir
     summary = _summary(report_dir)
@@ -233,44 +264,14 @@ def _replay(args: argparse.Namespace) -> int:
     keys.register(*[k for k in sent_keys.values() if k and k != WRONG_KEY])
     guard = writes.reset()
     print(f"replay {args.finding} ({finding.get('contract_id', '')}) against {base_url}:")
-    replayed = []
     with TargetClient(
         base_url, "", timeout=args.request_timeout, read_only=not args.allow_writes
     ) as client:
-        for entry in entries:
-            request = entry["request"]
-            parts = urlsplit(request["url"])
-            body = _body(entry)
-            if str(request["method"]).upper() != "GET":  # allowed: the run created what it names
-                guard.created.update(writes.path_ids(parts.path))
-                guard.created.update(v for _, v in writes.body_ids(body))
-            headers = {
-                h["name"]: h["value"]
-                for h in request.get("headers", [])
-                if h["name"].lower() not in NOT_REPLAYED_HEADERS
-            }
-            try:
-                response = client.request(
-                    request["method"],
-                    parts.path,
-                    params=dict(parse_qsl(parts.query, keep_blank_values=True)),
-                    json=body,
-                    key=sent_keys[entry["_id"]],
-                    headers=headers,
-                )
-            except TargetError as exc:
-                print(f"error: {exc}", file=sys.stderr)
-                return EXIT_UNREACHABLE
-            was = int(entry["response"].get("status") or 0)
-            if response.status_code in (401, 403) and was not in (401, 403):
-                raise Refusal(
-                    f"the target rejected the key ({response.status_code} to "
-                    f"{request['method']} {parts.path}): check --api-key"
-                )
-            line = f"{request['method']} {base_url}{parts.path}" + (
-                f"?{parts.query}" if parts.query else ""
-            )
-            replayed.append(Replayed(entry["_id"], line, was, response.context()))
+        try:
+            replayed = [_resend(client, e, sent_keys[e["_id"]], guard) for e in entries]
+        except TargetError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_UNREACHABLE
     outcome = judge(finding, replayed)
     print("\n".join(outcome.lines))
     return outcome.code
