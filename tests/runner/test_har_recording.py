@@ -289,3 +289,22 @@ def test_the_fuzzers_requests_and_its_set_ups_are_recorded_through_their_transpo
     assert [e["response"]["status"] for e in entries] == [fuzzed.status_code, set_up.status_code]
     assert json.loads(entries[0]["response"]["content"]["text"]) == fuzzed.json()
     _assert_no_key_in(path.read_text(encoding="utf-8"), str(path))
+
+
+def test_a_request_line_sent_again_with_another_key_still_finds_the_answer_that_showed_it(
+    tmp_path,
+):
+    line = "curl -X GET -H 'X-API-Key: [REDACTED]' http://t.example/v1/assets/a1"
+    recorder = recording.start(tmp_path, {"api_key": KEY_A})
+    try:
+        shown = recorder.allocate()
+        recorder.record(_exchange(shown, status=200), line)
+        probe = recorder.allocate()  # the same line with a wrong key: the auth probes
+        recorder.record(_exchange(probe, status=401), line)
+        assert recorder.exchange_of(line, 200) == shown
+        assert recorder.exchange_of(line, 401) == probe
+        assert recorder.exchange_of(line) == probe  # no status known: the latest
+        assert recorder.exchange_of(line, 500) is None
+        assert recorder.exchange_of("curl -X GET http://t.example/other") is None
+    finally:
+        recording.stop()

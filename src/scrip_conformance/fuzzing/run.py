@@ -123,7 +123,8 @@ class _Collector:
         else:
             curl = self._secret(check.failure_info.code_sample)
         steps = [self._secret(step.curl) for step in check.failure_info.steps]
-        exchange = recording.current().exchange_of(curl)
+        answer = getattr(interaction, "response", None) if interaction is not None else None
+        exchange = recording.current().exchange_of(curl, getattr(answer, "status_code", None))
         message = self._secret(failure.message or "")
         key = (check.name, op, message.splitlines()[0] if message else failure.title)
         if key in self.failures:

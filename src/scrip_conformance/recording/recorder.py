@@ -24,8 +24,11 @@ from scrip_conformance.safety import keys
 
 SPOOL_NAME = ".exchanges.har.jsonl"
 REMEMBERED_REQUESTS = 50_000
-"""Requests whose latest exchange id is kept by request line (findings name their request by
+"""Requests whose latest exchange ids are kept by request line (findings name their request by
 its curl line: this is how such a finding finds its exchange)."""
+REMEMBERED_PER_REQUEST = 8
+"""Exchanges kept per request line: the same line is sent again with another key (the auth
+probes: the line shows no key) or in another phase, and a finding's answer had one status."""
 BODY_BUDGET = 256 * 1024 * 1024
 """Characters of bodies one run's HAR holds at most; later exchanges keep no body (noted)."""
 
@@ -43,7 +46,7 @@ class Recorder:
         self._lock = threading.Lock()
         self._next = 0
         self._body_chars = 0
-        self._by_request: OrderedDict[str, str] = OrderedDict()
+        self._by_request: OrderedDict[str, list[tuple[str, int | None]]] = OrderedDict()
         self._spool: Any = self.spool_path.open("w", encoding="utf-8")
         self.phase = "preflight"
         self.recorded = 0
@@ -83,17 +86,23 @@ class Recorder:
             self._spool.write(line + "\n")
             self.recorded += 1
             if request_line:
-                self._by_request[request_line] = exchange.exchange_id
-                self._by_request.move_to_end(request_line)
+                sent = self._by_request.pop(request_line, [])
+                sent.append((exchange.exchange_id, exchange.status))
+                self._by_request[request_line] = sent[-REMEMBERED_PER_REQUEST:]
                 if len(self._by_request) > REMEMBERED_REQUESTS:
                     self._by_request.popitem(last=False)
 
-    def exchange_of(self, request_line: str | None) -> str | None:
-        """The id of the latest exchange sent as ``request_line`` (a curl line), if known."""
+    def exchange_of(self, request_line: str | None, status: int | None = None) -> str | None:
+        """The id of the latest exchange sent as ``request_line`` (a curl line) whose answer
+        had ``status`` (any status when None), if known."""
         if not request_line:
             return None
         with self._lock:
-            return self._by_request.get(request_line)
+            sent = list(self._by_request.get(request_line, ()))
+        for exchange_id, answered in reversed(sent):
+            if status is None or answered == status:
+                return exchange_id
+        return None
 
     # -- at the end ----------------------------------------------------------------------
     def finish(self, secrets: Iterable[str | None] = ()) -> Path | None:
@@ -148,7 +157,7 @@ class NullRecorder:
     def record(self, exchange: har.Exchange, request_line: str | None = None) -> None:
         return None
 
-    def exchange_of(self, request_line: str | None) -> str | None:
+    def exchange_of(self, request_line: str | None, status: int | None = None) -> str | None:
         return None
 
     def finish(self, secrets: Iterable[str | None] = ()) -> Path | None:

@@ -5,6 +5,7 @@ and the findings of every failure, and prints one progress line per test."""
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Generator, Iterable
 
 import pytest
@@ -70,8 +71,13 @@ def with_exchange(finding: Finding) -> Finding:
     checks that tie a violation to its request by curl line only)."""
     if finding.exchanges or not finding.request:
         return finding
-    exchange = recording.current().exchange_of(finding.request)
+    shown = _STATUS_SHOWN.match(finding.observed)  # an answer's violation: "status 404, body"
+    status = int(shown.group(1)) if shown else None
+    exchange = recording.current().exchange_of(finding.request, status)
     return dataclasses.replace(finding, exchanges=(exchange,)) if exchange else finding
+
+
+_STATUS_SHOWN = re.compile(r"status (\d{3}), body ")
 
 
 @dataclasses.dataclass
