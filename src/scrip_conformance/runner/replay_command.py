@@ -53,7 +53,19 @@ class Refusal(Exception):
         self.code = code
 
 
+EPILOG = """exit codes:
+  0  PASS: the finding's check holds on every new answer
+  1  FAIL: it still finds the finding's contract broken
+  2  usage error: no such report dir, finding or exchanges.har; a write without --allow-writes;
+     no key, or a key the target rejects
+  3  the target is unreachable
+  4  inconclusive: an answer the check judged is gone (a 404 where the run got a 200)
+  5  the finding's check cannot be re-applied from its exchanges alone (use run --only)
+"""
+
+
 def configure(parser: argparse.ArgumentParser) -> None:
+    parser.epilog, parser.formatter_class = EPILOG, argparse.RawDescriptionHelpFormatter
     parser.add_argument("report_dir", type=Path, metavar="REPORT_DIR", help="a run's report dir")
     parser.add_argument(
         "--finding",
@@ -245,6 +257,8 @@ def _resend(
 
 def _replay(args: argparse.Namespace) -> int:
     report_dir: Path = args.report_dir
+    if args.request_timeout <= 0:
+        raise Refusal("--request-timeout must be positive")
     summary = _summary(report_dir)
     finding = _finding(summary, args.finding, report_dir)
     why = not_replayable(finding)
