@@ -308,3 +308,20 @@ def test_a_request_line_sent_again_with_another_key_still_finds_the_answer_that_
         assert recorder.exchange_of("curl -X GET http://t.example/other") is None
     finally:
         recording.stop()
+
+
+def test_past_the_runs_body_budget_entries_keep_no_body_and_say_so(tmp_path, monkeypatch):
+    monkeypatch.setattr(recording, "BODY_BUDGET", 1000)
+    recorder = recording.start(tmp_path)
+    try:
+        for _ in range(3):
+            recorder.record(_exchange(recorder.allocate(), text="y" * 400))
+        path = recorder.finish()
+    finally:
+        recording.stop()
+    assert path is not None
+    entries = _assert_valid_har(path)["log"]["entries"]
+    texts = [e["response"]["content"]["text"] for e in entries]
+    assert texts[:2] == ["y" * 400, "y" * 400] and texts[2] == ""
+    assert "HAR body budget is spent" in entries[2]["comment"]
+    assert entries[2]["response"]["content"]["size"] == 400  # what the answer was, still said

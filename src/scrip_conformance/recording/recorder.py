@@ -29,7 +29,7 @@ its curl line: this is how such a finding finds its exchange)."""
 REMEMBERED_PER_REQUEST = 8
 """Exchanges kept per request line: the same line is sent again with another key (the auth
 probes: the line shows no key) or in another phase, and a finding's answer had one status."""
-BODY_BUDGET = 256 * 1024 * 1024
+BODY_BUDGET = 64 * 1024 * 1024
 """Characters of bodies one run's HAR holds at most; later exchanges keep no body (noted)."""
 
 
@@ -74,6 +74,8 @@ class Recorder:
             if not over:
                 self._body_chars += min(size, 2 * har.BODY_CAP)
         if over:
+            if exchange.response_size is None:
+                exchange.response_size = len(exchange.response_text)
             exchange.response_text = ""
             note = "body left out: the run's HAR body budget is spent"
             exchange.problem = f"{exchange.problem}; {note}" if exchange.problem else note
