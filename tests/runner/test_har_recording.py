@@ -194,6 +194,8 @@ def test_the_report_shows_and_allure_attaches_a_findings_exchange(broken_server_
                 attached.append(json.loads((allure_dir / item["source"]).read_text("utf-8")))
     assert attached and attached[0]["_id"] == exchange_id
     assert exchange_id in broken_server_run.stdout  # the console names it too
+    junit = (broken_server_run.report_dir / "junit.xml").read_text(encoding="utf-8")
+    assert f"exchange: {exchange_id} (exchanges.har)" in junit  # and JUnit's failure text
 
 
 def test_no_record_writes_no_har_and_removes_an_earlier_runs(reference, tmp_path):

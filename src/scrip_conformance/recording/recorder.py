@@ -13,6 +13,7 @@ every call is a no-op.
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
@@ -193,6 +194,17 @@ def set_roles(roles: Mapping[str, str | None]) -> None:
         recorder._roles.update({secret: role for role, secret in roles.items() if secret})
 
 
+_STATUS_SHOWN = re.compile(r"status (\d{3}), body ")
+"""How a violation observed in one answer starts (``ApiResponse.violation``)."""
+
+
+def exchange_for(request_line: str | None, observed: str = "") -> str | None:
+    """The recorded exchange a finding shown by ``request_line``'s answer names: the latest
+    exchange of that line whose answer had the status ``observed`` shows, if it shows one."""
+    shown = _STATUS_SHOWN.match(observed or "")
+    return _current.exchange_of(request_line, int(shown.group(1)) if shown else None)
+
+
 def stop() -> None:
     """No recorder from now on (what was not finished is discarded)."""
     global _current
@@ -206,4 +218,13 @@ def set_phase(phase: str) -> None:
         _current.phase = phase
 
 
-__all__ = ["NULL", "NullRecorder", "Recorder", "current", "set_phase", "start", "stop"]
+__all__ = [
+    "NULL",
+    "NullRecorder",
+    "Recorder",
+    "current",
+    "exchange_for",
+    "set_phase",
+    "start",
+    "stop",
+]

@@ -5,7 +5,6 @@ and the findings of every failure, and prints one progress line per test."""
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Callable, Generator, Iterable
 
 import pytest
@@ -71,13 +70,8 @@ def with_exchange(finding: Finding) -> Finding:
     checks that tie a violation to its request by curl line only)."""
     if finding.exchanges or not finding.request:
         return finding
-    shown = _STATUS_SHOWN.match(finding.observed)  # an answer's violation: "status 404, body"
-    status = int(shown.group(1)) if shown else None
-    exchange = recording.current().exchange_of(finding.request, status)
+    exchange = recording.exchange_for(finding.request, finding.observed)
     return dataclasses.replace(finding, exchanges=(exchange,)) if exchange else finding
-
-
-_STATUS_SHOWN = re.compile(r"status (\d{3}), body ")
 
 
 @dataclasses.dataclass

@@ -26,6 +26,8 @@ def _warning_text(violations: list[dict[str, Any]]) -> str:
         lines.append(f"  observed: {v.get('observed', '')}")
         if v.get("request"):
             lines.append(f"  reproduce: {v['request']}")
+        if v.get("exchanges"):
+            lines.append(f"  exchange: {', '.join(v['exchanges'])} (exchanges.har)")
     return "\n".join(lines) + "\n"
 
 
