@@ -43,8 +43,9 @@ class Recorder:
         self.report_dir = report_dir
         self.har_path = report_dir / har.HAR_NAME
         self.spool_path = report_dir / SPOOL_NAME
-        self._roles = {secret: role for role, secret in (roles or {}).items() if secret}
+        self._roles: dict[str, str] = {}
         self._lock = threading.Lock()
+        self.add_roles(roles or {})
         self._next = 0
         self._body_chars = 0
         self._by_request: OrderedDict[str, list[tuple[str, int | None]]] = OrderedDict()
@@ -58,6 +59,11 @@ class Recorder:
         with self._lock:
             self._next += 1
             return f"x{self._next:06d}"
+
+    def add_roles(self, roles: Mapping[str, str | None]) -> None:
+        """Know these keys by their role (``api_key``, ``second_org_key``)."""
+        with self._lock:
+            self._roles.update({secret: role for role, secret in roles.items() if secret})
 
     def role_of(self, secret: str | None) -> str:
         """Which of the run's keys ``secret`` is (by role, never the key)."""
@@ -189,9 +195,8 @@ def start(report_dir: Path, roles: Mapping[str, str | None] | None = None) -> Re
 
 def set_roles(roles: Mapping[str, str | None]) -> None:
     """The run's keys by role, once they are known (the embedded reference makes its own)."""
-    recorder = _current
-    if isinstance(recorder, Recorder):
-        recorder._roles.update({secret: role for role, secret in roles.items() if secret})
+    if isinstance(_current, Recorder):
+        _current.add_roles(roles)
 
 
 _STATUS_SHOWN = re.compile(r"status (\d{3}), body ")
