@@ -293,14 +293,14 @@ class TargetClient:
                 continue
             break
         text = keys.scrub(content.decode(_charset(raw_headers), errors="replace"))
+        if exchange_id:  # the exchange as read (the HAR caps it), a cut answer noted
+            record(finished, status, raw_headers, text, len(content), problem)
         if problem:
             parsed_body, is_json, text = None, False, text[:EXCERPT_OF_OVERSIZED]
         else:
             parsed = parse_json(text)
             parsed_body, is_json, problem = parsed.body, parsed.is_json, parsed.problem
         body = parsed_body
-        if exchange_id:  # the exchange the run's HAR holds, as the suite sees it
-            record(finished, status, raw_headers, text, len(content), problem)
         if method != "GET":
             writes.current().learn(method, path, status, body, secret)
         response = ApiResponse(
