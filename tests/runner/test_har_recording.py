@@ -327,3 +327,13 @@ def test_past_the_runs_body_budget_entries_keep_no_body_and_say_so(tmp_path, mon
     assert texts[:2] == ["y" * 400, "y" * 400] and texts[2] == ""
     assert "HAR body budget is spent" in entries[2]["comment"]
     assert entries[2]["response"]["content"]["size"] == 400  # what the answer was, still said
+
+
+def test_the_report_shows_the_object_of_the_body_a_finding_is_about():
+    from scrip_conformance.runner.exchanges import excerpt
+
+    lot = '{"id":"93ce417c-9b6b-4311-a94d-13ba76feee7c","remaining":"55.48","status":"EXPIRED"}'
+    body = '{"data":[{"id":"a","x":1},' + lot + ',{"id":"b"}],"pagination":{}}' + " " * 2000
+    shown = excerpt(body, {"subject": "lot 93ce417c-9b6b-4311-a94d-13ba76feee7c"})
+    assert shown == f"…{lot}…"
+    assert excerpt(body, {"subject": ""}).startswith('{"data":[{"id":"a"')  # no id: its start

@@ -47,8 +47,14 @@ def excerpt(text: str, finding: dict[str, Any]) -> str:
                 break
         if at >= 0:
             break
-    start = max(at - EXCERPT_BEFORE, 0) if at >= 0 else 0
-    end = min(start + EXCERPT_BEFORE + EXCERPT_AFTER, len(text))
+    start, end = 0, min(EXCERPT_BEFORE + EXCERPT_AFTER, len(text))
+    if at >= 0:  # the JSON object that holds the id (a lot, a row), else the text around it
+        opening, closing = text.rfind("{", 0, at), text.find("}", at)
+        if 0 <= opening and at - opening <= EXCERPT_BEFORE and 0 <= closing - at <= EXCERPT_AFTER:
+            start, end = opening, closing + 1
+        else:
+            start = max(at - EXCERPT_BEFORE, 0)
+            end = min(at + EXCERPT_AFTER, len(text))
     return ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
 
 
