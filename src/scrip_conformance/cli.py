@@ -25,6 +25,7 @@ COMMANDS = {
     "contracts": "scrip_conformance.catalog_command",
     "selftest": "scrip_conformance.selftest.command",
     "init": "scrip_conformance.runner.init_command",
+    "replay": "scrip_conformance.runner.replay_command",
 }
 
 

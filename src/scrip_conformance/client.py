@@ -16,6 +16,7 @@ are waited out only within a total budget.
 from __future__ import annotations
 
 import functools
+import json as json_module
 import re
 import time
 from collections import deque
@@ -30,6 +31,8 @@ from scrip_conformance import curl, metering
 from scrip_conformance.invariants import ResponseContext, errors
 from scrip_conformance.invariants._common import show
 from scrip_conformance.pacing import Pacer, pacer_for
+from scrip_conformance.recording import har as har_entries
+from scrip_conformance.recording import recorder as recording
 from scrip_conformance.resources import load_spec
 from scrip_conformance.safety import keys, writes
 from scrip_conformance.safety.limits import (
@@ -88,6 +91,8 @@ class ApiResponse:
     path_params: dict[str, str] = field(default_factory=dict)
     problem: str = ""
     """Why a body that may be JSON is not taken as JSON (larger than the cap, nested too deep)."""
+    exchange_id: str = ""
+    """The id of this exchange in the run's ``exchanges.har`` (empty when nothing records)."""
 
     def context(self) -> ResponseContext:
         """This response as the per-response invariants see it."""
@@ -113,7 +118,17 @@ class ApiResponse:
             f"status {self.status_code}, body {self.excerpt()}",
             subject,
             self.curl,
+            exchanges=self.exchanges,
         )
+
+    @property
+    def exchanges(self) -> tuple[str, ...]:
+        """The recorded exchange behind this answer (for a violation's ``exchanges``)."""
+        return (self.exchange_id,) if self.exchange_id else ()
+
+    def pin(self, found: Violation) -> Violation:
+        """``found``, tied to this answer: its request line and its exchange."""
+        return found.at(self.curl, self.exchanges)
 
     def excerpt(self) -> str:
         if self.is_json and len(self.text) > 4 * EXCERPT_OF_OVERSIZED:
@@ -124,7 +139,7 @@ class ApiResponse:
         """The parsed body when the answer has ``status`` and is JSON; otherwise raise
         :class:`ContractFailure` naming ERROR-NO-5XX (a 5xx), ``contract_id`` (another status)
         or RESPONSE-IS-JSON (not JSON)."""
-        found = [v.at(self.curl) for v in errors.check_no_server_error(self.status_code)]
+        found = [self.pin(v) for v in errors.check_no_server_error(self.status_code)]
         if not found and self.status_code != status:
             found.append(
                 self.violation(
@@ -141,7 +156,7 @@ class ApiResponse:
             )
         if not found and not self.is_json:
             found += [
-                v.at(self.curl)
+                self.pin(v)
                 for v in errors.check_json_body(self.status_code, self.headers, False, self.text)
             ]
         if found:
@@ -244,16 +259,30 @@ class TargetClient:
         line = keys.scrub(curl.to_curl(method, str(url), sent_headers, json))
         operation_id, path_params = resolve_operation(method, path)
         timeout = self.timeout * (REPORT_TIMEOUT_FACTOR if path.startswith(REPORTS_PATH) else 1)
+        recorder = recording.current()
+        exchange_id = ""
         for attempt in range(MAX_RETRIES_ON_429 + 1):
             left = run_time_left()
             self.pacer.before_request(None if left is None else max(left, 0.0))
             started = datetime.now(UTC)
-            status, raw_headers, content, problem = self._send(
-                method, url, sent_headers, json, timeout, line
+            exchange_id = recorder.allocate()
+            record = functools.partial(
+                self._record, exchange_id, line, method, url, sent_headers, json, secret, started
             )
+            try:
+                status, raw_headers, content, problem = self._send(
+                    method, url, sent_headers, json, timeout, line
+                )
+            except TargetError as no_answer:
+                if exchange_id:
+                    record(problem=str(no_answer))
+                raise
             finished = datetime.now(UTC)
             self.requests.append(RecordedRequest(method, str(url), line, status))
             self.pacer.after_response(status, raw_headers)
+            if exchange_id and status == 429 and attempt < MAX_RETRIES_ON_429:
+                retried = keys.scrub(content.decode(_charset(raw_headers), errors="replace"))
+                record(finished, status, raw_headers, retried, len(content), problem)
             if status == 429 and attempt < MAX_RETRIES_ON_429:
                 left = run_time_left()
                 asked = _retry_after(raw_headers.get("retry-after"))
@@ -264,6 +293,8 @@ class TargetClient:
                 continue
             break
         text = keys.scrub(content.decode(_charset(raw_headers), errors="replace"))
+        if exchange_id:  # the exchange as read (the HAR caps it), a cut answer noted
+            record(finished, status, raw_headers, text, len(content), problem)
         if problem:
             parsed_body, is_json, text = None, False, text[:EXCERPT_OF_OVERSIZED]
         else:
@@ -287,10 +318,49 @@ class TargetClient:
             operation_id=operation_id,
             path_params=path_params,
             problem=problem,
+            exchange_id=exchange_id,
         )
         if notify:
             self.notify(response)
         return response
+
+    def _record(
+        self,
+        exchange_id: str,
+        line: str,
+        method: str,
+        url: httpx.URL,
+        headers: dict[str, str],
+        json: Any,
+        secret: Any,
+        started: datetime,
+        finished: datetime | None = None,
+        status: int | None = None,
+        raw_headers: dict[str, str] | None = None,
+        text: str = "",
+        size: int | None = None,
+        problem: str = "",
+    ) -> None:
+        """Hand one exchange to the run's recorder (the text is scrubbed already)."""
+        recorder = recording.current()
+        body = None if json is None else _json_text(json)
+        exchange = har_entries.Exchange(
+            exchange_id=exchange_id,
+            method=method,
+            url=str(url),
+            request_headers=headers,
+            request_body=body,
+            started=started,
+            finished=finished or datetime.now(UTC),
+            status=status,
+            response_headers=raw_headers or {},
+            response_text=text,
+            response_size=size,
+            problem=problem,
+            key_role=recorder.role_of(secret if isinstance(secret, str) else None),
+            response_scrubbed=True,
+        )
+        recorder.record(exchange, line)
 
     def notify(self, response: ApiResponse) -> None:
         """Show ``response`` to every observer."""
@@ -369,6 +439,14 @@ class TargetClient:
 
 STALE_CONNECTION_ERRORS = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
 """What a request on a keep-alive connection closed while idle meets, before any answer."""
+
+
+def _json_text(body: Any) -> str:
+    """A request's JSON body as httpx sends it."""
+    try:
+        return json_module.dumps(body, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError):
+        return repr(body)
 
 
 def _charset(headers: dict[str, str]) -> str:

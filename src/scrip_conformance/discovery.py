@@ -30,6 +30,7 @@ from scrip_conformance import witnesses
 from scrip_conformance.client import ApiResponse, TargetClient
 from scrip_conformance.invariants import amounts, balances, lots, timestamps
 from scrip_conformance.invariants._common import items
+from scrip_conformance.invariants.registry import as_lot_page
 from scrip_conformance.invariants.schedule import ExpiryFold, UnstableLot
 from scrip_conformance.prefetch import Prefetcher, Recorder, Replay
 from scrip_conformance.target import Target
@@ -541,8 +542,10 @@ class Discovery:
             page = items(response.body)
             for lot in page:
                 self.findings.add(
-                    lots.check_lot(
-                        lot, scale=scale, asset_id=asset_id, now=response.started_at, skew=skew
+                    as_lot_page(  # replay re-applies the registry's lot_page to such a finding
+                        lots.check_lot(
+                            lot, scale=scale, asset_id=asset_id, now=response.started_at, skew=skew
+                        )
                     ),
                     response.curl,
                 )

@@ -23,8 +23,9 @@ import pytest
 from scrip_conformance import catalog, witnesses
 from scrip_conformance.client import ReadOnlyRefusal, TargetClient, TargetError
 from scrip_conformance.discovery import Discovery
+from scrip_conformance.recording import recorder as recording
 from scrip_conformance.target import OPTIONS, Target, TargetConfigError, resolve
-from scrip_conformance.violations import ContractFailure
+from scrip_conformance.violations import ContractFailure, Violation
 
 MARKER = "contract"
 PARALLEL_SCHEDULES = ("serial-equivalent", "xdist")
@@ -223,6 +224,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
         return report
     error = excinfo.value
     if isinstance(error, ContractFailure):
+        error.violations = [_with_exchange(v) for v in error.violations]
         contracts = catalog.default_catalog()
         violations = ("scrip_violations", json.dumps([v.as_dict() for v in error.violations]))
         # On the item, so that the teardown report (which JUnit reads properties from) has it.
@@ -232,7 +234,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
             contracts[v.contract_id].level if v.contract_id in contracts else "MUST"
             for v in error.violations
         }
-        report.longrepr = str(error)
+        report.longrepr = "\n".join(v.render() for v in error.violations)
         if levels == {"SHOULD"} and call.when == "call":
             item.config.stash[_WARNINGS_KEY].append((item.nodeid, str(error)))
             report.outcome = "passed"
@@ -244,6 +246,15 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
         if isinstance(error, TargetError):  # nothing else can be judged: stop, do not pile up
             item.session.shouldstop = f"the target cannot be asked: {str(error).splitlines()[0]}"
     return report
+
+
+def _with_exchange(found: Violation) -> Violation:
+    """``found`` naming the recorded exchange of its request (when the run records and the
+    check tied it to its request by curl line only)."""
+    if found.exchanges or not found.request:
+        return found
+    exchange = recording.exchange_for(found.request, found.observed)
+    return found.at(found.request, (exchange,)) if exchange else found
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:

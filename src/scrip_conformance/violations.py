@@ -23,22 +23,36 @@ class Violation:
     observed: str
     subject: str = ""
     request: str | None = None
+    exchanges: tuple[str, ...] = ()
+    """Ids of the recorded exchanges that show it (``exchanges.har``), in sending order."""
+    invariant: str = ""
+    """The registered per-response invariant that found it (``invariants.registry``), when one
+    did: ``replay`` re-applies it to the re-sent exchange; empty for any other check."""
 
-    def at(self, request: str | None) -> Violation:
-        """This violation, tied to the request (a redacted curl line) whose response showed it."""
-        return dataclasses.replace(self, request=request)
+    def at(self, request: str | None, exchanges: tuple[str, ...] = ()) -> Violation:
+        """This violation, tied to the request (a redacted curl line) whose response showed it,
+        and to that exchange's id when known."""
+        return dataclasses.replace(self, request=request, exchanges=exchanges or self.exchanges)
+
+    def found_by(self, invariant: str) -> Violation:
+        """This violation, marked as found by the registered invariant named ``invariant``."""
+        return self if self.invariant else dataclasses.replace(self, invariant=invariant)
 
     def render(self) -> str:
         where = f" ({self.subject})" if self.subject else ""
         lines = [f"[{self.contract_id}] {self.summary}{where}"]
         if self.request:
             lines.append(f"  request:  {self.request}")
+        if self.exchanges:
+            lines.append(f"  exchange: {', '.join(self.exchanges)} (exchanges.har)")
         lines.append(f"  expected: {self.expected}")
         lines.append(f"  observed: {self.observed}")
         return "\n".join(lines)
 
-    def as_dict(self) -> dict[str, str | None]:
-        return dataclasses.asdict(self)
+    def as_dict(self) -> dict[str, object]:
+        data = dataclasses.asdict(self)
+        data["exchanges"] = list(self.exchanges)
+        return data
 
 
 class ContractFailure(AssertionError):

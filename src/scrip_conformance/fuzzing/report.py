@@ -118,6 +118,10 @@ class FuzzFailure:
     curl: str
     steps: list[str] = field(default_factory=list)
     occurrences: int = 1
+    exchanges: list[str] = field(default_factory=list)
+    """Ids of the recorded exchange of its first occurrence (``exchanges.har``)."""
+    invariant: str = ""
+    """The registered per-response invariant the check applies, for a domain check."""
 
     def as_violation(self) -> Violation:
         """This finding as a violation of its contract (check name, curl, what was seen)."""
@@ -131,6 +135,8 @@ class FuzzFailure:
             observed=observed,
             subject=self.operation_id,
             request=self.curl or None,
+            exchanges=tuple(self.exchanges),
+            invariant=self.invariant,
         )
 
 

@@ -24,8 +24,10 @@ from scrip_conformance.fuzzing.report import (
     OperationCoverage,
     contract_for_failure,
 )
+from scrip_conformance.invariants.registry import invariant_named
 from scrip_conformance.pacing import Pacer
 from scrip_conformance.progress import ProgressLine
+from scrip_conformance.recording import recorder as recording
 from scrip_conformance.resources import load_spec, spec_path, spec_sha256
 from scrip_conformance.safety import fuzz_hooks, keys
 
@@ -121,6 +123,8 @@ class _Collector:
         else:
             curl = self._secret(check.failure_info.code_sample)
         steps = [self._secret(step.curl) for step in check.failure_info.steps]
+        answer = getattr(interaction, "response", None) if interaction is not None else None
+        exchange = recording.current().exchange_of(curl, getattr(answer, "status_code", None))
         message = self._secret(failure.message or "")
         key = (check.name, op, message.splitlines()[0] if message else failure.title)
         if key in self.failures:
@@ -136,6 +140,8 @@ class _Collector:
             message=message,
             curl=curl,
             steps=steps if len(steps) > 1 else [],
+            exchanges=[exchange] if exchange else [],
+            invariant=check.name if invariant_named(check.name) is not None else "",
         )
 
     def after_run(self, failure: Any) -> None:

@@ -193,5 +193,28 @@ def check_response(ctx: ResponseContext) -> list[Violation]:
     found: list[Violation] = []
     invariants: dict[str, list[Invariant]] = lazy("RESPONSE_INVARIANTS")
     for check in invariants.get(ctx.operation_id, invariants["getAsset"][:5]):
-        found += check(ctx)
+        found += [v.found_by(check.__name__) for v in check(ctx)]
     return found
+
+
+LOT_PAGE_ALONE = frozenset(
+    {"LOT-REMAINING-LE-AMOUNT", "LOT-FINAL-HOLDS-NOTHING", "LOT-BELONGS-TO-ASSET"}
+)
+"""Contracts :func:`lot_page` judges on a lot page exactly as ``lots.check_lot`` does with the
+walk's context (scale, clock): a walk's violation of one of them is :func:`lot_page`'s."""
+
+
+def as_lot_page(violations: list[Violation]) -> list[Violation]:
+    """``violations`` of ``lots.check_lot`` on a lot page, those :func:`lot_page` would find the
+    same marked as its (so ``replay`` can re-apply it to the page)."""
+    return [v.found_by("lot_page") if v.contract_id in LOT_PAGE_ALONE else v for v in violations]
+
+
+def invariant_named(name: str) -> Invariant | None:
+    """The registered invariant called ``name`` (what a violation's ``invariant`` names)."""
+    invariants: dict[str, list[Invariant]] = lazy("RESPONSE_INVARIANTS")
+    for checks in invariants.values():
+        for check in checks:
+            if check.__name__ == name:
+                return check
+    return None

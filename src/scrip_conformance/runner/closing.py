@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scrip_conformance import catalog
-from scrip_conformance.runner import allure_results, config, html_report, junit
+from scrip_conformance.recording import har
+from scrip_conformance.recording import recorder as recording
+from scrip_conformance.runner import allure_results, config, exchanges, html_report, junit
 from scrip_conformance.runner.collector import VerdictCollector
 from scrip_conformance.runner.console import render_final
 from scrip_conformance.runner.outage import RunWatch
@@ -107,6 +109,7 @@ def interrupted_before_the_suite(
         shutil.rmtree(plan.report_dir / ALLURE_DIR)
     summary = build_summary(info, ordered, [], run, plan.baseline)
     record_configuration(args, summary)
+    finish_recording(summary, [s for s in (args.api_key, args.second_org_key) if s])
     html = html_report.render_report(summary, by_area(ordered), None)
     (plan.report_dir / html_report.REPORT_NAME).write_text(html, encoding="utf-8")
     write_summary(summary, plan.report_dir)
@@ -161,9 +164,11 @@ def write_reports(
     secrets: list[str],
     out: RedactingStream,
 ) -> None:
-    """report.html, summary.json (with the phases' figures), the junit and allure touches, all
-    scrubbed of the keys; then the console's closing lines."""
-    html = html_report.render_report(summary, by_area(ordered), schedule)
+    """exchanges.har, report.html, summary.json (with the phases' figures), the junit and
+    allure touches, all scrubbed of the keys; then the console's closing lines."""
+    har_path = finish_recording(summary, secrets)
+    entries = exchanges.entries_of_findings(har_path, summary)
+    html = html_report.render_report(summary, by_area(ordered), schedule, entries)
     (report_dir / html_report.REPORT_NAME).write_text(html, encoding="utf-8")
     clock.finish()
     summary["performance"] = clock.as_dict()
@@ -171,9 +176,25 @@ def write_reports(
     write_summary(summary, report_dir)
     junit.annotate(report_dir / JUNIT_NAME, summary)
     allure_results.annotate(report_dir / ALLURE_DIR, summary)
-    scrub_tree(report_dir, secrets)
-    names = (JUNIT_NAME, ALLURE_DIR, SUMMARY_NAME, html_report.REPORT_NAME)
+    exchanges.attach_to_allure(report_dir / ALLURE_DIR, summary, entries)
+    scrub_tree(report_dir, secrets, skip=RECORDING_FILES)  # the HAR was scrubbed line by line
+    names = [JUNIT_NAME, ALLURE_DIR, SUMMARY_NAME, html_report.REPORT_NAME]
+    if har_path is not None:
+        names.append(har.HAR_NAME)
     out.write(render_final(summary, [str(report_dir / name) for name in names]))
+
+
+RECORDING_FILES = frozenset({har.HAR_NAME, har.HAR_NAME + ".part", recording.SPOOL_NAME})
+
+
+def finish_recording(summary: dict[str, Any], secrets: list[str]) -> Path | None:
+    """Write the run's exchanges.har (its entries scrubbed of ``secrets`` once more) and note it
+    in ``summary``; None when the run recorded nothing (``--no-record``)."""
+    recorder = recording.current()
+    count = recorder.recorded
+    path = recorder.finish(secrets)
+    summary["recording"] = None if path is None else {"file": path.name, "exchanges": count}
+    return path
 
 
 def record_configuration(args: argparse.Namespace, summary: dict[str, Any]) -> None:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Generator, Iterable
 import pytest
 
 from scrip_conformance import witnesses
+from scrip_conformance.recording import recorder as recording
 from scrip_conformance.runner.findings import findings_from_exception
 from scrip_conformance.runner.outcomes import ContractResult, Finding, ItemOutcome
 
@@ -58,6 +59,21 @@ def fuzz_coverage(config: pytest.Config) -> dict | None:
     return {"cases_sent": report.cases_sent, "operations": rows}
 
 
+def finding_id(number: int) -> str:
+    """The id of the run's ``number``-th finding: ``F001``, ``F002``, ... (more digits past
+    999)."""
+    return f"F{number:03d}"
+
+
+def with_exchange(finding: Finding) -> Finding:
+    """``finding`` naming the recorded exchange of its request, when it names none yet (the
+    checks that tie a violation to its request by curl line only)."""
+    if finding.exchanges or not finding.request:
+        return finding
+    exchange = recording.exchange_for(finding.request, finding.observed)
+    return dataclasses.replace(finding, exchanges=(exchange,)) if exchange else finding
+
+
 @dataclasses.dataclass
 class _ItemState:
     contracts: list[str]
@@ -97,6 +113,7 @@ class VerdictCollector:
         self._items: dict[str, _ItemState] = {}
         self.coverage: dict | None = None
         self._findings_seen = 0
+        self._numbered_findings = 0
 
     # -- collection --------------------------------------------------------------------------
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
@@ -131,7 +148,8 @@ class VerdictCollector:
         # (a warning), and its wrapper may run before this one.
         if state is not None and excinfo is not None and not excinfo.errisinstance(_NOT_FINDINGS):
             check = getattr(item, "originalname", None) or item.name
-            state.findings += findings_from_exception(excinfo.value, check, item.nodeid)
+            found = findings_from_exception(excinfo.value, check, item.nodeid)
+            state.findings += [with_exchange(f) for f in found]
         return report
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -149,22 +167,31 @@ class VerdictCollector:
             state.witnesses = witnesses.decode_properties(report.user_properties)
             self._finish(report.nodeid, state)
 
+    def _numbered(self, finding: Finding) -> Finding:
+        """``finding`` with the next finding id of the run (``F001``, ...)."""
+        self._numbered_findings += 1
+        return dataclasses.replace(finding, id=finding_id(self._numbered_findings))
+
     def _finish(self, nodeid: str, state: _ItemState) -> None:
         self.tests_done += 1
         attributed: dict[str, list[Finding]] = {}
         for finding in state.findings:
-            if finding.contract_id in self.results:
-                attributed.setdefault(finding.contract_id, []).append(finding)
-            elif state.contracts:
+            if finding.contract_id not in self.results and state.contracts:
                 for cid in state.contracts:
                     attributed.setdefault(cid, []).append(
-                        dataclasses.replace(finding, contract_id=cid)
+                        self._numbered(dataclasses.replace(finding, contract_id=cid))
                     )
+                continue
+            finding = self._numbered(finding)
+            if finding.contract_id in self.results:
+                attributed.setdefault(finding.contract_id, []).append(finding)
             else:
                 self.unattributed.append(finding)
         if state.failed and not state.findings and not state.contracts:
             self.unattributed.append(
-                Finding("", nodeid, "the test failed", "the test passes", "failed", test=nodeid)
+                self._numbered(
+                    Finding("", nodeid, "the test failed", "the test passes", "failed", test=nodeid)
+                )
             )
         for cid in dict.fromkeys([*state.contracts, *attributed]):
             result = self.results.get(cid)

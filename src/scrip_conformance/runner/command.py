@@ -29,9 +29,12 @@ from scrip_conformance import catalog, metering, resources
 from scrip_conformance import progress as live_progress
 from scrip_conformance.cli import EXIT_OK, EXIT_USAGE
 from scrip_conformance.pacing import forget_pacers
+from scrip_conformance.recording import recorder as recording
+from scrip_conformance.recording.har import HAR_NAME
 from scrip_conformance.runner import config
 from scrip_conformance.runner.baseline import Baseline, BaselineError, load_baseline
 from scrip_conformance.runner.closing import (
+    RECORDING_FILES,
     interrupted_before_the_suite,
     judge,
     write_reports,
@@ -195,6 +198,13 @@ def _report_options(parser: argparse.ArgumentParser) -> None:
         help="known findings (contract, check, reason, expires): the gate fails "
         "only on findings it does not list or whose entry expired; entries of kind gap "
         "accept a contract's missing evidence until they expire",
+    )
+    out.add_argument(
+        "--no-record",
+        dest="record",
+        action="store_false",
+        help=f"do not write {HAR_NAME} (by default every exchange of the run is recorded there, "
+        "keys redacted, for the findings to name and `replay` to re-send)",
     )
     config.add_options(parser)  # last: it binds the config file's keys to the options above
 
@@ -446,26 +456,48 @@ def _execute(args: argparse.Namespace, out: RedactingStream, err: RedactingStrea
         return EXIT_OK
     metering.reset()  # this run's requests, counted by the suite's clients for every target
     forget_pacers()
+    if args.record:
+        try:
+            recording.start(plan.report_dir, _key_roles(args.api_key, args.second_org_key))
+        except OSError as exc:
+            raise UsageProblem(
+                f"cannot record the exchanges in {plan.report_dir}: {exc.strerror} "
+                "(or pass --no-record)"
+            ) from None
+    else:  # an earlier run's exchanges would be read as this run's
+        (plan.report_dir / HAR_NAME).unlink(missing_ok=True)
     try:
         if args.base_url:
             # Before starting anything: a closed port or a wrong key is a one-line message.
             code = _preflight(_given_target(args, plan), plan.timeout, err)
             if code != EXIT_OK:
-                plan.drop_created_dirs()  # no report is written when pre-flight fails
+                recording.stop()  # no report (nor HAR) is written when pre-flight fails
+                plan.drop_created_dirs()
                 return code
         with _target(args, plan, out) as target:
             answer_keys.register(*target.secrets)  # scrubbed from every answer from the first
+            recording.set_roles(_key_roles(target.api_key, target.second_org_key))
             keys: list[str | None] = list(target.secrets)
             for stream in (out, err):
                 stream.add_secrets(keys)
             if target.embedded:
                 code = _preflight(target, plan.timeout, err)
                 if code != EXIT_OK:
+                    recording.stop()
                     plan.drop_created_dirs()
                     return code
             return _run(args, plan, target, out, err)
     except KeyboardInterrupt:
         return interrupted_before_the_suite(args, plan, out, err)
+    finally:
+        # whatever ended the run (a suite that could not load too), what was sent is written
+        recording.current().finish(answer_keys.registered())
+        recording.stop()
+
+
+def _key_roles(api_key: str | None, second_org_key: str | None) -> dict[str, str | None]:
+    """The run's keys by the role the HAR names them with (``_key``), never the keys."""
+    return {"api_key": api_key, "second_org_key": second_org_key}
 
 
 # long: the run's one sequence (clock, signals, deadline, suite, settle, judge, reports), read
@@ -522,7 +554,7 @@ def _run(
     if interrupted:
         print(f"interrupted by {interrupted}: writing the reports of what ran", file=err)
     if not interrupted and not watch.stopped and (collector.collection_errors or code in (3, 4)):
-        scrub_tree(report_dir, target.secrets)
+        scrub_tree(report_dir, target.secrets, skip=RECORDING_FILES)
         usage = usage_error_of(report_dir / PYTEST_LOG_NAME)
         first = (collector.collection_errors or [usage or f"pytest exit code {code}"])[0]
         log = report_dir / PYTEST_LOG_NAME

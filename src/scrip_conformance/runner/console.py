@@ -88,13 +88,19 @@ def _failing(summary: dict[str, Any]) -> list[str]:
         f = c["findings"][0]
         word = _WORDS[c["verdict"]]
         count = f"{c['level']}, {c['findings_total']} finding(s)"
-        lines.append(f"  {word} {cid} ({count}): {f['summary']}")
+        found_id = f" [{f['id']}]" if f.get("id") else ""
+        lines.append(f"  {word} {cid}{found_id} ({count}): {f['summary']}")
         if f.get("subject"):
             lines.append(f"      subject:   {f['subject']}")
         lines.append(f"      expected:  {f['expected']}")
         lines.append(f"      observed:  {f['observed']}")
         if f.get("request"):
             lines.append(f"      reproduce: {f['request']}")
+        if f.get("exchanges"):
+            lines.append(
+                f"      exchange:  {', '.join(f['exchanges'])} in exchanges.har "
+                f"(scrip-conformance replay REPORT_DIR --finding {f.get('id', '')})"
+            )
     return lines
 
 
@@ -146,7 +152,8 @@ def _why(summary: dict[str, Any]) -> str:
 def render_final(summary: dict[str, Any], report_paths: list[str]) -> str:
     lines = _per_contract(summary)
     for f in summary["unattributed_findings"]:
-        lines.append(f"  FAILED   (no contract) {f['test']}: {f['summary']}  [gate]")
+        found_id = f" [{f['id']}]" if f.get("id") else ""
+        lines.append(f"  FAILED   (no contract){found_id} {f['test']}: {f['summary']}  [gate]")
     lines += _root_causes(summary) + _failing(summary) + _gaps(summary)
     t = summary["totals"]
     lines.append("")

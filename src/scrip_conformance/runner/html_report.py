@@ -10,7 +10,8 @@ from html import escape
 from typing import Any
 
 from scrip_conformance import witnesses
-from scrip_conformance.runner import charts
+from scrip_conformance.recording import har
+from scrip_conformance.runner import charts, exchanges
 from scrip_conformance.runner.schedule import Schedule
 
 REPORT_NAME = "report.html"
@@ -39,6 +40,7 @@ border-radius:4px;padding:8px 16px;margin:12px 0}
 article.contract.warned{border-left-color:#ef6c00}
 .finding{border-top:1px dashed #ddd;padding:8px 0}
 .finding-detail td{white-space:pre-wrap;word-break:break-word}
+.exchange{margin:4px 0 4px 12px;padding-left:8px;border-left:3px solid #90a4ae}
 pre{background:#263238;color:#eceff1;padding:8px;overflow-x:auto;white-space:pre-wrap;
 word-break:break-all;font-size:12px;border-radius:4px}
 .charts svg{background:#fff;border:1px solid #e0e0e0;margin:4px 8px 4px 0}
@@ -50,10 +52,31 @@ def _tag(value: str) -> str:
     return f'<span class="tag {escape(value)}">{escape(value.replace("_", " "))}</span>'
 
 
-def _finding(f: dict[str, Any]) -> str:
+def _exchange(x: dict[str, Any]) -> str:
+    """One recorded exchange beside its finding: request line, status, the relevant body."""
+    status = f"status {x['status']}" if x["status"] else f"no answer: {x['error']}"
     rows = [
-        f'<div class="finding" data-contract-id="{escape(f["contract_id"])}">',
-        f"<p><strong>{escape(f['summary'])}</strong> {_tag(f['baseline'])}</p>",
+        f'<div class="exchange" data-exchange-id="{escape(x["id"])}">',
+        f"<p><code>{escape(x['id'])}</code> <code>{escape(x['request_line'])}</code> "
+        f"→ <strong>{escape(status)}</strong></p>",
+    ]
+    if x["request_body"]:
+        rows.append(f'<pre class="request-body">{escape(x["request_body"])}</pre>')
+    if x["body"]:
+        rows.append(f'<pre class="response-body">{escape(x["body"])}</pre>')
+    if x["note"]:
+        rows.append(f'<p class="muted">{escape(x["note"])}</p>')
+    rows.append("</div>")
+    return "".join(rows)
+
+
+def _finding(f: dict[str, Any], entries: dict[str, dict] | None = None) -> str:
+    found_id = f.get("id") or ""
+    rows = [
+        f'<div class="finding" data-contract-id="{escape(f["contract_id"])}" '
+        f'data-finding-id="{escape(found_id)}" id="finding-{escape(found_id)}">',
+        f"<p><code>{escape(found_id)}</code> <strong>{escape(f['summary'])}</strong> "
+        f"{_tag(f['baseline'])}</p>",
         '<table class="finding-detail">',
         f"<tr><th>check</th><td><code>{escape(f['check'])}</code></td></tr>",
     ]
@@ -70,11 +93,23 @@ def _finding(f: dict[str, Any]) -> str:
     rows.append("</table>")
     if f.get("request"):
         rows.append(f'<p>Reproduce with:</p><pre class="curl">{escape(f["request"])}</pre>')
+    shown = exchanges.views_of(f, entries or {})
+    if shown:
+        rows.append(
+            f"<p>Recorded exchange(s) in {har.HAR_NAME} (replay: <code>scrip-conformance replay "
+            f"REPORT_DIR --finding {escape(found_id)}</code>):</p>"
+        )
+        rows += [_exchange(x) for x in shown]
+    elif f.get("exchanges"):
+        rows.append(
+            f'<p class="muted">exchange(s) {escape(", ".join(f["exchanges"]))} in '
+            f"{har.HAR_NAME}</p>"
+        )
     rows.append("</div>")
     return "".join(rows)
 
 
-def _failing_contract(c: dict[str, Any]) -> str:
+def _failing_contract(c: dict[str, Any], entries: dict[str, dict] | None = None) -> str:
     out = [
         f'<article class="contract {escape(c["verdict"])}" id="contract-{escape(c["id"])}" '
         f'data-contract-id="{escape(c["id"])}">',
@@ -84,7 +119,7 @@ def _failing_contract(c: dict[str, Any]) -> str:
     ]
     if c.get("source"):
         out.append(f'<p class="muted">source: {escape(c["source"])}</p>')
-    out += [_finding(f) for f in c["findings"][:MAX_FINDINGS_SHOWN]]
+    out += [_finding(f, entries) for f in c["findings"][:MAX_FINDINGS_SHOWN]]
     hidden = c["findings_total"] - min(len(c["findings"]), MAX_FINDINGS_SHOWN)
     if hidden > 0:
         out.append(
@@ -274,9 +309,13 @@ def _charts(
 
 
 def render_report(
-    summary: dict[str, Any], areas: dict[str, dict[str, int]], schedule: Schedule | None
+    summary: dict[str, Any],
+    areas: dict[str, dict[str, int]],
+    schedule: Schedule | None,
+    entries: dict[str, dict] | None = None,
 ) -> str:
-    """The whole page as one string; ``summary`` is the dict written to summary.json."""
+    """The whole page as one string; ``summary`` is the dict written to summary.json,
+    ``entries`` the recorded exchanges its findings name (``exchanges.har``), by id."""
     verdict = summary["verdict"]
     totals = summary["totals"]
     by_id = {c["id"]: c for c in summary["contracts"]}
@@ -315,16 +354,16 @@ def render_report(
     ]
     if failed:
         parts.append('<p class="muted">In the order their first finding appeared.</p>')
-        parts += [_failing_contract(c) for c in failed]
+        parts += [_failing_contract(c, entries) for c in failed]
     else:
         parts.append("<p>No MUST contract failed.</p>")
     if summary["unattributed_findings"]:
         parts.append('<h2 id="unattributed">Failures outside any contract</h2>')
-        parts += [_finding(f) for f in summary["unattributed_findings"]]
+        parts += [_finding(f, entries) for f in summary["unattributed_findings"]]
     parts.append(_gaps(summary))
     if warned:
         parts.append(f'<h2 id="warnings">SHOULD contracts not met: warnings ({len(warned)})</h2>')
-        parts += [_failing_contract(c) for c in warned]
+        parts += [_failing_contract(c, entries) for c in warned]
     parts += _charts(summary, areas, schedule)
     parts.append(_baseline(summary))
     parts.append(_coverage(summary.get("coverage")))

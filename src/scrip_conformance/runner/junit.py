@@ -33,6 +33,8 @@ def _findings_text(heading: str, findings: list[dict[str, Any]]) -> str:
         lines.append(f"  observed: {v.get('observed', '')}")
         if v.get("request"):
             lines.append(f"  reproduce: {v['request']}")
+        if v.get("exchanges"):
+            lines.append(f"  exchange: {', '.join(v['exchanges'])} (exchanges.har)")
         if v.get("baseline") == "known":
             lines.append(
                 f"  known: in the baseline until {v.get('baseline_expires')} "

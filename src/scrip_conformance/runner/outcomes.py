@@ -45,10 +45,17 @@ class Finding:
     observed: str
     subject: str = ""
     request: str | None = None
+    exchanges: tuple[str, ...] = ()
+    """Ids of the recorded exchanges that show it (``exchanges.har``)."""
+    invariant: str = ""
+    """The registered per-response invariant that found it, when one did (``replay``)."""
     test: str = ""
     baseline: str = NEW
     baseline_reason: str | None = None
     baseline_expires: str | None = None
+    id: str = ""
+    """The finding's id in this run (``F001``, in the order findings appeared): what ``replay
+    --finding`` takes."""
 
     @classmethod
     def from_violation(cls, violation: Violation, check: str, test: str) -> Finding:
@@ -56,13 +63,20 @@ class Finding:
         code that did not type its fields still gives text: None becomes "")."""
         values = dataclasses.asdict(violation)
         request = values.pop("request")
+        exchanges = tuple(str(x) for x in values.pop("exchanges") or ())
         texts = {name: "" if value is None else str(value) for name, value in values.items()}
         return cls(
-            check=check, test=test, request=None if request is None else str(request), **texts
+            check=check,
+            test=test,
+            request=None if request is None else str(request),
+            exchanges=exchanges,
+            **texts,
         )
 
     def as_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        data = dataclasses.asdict(self)
+        data["exchanges"] = list(self.exchanges)
+        return data
 
 
 @dataclass

@@ -23,6 +23,7 @@ from collections.abc import Callable, Generator
 import pytest
 
 from scrip_conformance.metering import Reading
+from scrip_conformance.recording import recorder as recording
 
 _Wrap = Generator[None, object, object]  # a pytest hook wrapper
 
@@ -103,6 +104,7 @@ class PhaseClock:
             for contract_id in self._contracts:
                 self.contract_requests[contract_id] += sent
         self.current, self._since, self._since_cpu, self._since_count = phase, now, cpu, count
+        recording.set_phase(phase)  # the HAR's entries say which phase sent them
         if contracts is not None:
             self._contracts = contracts
 

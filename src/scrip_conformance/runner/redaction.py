@@ -75,16 +75,17 @@ class RedactingStream(io.TextIOBase):
         return getattr(self._target, "encoding", "utf-8") or "utf-8"
 
 
-def scrub_tree(root: Path, secrets: list[str]) -> int:
-    """Redact every secret (whole or any 8+ characters of it) in every file under ``root``;
-    returns how many files changed."""
+def scrub_tree(root: Path, secrets: list[str], skip: frozenset[str] = frozenset()) -> int:
+    """Redact every secret (whole or any 8+ characters of it) in every file under ``root``
+    (but those named in ``skip``, scrubbed as they were written); returns how many files
+    changed."""
     secrets = [s for s in secrets if s]
     needles = {piece.encode() for s in secrets for piece in keys.pieces(s)}
     changed = 0
     if not needles or not root.exists():
         return 0
     for path in root.rglob("*"):
-        if not path.is_file():
+        if not path.is_file() or path.name in skip:
             continue
         data = path.read_bytes()
         if not any(n in data for n in needles):

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import hashlib
@@ -115,6 +116,7 @@ def build_summary(
 ) -> dict[str, Any]:
     finished = info.finished_at or dt.datetime.now(dt.UTC)
     spec = resources.load_spec()
+    _number_the_rest(results, unattributed)
     all_findings = [f for r in results for f in r.findings]
     baseline_doc = None
     if baseline is not None:
@@ -159,6 +161,37 @@ def build_summary(
         "unattributed_findings": [f.as_dict() for f in unattributed[:MAX_FINDINGS_PER_CONTRACT]],
         "coverage": coverage,
     }
+
+
+def _number_the_rest(results: list[ContractResult], unattributed: list[Finding]) -> None:
+    """Give the findings made outside the suite's tests (an outage, a deadline) the next ids."""
+    everything = [f for r in results for f in r.findings] + list(unattributed)
+    taken = [int(f.id[1:]) for f in everything if f.id[1:].isdigit()]
+    number = max(taken, default=0)
+
+    def numbered(found: Finding) -> Finding:
+        nonlocal number
+        if found.id:
+            return found
+        number += 1
+        return dataclasses.replace(found, id=f"F{number:03d}")
+
+    for result in results:
+        result.findings = [numbered(f) for f in result.findings]
+    unattributed[:] = [numbered(f) for f in unattributed]
+
+
+def finding_by_id(summary: dict[str, Any], finding_id: str) -> dict[str, Any] | None:
+    """The finding ``finding_id`` of ``summary`` (the console, summary.json and report.html
+    name findings by these ids)."""
+    for contract in summary.get("contracts", []):
+        for found in contract.get("findings", []):
+            if found.get("id") == finding_id:
+                return found
+    for found in summary.get("unattributed_findings", []):
+        if found.get("id") == finding_id:
+            return found
+    return None
 
 
 def write_summary(summary: dict[str, Any], report_dir: Path) -> Path:

@@ -20,6 +20,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from scrip_conformance import metering
+from scrip_conformance.recording import sending as recorded
 from scrip_conformance.safety import keys, writes
 from scrip_conformance.safety.limits import (
     DeadlineExceeded,
@@ -61,12 +62,16 @@ class GuardedAdapter(HTTPAdapter):
                 raise requests.exceptions.ConnectionError("the run's deadline has passed")
             seconds = min(seconds, left)
         deadline = time.monotonic() + seconds
+        exchange = recorded.Sending(
+            request.method or "GET", request.url or "", request.headers, request.body
+        )
         try:
             response = super().send(
                 request, stream=True, timeout=timeout, verify=verify, cert=cert, proxies=proxies
             )
-        except requests.exceptions.RequestException:
+        except requests.exceptions.RequestException as no_answer:
             metering.meter().sent(None)
+            exchange.failed(str(no_answer))
             raise
         metering.meter().sent(response.status_code)
         whole = False
@@ -77,6 +82,7 @@ class GuardedAdapter(HTTPAdapter):
         except ResponseTooLarge as too_large:
             content = too_large.head
         except DeadlineExceeded as late:
+            exchange.failed(str(late))
             raise requests.exceptions.ReadTimeout(str(late), request=request) from None
         finally:
             if whole:
@@ -84,6 +90,12 @@ class GuardedAdapter(HTTPAdapter):
             else:  # unread data on the connection: drop it
                 response.close()
         response._content = keys.scrub_bytes(content)
+        exchange.answered(
+            response.status_code,
+            response.headers,
+            response._content,
+            "" if whole else "larger than the run's response cap",
+        )
         response._content_consumed = True
         for name, value in list(response.headers.items()):
             cleaned = keys.scrub(value)

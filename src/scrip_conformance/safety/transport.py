@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 
 from scrip_conformance import metering
+from scrip_conformance.recording import sending as recorded
 from scrip_conformance.safety import keys, writes
 from scrip_conformance.safety.limits import (
     DeadlineExceeded,
@@ -32,10 +33,12 @@ class GuardedTransport(httpx.BaseTransport):
         if method != "GET":
             writes.current().check(method, str(request.url), body)
         deadline = time.monotonic() + self._timeout
+        exchange = recorded.Sending(method, str(request.url), request.headers, request.content)
         try:
             response = self._inner.handle_request(request)
-        except httpx.HTTPError:
+        except httpx.HTTPError as no_answer:
             metering.meter().sent(None)
+            exchange.failed(str(no_answer))
             raise
         metering.meter().sent(response.status_code)
         # the transport's stream is the body as sent (gzip, deflate, ...): read it decoded, so
@@ -43,16 +46,19 @@ class GuardedTransport(httpx.BaseTransport):
         decoded = httpx.Response(
             response.status_code, headers=response.headers, stream=response.stream
         )
+        problem = ""
         try:
             chunks = decoded.iter_bytes()
             content = read_capped(chunks, max_response_bytes(), deadline, self._timeout)
         except ResponseTooLarge as too_large:
-            content = too_large.head
+            content, problem = too_large.head, str(too_large)
         except DeadlineExceeded as late:
+            exchange.failed(str(late))
             raise httpx.ReadTimeout(str(late), request=request) from None
         finally:
             response.close()
         content = keys.scrub_bytes(content)
+        exchange.answered(response.status_code, response.headers, content, problem)
         headers = [
             (name, keys.scrub(value))
             for name, value in response.headers.items()
