@@ -39,6 +39,7 @@ BUDGET_LIMITS = {
         "windows": 2,
         "filter_participants": 2,
         "balance_lists": 16,
+        "walk_participants": 16,
         "bad_values": 2,
         "bad_keys": 1,
         "sort_directions": 1,
