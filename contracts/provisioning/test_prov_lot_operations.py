@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import pytest
 
+from scrip_conformance.sampling import rotation
+
 
 @pytest.mark.contract("PROV-FIFO-CONSUMPTION")
 def test_debits_consume_the_oldest_lots_first(ledger):
@@ -158,16 +160,23 @@ def test_overdraft_with_and_without_allow_negative(ledger):
 
 
 @pytest.mark.contract("PROV-INVALID-SCALE")
-def test_amounts_beyond_the_asset_scale_are_invalid_scale(ledger):
+def test_amounts_beyond_the_asset_scale_are_invalid_scale(ledger, target):
+    """Each bad amount sent by credit, debit, hold and forfeit (or, quick budget, by two of
+    them in turn, so that each write still meets a bad amount and the first one a credit)."""
     c = "PROV-INVALID-SCALE"
-    for mode, scale, bad in (("LOT", 2, "1.000"), ("LOT", 0, "1.0"), ("SIMPLE", 2, "0.001")):
+    per_case = target.limits.get("bad_scale_writes")
+    cases = (("LOT", 2, "1.000"), ("LOT", 0, "1.0"), ("SIMPLE", 2, "0.001"))
+    for place, (mode, scale, bad) in enumerate(cases):
         asset = ledger.sandbox.asset(mode, scale)
         p = ledger.sandbox.participant("scale")
         ledger.adjust(c, p, asset, "CREDIT", "5" if scale == 0 else "5.00")
-        ledger.adjust(c, p, asset, "CREDIT", bad)
-        ledger.adjust(c, p, asset, "DEBIT", bad)
-        ledger.operation(c, "hold", p, asset, amount=bad)
-        ledger.operation(c, "forfeit", p, asset, bucket="AVAILABLE", amount=bad)
+        for write in rotation(("credit", "debit", "hold", "forfeit"), place, per_case):
+            if write in ("credit", "debit"):
+                ledger.adjust(c, p, asset, write.upper(), bad)
+            elif write == "hold":
+                ledger.operation(c, "hold", p, asset, amount=bad)
+            else:
+                ledger.operation(c, "forfeit", p, asset, bucket="AVAILABLE", amount=bad)
         ledger.check(c, p, asset)
 
 

@@ -45,6 +45,8 @@ BUDGET_LIMITS = {
         "sort_directions": 1,
         "program_details": 4,
         "inactive_cases": 1,
+        "bad_scale_writes": 2,
+        "edge_windows": 2,
         "schedule_granularities": 2,
         "write_reads": 1,
         "check_every_write": False,
