@@ -19,6 +19,7 @@ from scrip_conformance.discovery import walk_list
 from scrip_conformance.invariants import list_filters, timestamps
 from scrip_conformance.invariants.list_filters import all_of, predicate
 from scrip_conformance.pytest_plugin import not_run
+from scrip_conformance.sampling import rotation
 from scrip_conformance.violations import Violation
 
 from ._support import assert_contract, rng, sample
@@ -122,20 +123,21 @@ def _judge_list(api, kind: str, base_walk, programs, generator, judged: Judged) 
         judged.count(contract, any(matches(i) is True for i in base))
 
 
-def _participant_programs(api, participant_ids: list[str]) -> dict[str, list]:
+def _participant_programs(api, participant_ids: list[str], most: int) -> dict[str, list]:
     found = {}
-    for participant_id in participant_ids[:DETAILS_MAX]:
+    for participant_id in participant_ids[:most]:
         response = api.get(f"/v1/participants/{participant_id}")
         if response.status_code == 200 and isinstance(response.body, dict):
             found[participant_id] = response.body.get("program_ids") or []
     return found
 
 
-def _judge_participant_programs(api, base_walk, generator, judged: Judged) -> None:
+def _judge_participant_programs(api, base_walk, generator, judged: Judged, most: int) -> None:
     """program_id on participants: every listed one is enrolled (by its detail), and, when the
-    filtered list was read whole, every sampled enrolled participant is listed."""
+    filtered list was read whole, every sampled enrolled participant is listed (``most``
+    details read on each side)."""
     base_ids = [p["id"] for p in base_walk.items if isinstance(p, dict) and "id" in p]
-    details = _participant_programs(api, sample(generator, base_ids, DETAILS_MAX))
+    details = _participant_programs(api, sample(generator, base_ids, DETAILS_MAX), most)
     enrolled = sorted({p for programs in details.values() for p in programs})
     if not enrolled:
         return
@@ -143,7 +145,7 @@ def _judge_participant_programs(api, base_walk, generator, judged: Judged) -> No
     walk = walk_list(api, PATHS["participants"], {"program_id": program}, max_items=LIST_MAX)
     listed = [p["id"] for p in walk.items if isinstance(p, dict) and "id" in p]
     subject = f"/v1/participants filtered by program_id {program}"
-    for participant_id, programs in _participant_programs(api, listed).items():
+    for participant_id, programs in _participant_programs(api, listed, most).items():
         if program not in programs:
             judged.violations.append(
                 Violation(
@@ -200,13 +202,17 @@ def _sort_key(name: str):
     return lambda item: item.get(name)
 
 
-def _judge_sorts(api, bases: dict[str, Any], judged: Judged) -> None:
+def _judge_sorts(api, bases: dict[str, Any], judged: Judged, directions: int | None) -> None:
+    """Each sort key in ``directions`` of the two directions (both when None), taken in turn
+    across the keys so that both are sent."""
+    place = 0
     for kind, keys in SORTS.items():
         base_walk = bases[kind]
         extra = {"include_archived": "true"} if kind == "programs" else {}
         members = {i.get("id") for i in base_walk.items if isinstance(i, dict)}
         for name in keys:
-            for direction in ("asc", "desc"):
+            place += 1
+            for direction in rotation(("asc", "desc"), place - 1, directions):
                 query = dict(extra, sort_by=name, sort_dir=direction)
                 walk = walk_list(api, PATHS[kind], query, max_items=LIST_MAX)
                 subject = f"{PATHS[kind]} sorted by {name} {direction}"
@@ -242,9 +248,10 @@ def list_judgement(discovery, target, api) -> Judged:
     programs = [p for p in bases["programs"].items if isinstance(p, dict)]
     for kind, base_walk in bases.items():
         _judge_list(api, kind, base_walk, programs, generator, judged)
-    _judge_participant_programs(api, bases["participants"], generator, judged)
+    most = target.limits.get("program_details", DETAILS_MAX)
+    _judge_participant_programs(api, bases["participants"], generator, judged, most)
     _judge_balances(api, discovery, generator, judged)
-    _judge_sorts(api, bases, judged)
+    _judge_sorts(api, bases, judged, target.limits.get("sort_directions"))
     return judged
 
 

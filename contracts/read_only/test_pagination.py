@@ -11,6 +11,7 @@ from scrip_conformance.discovery import walk_list
 from scrip_conformance.invariants import pagination, timestamps
 from scrip_conformance.invariants._common import items
 from scrip_conformance.pytest_plugin import not_run
+from scrip_conformance.sampling import rotation
 from scrip_conformance.violations import ContractFailure
 
 from ._support import assert_contract, params_for, record_witnesses, rng, sample
@@ -66,11 +67,13 @@ def pagination_findings(discovery, target, api):
     """Violations found walking each list with the reference page size and smaller ones."""
     generator = rng(target, "pagination-sizes")
     max_items = target.limits["pagination_items"]
+    per_list = target.limits.get("pagination_sizes")  # small page sizes each list is walked at
     found: list = []
     counts: dict = {}
-    for path, query in lists_to_page(discovery, target):
+    for index, (path, query) in enumerate(lists_to_page(discovery, target)):
+        sizes = rotation([1, 2, generator.randint(3, 9)], index, per_list)
         try:
-            found += _page_one_list(api, path, query, generator, max_items, counts)
+            found += _page_one_list(api, path, query, sizes, max_items, counts)
         except ContractFailure as failure:
             found += failure.violations
     return found, counts
@@ -85,10 +88,10 @@ def test_every_list_pages_consistently(contract_id, pagination_findings, discove
     assert_contract(found, contract_id)
 
 
-def _page_one_list(api, path, query, generator, max_items, counts) -> list:
-    """The violations of one list walked at several page sizes; ``counts`` gets the witnesses."""
+def _page_one_list(api, path, query, sizes, max_items, counts) -> list:
+    """The violations of one list walked at the reference page size and at ``sizes``;
+    ``counts`` gets the witnesses."""
     found = []
-    sizes = [1, 2, generator.randint(3, 9)]
     walks = []
     whole: list = []  # per reference-size page: its length when it was the last, else None
     for size in [REFERENCE_PAGE_SIZE, *sizes]:

@@ -13,6 +13,7 @@ from scrip_conformance.invariants import schedule, timestamps
 from scrip_conformance.invariants._common import items, violation
 from scrip_conformance.invariants.liability import check_schedule_agrees
 from scrip_conformance.pytest_plugin import not_run, require_feature
+from scrip_conformance.sampling import rotation
 
 from ._support import assert_contract, params_for, record_witnesses, rng, sample, unreached_note
 
@@ -231,16 +232,18 @@ def _edges(found, discovery, target, api, steady):
         if (timestamps.parse(lot.get("expires_at")) or horizon) > horizon
     ]
     generator = rng(target, "schedule-edges")
-    for asset_id, lot in sample(generator, candidates, 3):
+    per_edge = target.limits.get("edge_windows")  # of the three windows, each edge's in turn
+    for place, (asset_id, lot) in enumerate(sample(generator, candidates, 3)):
         edge_text = lot["expires_at"]
         edge = timestamps.parse(edge_text)
         granularity = generator.choice(GRANULARITIES)
         known = discovery.lot_samples[asset_id].items  # a lower bound of the lots at the edge
-        for window in (
+        windows = (
             (edge_text, edge_text),
             (timestamps.format_z(edge - timedelta(days=1)), edge_text),
             (edge_text, timestamps.format_z(edge + timedelta(days=1))),
-        ):
+        )
+        for window in rotation(windows, place, per_edge):
             query = {
                 "from": window[0],
                 "to": window[1],

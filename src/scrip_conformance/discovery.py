@@ -367,10 +367,11 @@ class Discovery:
             a: Reservoir(LOT_SAMPLE_PER_ASSET, f"{target.seed}:walk-lots:{a}") for a in lot_assets
         }
         self.participants_complete = False
+        cap = self.listed_cap()
         with self._reading_ahead(lot_assets) as ahead:
             for response in iter_pages(self.api, "/v1/participants", None, PAGE_SIZE):
                 page = items(response.body)
-                room = target.max_participants - self.participant_count
+                room = cap - self.participant_count
                 ids = [
                     summary.get("id") if isinstance(summary, dict) else None
                     for summary in page[:room]
@@ -384,7 +385,7 @@ class Discovery:
                 if _pagination(response.body).get("has_more") is not True:
                     self.participants_complete = len(page) <= room
                     break
-                if self.participant_count >= target.max_participants:
+                if self.participant_count >= cap:
                     break
             self.listed_participants = self.participant_count
             rest = [p for p in self.include_participants if p not in self.walked_participants]
@@ -495,6 +496,16 @@ class Discovery:
                     "BALANCES-LIST-EQUALS-DETAIL", "balance rows compared",
                     max(len(rows), len(listed.items)),
                 )  # fmt: skip
+
+    def listed_cap(self) -> int:
+        """Listed participants walked at most: ``--max-participants``; in a budget with a
+        ``walk_participants`` sample, that many when the run's own evidence is walked too
+        (its participants are included whatever the cap, and they alone exercise every
+        read-only contract: the sample adds the target's own data, first listed first)."""
+        sample = self.target.limits.get("walk_participants")
+        if sample is None or not self.include_participants:
+            return self.target.max_participants
+        return min(sample, self.target.max_participants)
 
     def _compares_list(self, position: int) -> bool:
         """Whether the participant walked at ``position`` (0 first) has its balance list
@@ -679,10 +690,13 @@ class Discovery:
                 f"{target.max_assets})"
             )
         if not self.participants_complete:
-            lines.append(
-                f"participants after the first {self.listed_participants} listed "
-                f"(--max-participants {target.max_participants})"
+            cap = self.listed_cap()
+            why = (
+                f"--max-participants {target.max_participants}"
+                if cap >= target.max_participants
+                else f"the {target.budget} budget's sample beside the run's own evidence"
             )
+            lines.append(f"participants after the first {self.listed_participants} listed ({why})")
         for participant_id, asset_id in self.cut_lists[:5]:
             lines.append(
                 f"lots of participant {participant_id}, asset {asset_id} after the first "

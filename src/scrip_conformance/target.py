@@ -25,15 +25,31 @@ FEATURES = {
 # How far the read-only contracts look, per budget: (items compared across page sizes, lists
 # paginated, schedule windows tried, participants whose lot filters are exercised, participants
 # whose balance list is compared with their detail, bad values of each set (limits, timestamps)
-# each list or parameter is sent, in turn so every value is sent somewhere: all unless given)
+# each list or parameter is sent, in turn so every value is sent somewhere: all unless given).
+# The quick budget also takes, in turn, some of the variants of one kind per place (page sizes
+# per list, sort directions per key, bad keys per operation, inactive statuses per inventory
+# mode, reads per write), reads the participant details of the program filter up to
+# ``program_details``, and compares a provisioning contract's reads with the model at its
+# checkpoints only (``check_every_write``): every kind of value is still sent somewhere.
 BUDGET_LIMITS = {
     "quick": {
-        "pagination_items": 10,
+        "pagination_items": 6,
         "pagination_lists": 3,
+        "pagination_sizes": 2,
         "windows": 2,
         "filter_participants": 2,
         "balance_lists": 16,
+        "walk_participants": 16,
         "bad_values": 2,
+        "bad_keys": 1,
+        "sort_directions": 1,
+        "program_details": 4,
+        "inactive_cases": 1,
+        "bad_scale_writes": 2,
+        "edge_windows": 2,
+        "schedule_granularities": 2,
+        "write_reads": 1,
+        "check_every_write": False,
     },
     "default": {
         "pagination_items": 40,

@@ -10,7 +10,7 @@ from asgi_faults import Fault, FaultMiddleware, plus_minor_unit
 from scrip_conformance.client import TargetClient
 from scrip_conformance.discovery import Discovery, Findings, Reservoir, walk_list
 from scrip_conformance.invariants import schedule, timestamps
-from scrip_conformance.target import Target
+from scrip_conformance.target import BUDGET_LIMITS, Target
 from scrip_conformance.violations import Violation
 
 
@@ -109,6 +109,29 @@ def test_walk_limits_leave_the_walk_incomplete(reference_with):
     assert capped.participants_complete and capped.lot_lists_ordered == 0
     assert capped.lot_lists_complete < capped.lot_lists_walked and not capped.complete
     assert capped.findings.of("BALANCE-EQUALS-LOT-SUMS") == []  # a cut list is never summed
+
+
+def test_the_quick_budget_walks_a_sample_of_the_listed_participants_beside_the_runs_own(
+    reference_with,
+):
+    server = reference_with()
+    listed = [
+        p["id"] for p in walk_list(TargetClient(server.base_url, "sk_a"), "/v1/participants").items
+    ]
+    sample = BUDGET_LIMITS["quick"]["walk_participants"]
+    assert len(listed) > sample + 1  # the demo holds more than the sample
+    own = listed[-1]  # as a writing run's own participant: listed last, after the sample
+    target = Target(server.base_url, "sk_a", seed=7, budget="quick")
+    api = TargetClient(server.base_url, "sk_a")
+    sampled = Discovery(api, target, include_participants=[own]).run()
+    assert sampled.listed_participants == sample
+    assert sampled.walked_participants == set(listed[:sample]) | {own}
+    assert not sampled.complete and "quick budget's sample" in sampled.unreached()[0]
+    # without the run's own evidence (a read-only run) every listed participant is walked
+    assert walked(server).participants_complete
+    default = Target(server.base_url, "sk_a", seed=7, budget="default")
+    whole = Discovery(api, default, include_participants=[own]).run()
+    assert whole.participants_complete and whole.listed_participants == len(listed)
 
 
 def test_the_walk_keeps_the_amount_and_expiry_of_each_lot_expiring_during_the_run(reference_with):

@@ -21,6 +21,8 @@ from part2_contracts import contract_test
 
 from scrip_conformance import catalog
 from scrip_conformance.provisioning.stateful import run_stateful
+from scrip_conformance.selftest.variants.ledger_ops import BalanceCacheNotInvalidated
+from scrip_conformance.target import BUDGET_LIMITS
 from scrip_conformance.violations import ContractFailure
 
 
@@ -112,7 +114,9 @@ def test_a_broken_ledger_fails_the_contract_it_breaks(
 ):
     test = contract_test(profile, module, name)
     session = session_on(reference(ledger))
-    fixtures = {"ledger": session, "ext": session, "target": SimpleNamespace(budget="quick")}
+    session.every_write = False  # the quick budget's checks: at the test's checkpoints only
+    quick = SimpleNamespace(budget="quick", limits=BUDGET_LIMITS["quick"])
+    fixtures = {"ledger": session, "ext": session, "target": quick}
     wanted = inspect.signature(test).parameters
     with pytest.raises(ContractFailure) as failure:
         if "transitions" in wanted:  # the clock scenarios start (and wait) in a module fixture
@@ -145,6 +149,33 @@ def test_the_model_based_state_machine_finds_the_bug_and_shrinks_it(reference, s
     steps = first.summary.split("after the steps: ")[1]
     assert steps.startswith("opening_credits(amounts=["), steps
     assert steps.count("(") <= 5, steps  # shrunk: a handful of steps (10 s of shrinking)
+
+
+def test_the_quick_state_machine_still_catches_a_balance_that_goes_stale_after_a_hold(
+    reference, session_on
+):
+    session = session_on(reference(BalanceCacheNotInvalidated))  # the selftest's variant
+    asset = session.sandbox.asset("LOT", 2)
+    with pytest.raises(ContractFailure) as failure:
+        run_stateful(
+            session.wire, session.sandbox.prefix, session.program_id, asset, seed=1, budget="quick"
+        )
+    assert {v.contract_id for v in failure.value.violations} == {"PROV-MODEL-STATEFUL"}
+
+
+def test_a_checkpoint_reads_the_state_only_when_every_write_is_checked(reference, session_on):
+    session = session_on(reference())
+    asset = session.sandbox.asset("LOT", 2)
+    p = session.sandbox.participant("checkpoint")
+    session.adjust("PROV-FIFO-CONSUMPTION", p, asset, "CREDIT", "5.00")
+    sent: list[str] = []
+    session.wire.client.observers.append(lambda response: sent.append(response.curl))
+    session.every_write = False  # the quick budget: the test's final check proves the state
+    session.checkpoint("PROV-FIFO-CONSUMPTION", p, asset)
+    assert sent == []
+    session.every_write = True
+    session.checkpoint("PROV-FIFO-CONSUMPTION", p, asset)
+    assert len(sent) == 2 and "/balances/lots" in sent[0]  # the lots, then the balance row
 
 
 def test_extension_contracts_are_not_run_on_a_target_without_the_extension(reference, run_suite):

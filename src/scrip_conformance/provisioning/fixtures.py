@@ -43,8 +43,12 @@ def new_session(wire: HttpWire, run_prefix_name: str, run_program: str) -> Ledge
 
 
 @pytest.fixture
-def ledger(wire: HttpWire, run_prefix_name: str, run_program: str) -> LedgerSession:
-    return new_session(wire, run_prefix_name, run_program)
+def ledger(wire: HttpWire, run_prefix_name: str, run_program: str, target: Target) -> LedgerSession:
+    """A fresh session whose checkpoints read (or, in the quick budget, leave to the test's
+    final check) the state between writes (:meth:`LedgerSession.checkpoint`)."""
+    session = new_session(wire, run_prefix_name, run_program)
+    session.every_write = bool(target.limits.get("check_every_write", True))
+    return session
 
 
 @pytest.fixture(scope="session")

@@ -52,6 +52,8 @@ class LedgerSession:
         self.model = model or (sandbox.model if sandbox else LedgerModel())
         self.sandbox = sandbox or Sandbox(wire, self.model)
         self.clock = clock
+        # whether :meth:`checkpoint` reads the state (False: the test's final check proves it)
+        self.every_write = True
 
     @property
     def program_id(self) -> str:
@@ -260,6 +262,14 @@ class LedgerSession:
         if asset.inventory_mode == "LOT":
             self.check_lots(contract, participant, asset)
         self.check_balance(contract, participant, asset)
+
+    def checkpoint(self, contract: str, participant: str, asset: AssetRef) -> None:
+        """:meth:`check` between writes whose effects the test's final check still shows
+        (the state carries them): read unless the budget checks only at the end. Every write's
+        answer is judged either way, and an operation first reads the lots whose server ids
+        the model still lacks (:meth:`sync`)."""
+        if self.every_write:
+            self.check(contract, participant, asset)
 
     def check_schedule(
         self,
