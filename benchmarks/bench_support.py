@@ -28,6 +28,29 @@ def scrip_conformance() -> list[str]:
     return [sys.executable, "-m", "scrip_conformance.cli"]
 
 
+BUDGET_FLAGS = {"quick": ["--quick"], "default": [], "deep": ["--deep"]}
+
+
+def run_command(base_url: str, budget: str, seed: int, report_dir: Path) -> list[str]:
+    """``scrip-conformance run`` against ``base_url`` with both bench keys, as the benchmarks
+    time it."""
+    return [
+        *scrip_conformance(),
+        "run",
+        "--base-url",
+        base_url,
+        "--api-key",
+        KEY_A,
+        "--second-org-key",
+        KEY_B,
+        *BUDGET_FLAGS[budget],
+        "--seed",
+        str(seed),
+        "--report-dir",
+        str(report_dir),
+    ]
+
+
 def machine() -> str:
     """The machine the figures come from: CPU count and load average (other work skews them)."""
     one, five, _ = os.getloadavg()

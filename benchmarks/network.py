@@ -19,17 +19,15 @@ import tempfile
 from pathlib import Path
 
 from bench_support import (
-    KEY_A,
-    KEY_B,
+    BUDGET_FLAGS,
     counted_server,
     fmt,
     load_summary,
     machine,
+    run_command,
     run_measured,
-    scrip_conformance,
 )
 
-BUDGET_FLAGS = {"quick": ["--quick"], "default": [], "deep": ["--deep"]}
 TARGETS = {
     "loopback": {},
     "rtt20": {"relay_rtt": 0.020},
@@ -41,21 +39,7 @@ TARGETS = {
 def one_run(budget: str, target: str, seed: int, report_dir: Path) -> dict:
     with counted_server(demo=True, **TARGETS[target]) as server:
         load = machine()
-        command = [
-            *scrip_conformance(),
-            "run",
-            "--base-url",
-            server.base_url,
-            "--api-key",
-            KEY_A,
-            "--second-org-key",
-            KEY_B,
-            *BUDGET_FLAGS[budget],
-            "--seed",
-            str(seed),
-            "--report-dir",
-            str(report_dir),
-        ]
+        command = run_command(server.base_url, budget, seed, report_dir)
         measured = run_measured(command, log=report_dir.with_suffix(".log"))
     summary = load_summary(report_dir)
     performance = summary.get("performance") or {}

@@ -25,40 +25,24 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from bench_support import (
-    KEY_A,
-    KEY_B,
+    BUDGET_FLAGS,
     counted_server,
     fmt,
     load_summary,
     machine,
     median_and_worst,
+    run_command,
     run_measured,
-    scrip_conformance,
 )
 
 from scrip_conformance.selftest.variants import ALL
 
-BUDGET_FLAGS = {"quick": ["--quick"], "default": [], "deep": ["--deep"]}
 PROGRESS = re.compile(r"^\[\s*\d+/\d+\] (failed)\s+(\S.*?)  (\S+)$")
 
 
 def one_run(variant: str, budget: str, seed: int, report_dir: Path) -> dict:
     with counted_server(demo=True, variant=variant) as server:
-        command = [
-            *scrip_conformance(),
-            "run",
-            "--base-url",
-            server.base_url,
-            "--api-key",
-            KEY_A,
-            "--second-org-key",
-            KEY_B,
-            *BUDGET_FLAGS[budget],
-            "--seed",
-            str(seed),
-            "--report-dir",
-            str(report_dir),
-        ]
+        command = run_command(server.base_url, budget, seed, report_dir)
         measured = run_measured(command, log=report_dir.with_suffix(".log"))
     summary = load_summary(report_dir)
     failed = {c["id"] for c in summary.get("contracts", []) if c.get("verdict") == "failed"}
