@@ -562,7 +562,7 @@ def _run(
         return EXIT_USAGE
 
     if not (args.keep_sandbox or args.read_only or watch.stopped or interrupted or target.embedded):
-        print(retire_sandbox(target.base_url, plan.timeout), file=out)
+        print(retire_sandbox(target.base_url, plan.timeout, target.concurrency), file=out)
     today = dt.datetime.now(dt.UTC).date()
     ordered, run, stopped_code = judge(args, plan, collector, watch, signals, today)
     exit_code = run.exit_code

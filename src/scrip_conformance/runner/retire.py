@@ -1,50 +1,68 @@
 """At the end of a writing run, the run's sandbox is retired as far as the API allows: the
 assets it created are archived and the participants it created are closed, each with the key
 that created it (``--keep-sandbox`` keeps them as they are). The API cannot archive or delete a
-program, nor delete anything: those stay, named with the run's prefix."""
+program, nor delete anything: those stay, named with the run's prefix.
+
+Each retirement is one independent write on a resource of the run's own, so they go out
+``--concurrency`` at a time (through the target's shared pacer, like every request); the account
+is counted, so it reads the same whatever order the answers come back in."""
 
 from __future__ import annotations
 
-from scrip_conformance.client import TargetClient, TargetError
+from concurrent.futures import ThreadPoolExecutor
+
+from scrip_conformance.client import ApiResponse, TargetClient, TargetError
+from scrip_conformance.prefetch import MAX_CONCURRENCY
 from scrip_conformance.safety import writes
 
 MAX_RETIRED = 5000
 """Resources retired at most (a run creates a few hundred)."""
 
 
-def retire_sandbox(base_url: str, timeout: float) -> str:
-    """Archive the run's assets and close its participants; a one-line account of it."""
+def _retirement(client: TargetClient, item: writes.Created) -> tuple[str, ApiResponse]:
+    """Retire one created resource: ``("asset" | "participant", its answer)``."""
+    if item.kind == "asset":
+        answer = client.request("PATCH", f"/v1/assets/{item.id}", json={"status": "ARCHIVED"})
+        return "asset", answer
+    answer = client.request(
+        "POST", "/v1/participants", json={"external_id": item.external_id, "status": "CLOSED"}
+    )
+    return "participant", answer
+
+
+def retire_sandbox(base_url: str, timeout: float, concurrency: int = 1) -> str:
+    """Archive the run's assets and close its participants, ``concurrency`` at a time; a
+    one-line account of it."""
     created = writes.current().sandbox[:MAX_RETIRED]
     if not created:
         return "the run's sandbox: the run created nothing"
-    archived = closed = failed = 0
+    retirable = [
+        item
+        for item in created
+        if item.key and (item.kind == "asset" or (item.kind != "program" and item.external_id))
+    ]
     clients: dict[str, TargetClient] = {}
+    for item in retirable:
+        if item.key not in clients:
+            clients[item.key] = TargetClient(base_url, item.key, timeout=timeout, read_only=False)
+    archived = closed = failed = 0
+    workers = max(1, min(int(concurrency), MAX_CONCURRENCY))
     try:
-        for item in created:
-            if item.kind == "program" or not item.key:
-                continue
-            client = clients.get(item.key)
-            if client is None:
-                client = clients[item.key] = TargetClient(
-                    base_url, item.key, timeout=timeout, read_only=False
-                )
-            if item.kind == "asset":
-                answer = client.request(
-                    "PATCH", f"/v1/assets/{item.id}", json={"status": "ARCHIVED"}
-                )
-                ok = answer.status_code == 200
-                archived += ok
-            elif item.external_id:
-                answer = client.request(
-                    "POST",
-                    "/v1/participants",
-                    json={"external_id": item.external_id, "status": "CLOSED"},
-                )
-                ok = answer.status_code in (200, 201)
-                closed += ok
-            else:
-                continue
-            failed += not ok
+        with ThreadPoolExecutor(workers, thread_name_prefix="scrip-retire") as pool:
+            futures = [pool.submit(_retirement, clients[item.key], item) for item in retirable]
+            try:
+                for future in futures:  # the first error in the run's order is the one told
+                    kind, answer = future.result()
+                    if kind == "asset":
+                        ok = answer.status_code == 200
+                        archived += ok
+                    else:
+                        ok = answer.status_code in (200, 201)
+                        closed += ok
+                    failed += not ok
+            finally:
+                for future in futures:
+                    future.cancel()  # after an error, what has not started is not sent
     except (TargetError, writes.ForeignWriteRefused) as exc:
         return f"the run's sandbox was not fully retired: {str(exc).splitlines()[0]}"
     finally:
