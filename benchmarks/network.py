@@ -7,8 +7,8 @@ Usage: python benchmarks/network.py [--budget quick|default ...] [--target NAME 
 Targets: loopback, rtt20, rtt100, ratelimit. Prints wall time, verdict, requests the suite sent
 (its own count, summary.json's ``performance``) and those the server answered, 429s the server
 sent, seconds the suite waited on 429s and paced ahead of the limit, and the ratio to the loopback
-run of the same budget, with the machine's load beside each figure. Prints figures only; it
-asserts nothing.
+run of the same budget, with the machine's load beside each figure, then each run's seconds and
+requests per phase. Prints figures only; it asserts nothing.
 """
 
 from __future__ import annotations
@@ -52,8 +52,26 @@ def one_run(budget: str, target: str, seed: int, report_dir: Path) -> dict:
         "status_429": server.status_429,
         "waited": performance.get("waited_429_seconds"),
         "paced": performance.get("paced_seconds"),
+        "phases": performance.get("phases_seconds") or {},
+        "phases_requests": performance.get("phases_requests") or {},
         "load": load,
     }
+
+
+PHASES = ("startup", "discovery", "provisioning", "contracts", "fuzzing", "reports")
+
+
+def print_phases(rows: list[tuple[str, str, dict]]) -> None:
+    """Where each run's time went: seconds (and requests) per phase, from summary.json."""
+    print("\nseconds (requests) per phase; reports includes retiring the run's sandbox")
+    print(f"{'budget':8} {'target':10} " + " ".join(f"{p:>14}" for p in PHASES))
+    for budget, target, row in rows:
+        cells = []
+        for phase in PHASES:
+            seconds = row["phases"].get(phase)
+            sent = row["phases_requests"].get(phase)
+            cells.append(f"{fmt(seconds)} ({sent if sent is not None else '-'})")
+        print(f"{budget:8} {target:10} " + " ".join(f"{c:>14}" for c in cells))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -93,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{row['status_429'] if row['status_429'] is not None else '-':>5} "
             f"{fmt(row['waited']):>8} {fmt(row['paced']):>7}  {row['load']}"
         )
+    print_phases(rows)
     print(f"\nfinished; {machine()}")
     return 0
 
