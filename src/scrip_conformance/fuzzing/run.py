@@ -286,6 +286,8 @@ def _run(settings: FuzzSettings) -> FuzzReport:
             collector.take(event)
         elif isinstance(event, events.PhaseFinished):
             collector.flush()
+            if collector.order is not None:
+                collector.order.phase_ended()
         elif isinstance(event, events.FatalError):
             collector.flush()
             collector.errors.append(collector._secret(f"fatal: {event.exception}"))
