@@ -12,8 +12,10 @@ from typing import Any
 
 from fuzz_servers import API_KEY, serve, settings
 
+from scrip_conformance import metering
 from scrip_conformance.fuzzing import KnownIds, provision, run_fuzzing
 from scrip_conformance.fuzzing.ordering import side_by_side_layers, workers_for
+from scrip_conformance.pacing import Pacer
 from scrip_conformance.prefetch import MAX_CONCURRENCY
 
 PHASES = ("examples", "fuzzing", "stateful")
@@ -92,3 +94,35 @@ def test_workers_follow_the_concurrency_within_its_bound():
     assert (
         dataclasses.replace(settings("http://x", KnownIds()), workers=99).workers == MAX_CONCURRENCY
     )
+
+
+class _CountingPacer(Pacer):
+    def __init__(self) -> None:
+        super().__init__()
+        self.before = 0
+        self.after = 0
+
+    def before_request(self, limit: float | None = None) -> float:
+        self.before += 1
+        return super().before_request(limit)
+
+    def after_response(self, status: int, headers: Any) -> float:
+        self.after += 1
+        return super().after_response(status, headers)
+
+
+def test_the_pacer_sees_every_request_of_every_worker_probes_included():
+    pacer = _CountingPacer()
+    with serve() as (server, received):
+        ids = provision(server.base_url, API_KEY, seed=6)
+        received.methods.clear()
+        metered = metering.meter().requests
+        run = settings(server.base_url, ids, seed=6, phases=PHASES, workers=4, max_examples=2)
+        report = run_fuzzing(run, pacer)
+        metered = metering.meter().requests - metered
+        received_by_the_app = len(received.methods)
+    assert report.cases_sent > 50
+    # every request sent (the app sees all but schemathesis' probe with a malformed header,
+    # which the HTTP server refuses before the app) waited for the pacer and taught it
+    assert pacer.before == pacer.after == metered
+    assert received_by_the_app <= metered <= received_by_the_app + 1

@@ -208,49 +208,20 @@ class _Collector:
             )
 
 
-_pacer: Pacer | None = None
-"""The pacer of the run in progress (None between runs: nothing paced)."""
-_paced = False
-
-
-def _pace_every_send() -> None:
-    """Pace every request schemathesis sends, from any worker thread: generated cases and the
-    checks' probes (those skip the call hooks) all go through its one requests transport.
-
-    Before sending, wait for the pacer's next slot; after, let it learn from the rate-limit
-    headers (a 429's ``Retry-After`` is left to schemathesis' own retry, ``rate-limit =
-    "auto"``, whose next attempt then finds the slot already free). Installed once; a no-op
-    outside :func:`run_fuzzing`."""
-    global _paced
-    if _paced:
-        return
-    from schemathesis.transport.requests import REQUESTS_TRANSPORT
-
-    inner = REQUESTS_TRANSPORT.send
-
-    def send(case: Any, **kwargs: Any) -> Any:
-        pacer = _pacer
-        if pacer is not None:
-            pacer.before_request()
-        response = inner(case, **kwargs)
-        if pacer is not None:
-            pacer.after_response(response.status_code, _headers(response.headers))
-        return response
-
-    REQUESTS_TRANSPORT.send = send  # type: ignore[method-assign]
-    _paced = True
-
-
 def run_fuzzing(settings: FuzzSettings, pacer: Pacer | None = None) -> FuzzReport:
-    """Fuzz the target described by ``settings``; every finding and figure is in the report."""
-    global _pacer
+    """Fuzz the target described by ``settings``; every finding and figure is in the report.
+
+    Every request schemathesis sends (generated cases, the checks' probes, which skip the call
+    hooks, and its probing phase), from any worker thread, goes through the guarded adapter,
+    which waits for ``pacer``'s next slot and lets it learn from each answer's rate-limit
+    headers (a 429's ``Retry-After`` is left to schemathesis' own retry, ``rate-limit =
+    "auto"``, whose next attempt then finds the slot free)."""
     fuzz_hooks.install(settings.request_timeout)  # guard, caps and key scrubbing on every call
-    _pace_every_send()
-    _pacer = pacer or Pacer()
+    fuzz_hooks.pacer = pacer or Pacer()
     try:
         return _run(settings)
     finally:
-        _pacer = None
+        fuzz_hooks.pacer = None
 
 
 def _run(settings: FuzzSettings) -> FuzzReport:
