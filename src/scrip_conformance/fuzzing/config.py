@@ -177,6 +177,7 @@ def schemathesis_config(settings: FuzzSettings) -> dict[str, Any]:
     bindings = _parameter_bindings(dictionaries)
     operations: list[dict[str, Any]] = []
     extra = beyond_json_schema()
+    methods = {op: method.upper() for op, (_, method) in spec_schemas.operations().items()}
     for op in sorted(spec_operation_ids()):
         entry: dict[str, Any] = {"include-operation-id": op}
         op_checks: dict[str, Any] = {}
@@ -184,6 +185,8 @@ def schemathesis_config(settings: FuzzSettings) -> dict[str, Any]:
         op_checks["positive_data_acceptance"] = {"expected-statuses": _POSITIVE_BASE + more}
         if op not in _ID_LOOKUP_ONLY_IN_PATH:
             op_checks["ensure_resource_availability"] = {"enabled": False}
+        if not budget.auth_probes_on_reads and methods.get(op) == "GET":
+            op_checks["ignored_auth"] = {"enabled": False}
         entry["checks"] = op_checks
         if op in bindings:
             entry["parameters"] = bindings[op]
@@ -220,6 +223,7 @@ def schemathesis_config(settings: FuzzSettings) -> dict[str, Any]:
             "mode": "all",
             "max-examples": budget.max_examples,
             "database": "none",
+            "with-security-parameters": budget.generated_keys,
         },
         "phases": phases,
         "checks": checks,
