@@ -36,9 +36,7 @@ FEATURE_OPERATIONS = {"liability-report": frozenset({"getLiabilityReport"})}
 
 
 def load_schema(settings: FuzzSettings) -> Any:
-    """The spec as a schemathesis schema, configured for ``settings`` and filtered by mode
-    (with several workers, ordered by :mod:`scrip_conformance.fuzzing.ordering`: see
-    :func:`serial_order`)."""
+    """The spec as a schemathesis schema, configured for ``settings`` and filtered by mode."""
     config = schemathesis.Config.from_dict(schemathesis_config(settings))
     raw = with_examples(load_spec(), settings.known_ids)
     schema: Any = schemathesis.openapi.from_dict(raw, config=config)
@@ -228,7 +226,7 @@ def _run(settings: FuzzSettings) -> FuzzReport:
     started = time.monotonic()
     collector = _Collector(settings)
     schema = load_schema(settings)
-    if settings.workers > 1:
+    if settings.workers > 1:  # side by side where that changes no answer, reported serially
         collector.order = install_order(schema)
     for operation in schema.get_all_operations():
         op = operation.ok()
