@@ -14,7 +14,7 @@ from fuzz_servers import API_KEY, serve, settings
 
 from scrip_conformance import metering
 from scrip_conformance.fuzzing import KnownIds, provision, run_fuzzing
-from scrip_conformance.fuzzing.ordering import side_by_side_layers, workers_for
+from scrip_conformance.fuzzing.ordering import HeldPool, side_by_side_layers, workers_for
 from scrip_conformance.pacing import Pacer
 from scrip_conformance.prefetch import MAX_CONCURRENCY
 
@@ -126,3 +126,34 @@ def test_the_pacer_sees_every_request_of_every_worker_probes_included():
     # which the HTTP server refuses before the app) waited for the pacer and taught it
     assert pacer.before == pacer.after == metered
     assert received_by_the_app <= metered <= received_by_the_app + 1
+
+
+class _Pool:
+    __slots__ = ("seen",)
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def record_response(self, *, operation: Any, response: str, case: Any) -> None:
+        self.seen.append(f"{operation.label}:{response}")
+
+
+class _Op:
+    def __init__(self, label: str) -> None:
+        self.label = label
+
+
+def test_captured_values_recorded_side_by_side_enter_the_pool_in_the_serial_order():
+    pool, holding = _Pool(), [True]
+    held = HeldPool(pool, lambda: holding[0])
+    assert isinstance(pool, _Pool)  # schemathesis checks the pool's type
+    b, a = _Op("GET /b"), _Op("GET /a")
+    pool.record_response(operation=b, response="1", case=None)
+    pool.record_response(operation=a, response="1", case=None)
+    pool.record_response(operation=b, response="2", case=None)
+    assert pool.seen == []  # held while operations run side by side
+    held.release({"GET /a": 0, "GET /b": 1}.__getitem__)
+    assert pool.seen == ["GET /a:1", "GET /b:1", "GET /b:2"]
+    holding[0] = False
+    pool.record_response(operation=a, response="3", case=None)
+    assert pool.seen[-1] == "GET /a:3"  # one operation at a time: straight in
