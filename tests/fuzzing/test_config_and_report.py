@@ -145,3 +145,23 @@ def test_an_operation_without_2xx_is_a_warning_in_the_summary_and_the_json(tmp_p
     assert again.operations["getAsset"].statuses == {"200": 3, "404": 1}
     assert again.failures == report.failures
     assert again.warnings() == report.warnings()
+
+
+def test_the_quick_budget_probes_auth_on_writes_only_and_fuzzes_with_the_runs_key():
+    quick = schemathesis_config(
+        FuzzSettings("http://127.0.0.1:1", "k", budget=BUDGETS["quick"], known_ids=IDS)
+    )
+    assert quick["generation"]["with-security-parameters"] is False
+    for op in ("getParticipant", "listPrograms", "getLiabilityReport"):
+        assert operation(quick, op)["checks"]["ignored_auth"] == {"enabled": False}
+    for op in ("createProgram", "adjustParticipantBalance", "updateAsset"):
+        assert "ignored_auth" not in operation(quick, op)["checks"]
+    default = schemathesis_config(FuzzSettings("http://127.0.0.1:1", "k", known_ids=IDS))
+    assert default["generation"]["with-security-parameters"] is True
+    assert "ignored_auth" not in operation(default, "getParticipant")["checks"]
+
+
+def test_the_workers_of_the_configuration_are_the_settings_bounded_workers():
+    config = schemathesis_config(FuzzSettings("http://127.0.0.1:1", "k", workers=4))
+    assert config["workers"] == 4
+    assert schemathesis_config(FuzzSettings("http://127.0.0.1:1", "k"))["workers"] == 1

@@ -13,6 +13,7 @@ from typing import Any
 from scrip_conformance import spec_schemas
 from scrip_conformance.fuzzing.budgets import Budget, budget_named
 from scrip_conformance.fuzzing.data import KnownIds
+from scrip_conformance.fuzzing.ordering import workers_for
 from scrip_conformance.resources import load_spec
 
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
@@ -81,10 +82,15 @@ class FuzzSettings:
     unsupported: frozenset[str] = frozenset()
     """Features the target declares unsupported (``--unsupported``): fuzzing neither requires
     nor judges them."""
+    workers: int = 1
+    """schemathesis' workers in the unit phases (the target's ``--concurrency``, bounded; 1:
+    one operation after another). The report is the same either way
+    (:mod:`scrip_conformance.fuzzing.ordering`); the stateful phase is always one thread."""
 
     def __post_init__(self) -> None:
         if self.phases is None:
             object.__setattr__(self, "phases", tuple(self.budget.phases))
+        object.__setattr__(self, "workers", workers_for(self.workers))
 
 
 def _dictionaries(ids: KnownIds) -> dict[str, dict[str, list[str]]]:
@@ -171,6 +177,7 @@ def schemathesis_config(settings: FuzzSettings) -> dict[str, Any]:
     bindings = _parameter_bindings(dictionaries)
     operations: list[dict[str, Any]] = []
     extra = beyond_json_schema()
+    methods = {op: method.upper() for op, (_, method) in spec_schemas.operations().items()}
     for op in sorted(spec_operation_ids()):
         entry: dict[str, Any] = {"include-operation-id": op}
         op_checks: dict[str, Any] = {}
@@ -178,6 +185,8 @@ def schemathesis_config(settings: FuzzSettings) -> dict[str, Any]:
         op_checks["positive_data_acceptance"] = {"expected-statuses": _POSITIVE_BASE + more}
         if op not in _ID_LOOKUP_ONLY_IN_PATH:
             op_checks["ensure_resource_availability"] = {"enabled": False}
+        if not budget.auth_probes_on_reads and methods.get(op) == "GET":
+            op_checks["ignored_auth"] = {"enabled": False}
         entry["checks"] = op_checks
         if op in bindings:
             entry["parameters"] = bindings[op]
@@ -204,7 +213,7 @@ def schemathesis_config(settings: FuzzSettings) -> dict[str, Any]:
     config: dict[str, Any] = {
         "seed": settings.seed,
         "base-url": settings.base_url,
-        "workers": 1,
+        "workers": settings.workers,
         "request-timeout": settings.request_timeout,
         # wait out a 429's Retry-After and send again (D-RATELIMIT); run.py paces by the headers
         "rate-limit": "auto",
@@ -214,6 +223,7 @@ def schemathesis_config(settings: FuzzSettings) -> dict[str, Any]:
             "mode": "all",
             "max-examples": budget.max_examples,
             "database": "none",
+            "with-security-parameters": budget.generated_keys,
         },
         "phases": phases,
         "checks": checks,

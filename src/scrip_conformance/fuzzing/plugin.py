@@ -106,6 +106,7 @@ def settings_from(
     budget_name: str | None = None,
     known_ids: Any = None,
     unsupported: frozenset[str] = frozenset(),
+    workers: int = 1,
 ) -> FuzzSettings:
     """The run's settings from the session's options (budget, phases, limits)."""
     from scrip_conformance.fuzzing.data import KnownIds
@@ -128,6 +129,7 @@ def settings_from(
         known_ids=known_ids or KnownIds(),
         max_time=_option(config, "--fuzz-max-time", None),
         unsupported=frozenset(unsupported),
+        workers=workers,
     )
 
 
@@ -159,6 +161,7 @@ def _run_once(config: pytest.Config, target: Any) -> FuzzReport:
         budget_name=_attr(target, "budget"),
         known_ids=ids,
         unsupported=unsupported,
+        workers=int(_attr(target, "concurrency") or 1),
     )
     capture = config.pluginmanager.getplugin("capturemanager")
     around = capture.global_and_fixture_disabled if capture is not None else contextlib.nullcontext

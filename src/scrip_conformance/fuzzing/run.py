@@ -7,17 +7,17 @@ suite finds at least what plain schemathesis finds, plus what the registered dom
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from typing import Any
 
 import schemathesis
-from schemathesis import hooks
 from schemathesis.engine import events
 
 import scrip_conformance.fuzzing.checks as domain_checks
 from scrip_conformance.curl import redact, to_curl
 from scrip_conformance.fuzzing.config import FuzzSettings, schemathesis_config
 from scrip_conformance.fuzzing.examples import with_examples
+from scrip_conformance.fuzzing.ordering import SerialOrder
+from scrip_conformance.fuzzing.ordering import install as install_order
 from scrip_conformance.fuzzing.report import (
     FuzzFailure,
     FuzzReport,
@@ -72,7 +72,12 @@ def _headers(headers: Any) -> dict[str, str]:
 
 
 class _Collector:
-    """Folds engine events into per-operation coverage, failures and errors."""
+    """Folds engine events into per-operation coverage, failures and errors.
+
+    With several workers (``order`` set) a phase's scenarios and errors arrive interleaved; they
+    are held until the phase ends and folded then in the serial run's order (operations by
+    their serial rank, each operation's own events in the order it sent them), so the report,
+    its findings and the request sequence are the serial run's."""
 
     def __init__(self, settings: FuzzSettings) -> None:
         self.settings = settings
@@ -81,6 +86,46 @@ class _Collector:
         self.errors: list[str] = []
         self.stop_reason = "completed"
         self.sequence: list[str] = []
+        self.order: SerialOrder | None = None
+        self._phase = ""
+        self._held: list[Any] = []
+
+    def phase_started(self, phase: str) -> None:
+        self.flush()
+        self._phase = phase
+        if self.order is not None:
+            self.order.phase = phase  # before schemathesis asks for this phase's layers
+
+    def take(self, event: Any) -> None:
+        """A scenario or an error of the current phase: folded now, or at the phase's end."""
+        if self.order is None:
+            self._fold(event)
+        else:
+            self._held.append(event)
+
+    def flush(self) -> None:
+        """Fold what the phase's workers sent, in the serial order."""
+        held, self._held = self._held, []
+        if self.order is None or not held:
+            for event in held:
+                self._fold(event)
+            return
+        order, phase = self.order, self._phase
+        ranked = sorted(
+            enumerate(held), key=lambda item: (order.rank(phase, str(item[1].label)), item[0])
+        )
+        for _, event in ranked:
+            self._fold(event)
+
+    def _fold(self, event: Any) -> None:
+        if isinstance(event, events.ScenarioFinished):
+            self.scenario(event)
+            return
+        info = event.info
+        text = f"{event.label}: {info.title}: {info.message}"
+        if info.code_sample:
+            text += f" (reproduce: {info.code_sample})"
+        self.errors.append(self._secret(text))
 
     def _secret(self, text: str) -> str:
         return keys.scrub(redact(text, [self.settings.api_key]))
@@ -161,38 +206,28 @@ class _Collector:
             )
 
 
-def _pacing_hook(pacer: Pacer) -> Callable[[Any, Any, Any], None]:
-    """An ``after_call`` hook pacing the engine by the rate-limit headers of each answer.
-
-    A 429 is left to schemathesis' own retry (``rate-limit = "auto"``: it waits out
-    ``Retry-After``); any other answer whose headers say the bucket is nearly empty makes the
-    next request wait for a token."""
-
-    def after_call(context: Any, case: Any, response: Any) -> None:
-        headers = {k: v[0] if isinstance(v, list) and v else v for k, v in response.headers.items()}
-        pacer.after_response(response.status_code, headers)
-        if response.status_code != 429:
-            pacer.before_request()
-
-    return after_call
-
-
 def run_fuzzing(settings: FuzzSettings, pacer: Pacer | None = None) -> FuzzReport:
-    """Fuzz the target described by ``settings``; every finding and figure is in the report."""
-    hook = hooks.GLOBAL_HOOK_DISPATCHER.register_hook_with_name(
-        _pacing_hook(pacer or Pacer()), "after_call"
-    )
+    """Fuzz the target described by ``settings``; every finding and figure is in the report.
+
+    Every request schemathesis sends (generated cases, the checks' probes, which skip the call
+    hooks, and its probing phase), from any worker thread, goes through the guarded adapter,
+    which waits for ``pacer``'s next slot and lets it learn from each answer's rate-limit
+    headers (a 429's ``Retry-After`` is left to schemathesis' own retry, ``rate-limit =
+    "auto"``, whose next attempt then finds the slot free)."""
+    fuzz_hooks.install(settings.request_timeout)  # guard, caps and key scrubbing on every call
+    fuzz_hooks.pacer = pacer or Pacer()
     try:
         return _run(settings)
     finally:
-        hooks.GLOBAL_HOOK_DISPATCHER.unregister(hook)
+        fuzz_hooks.pacer = None
 
 
 def _run(settings: FuzzSettings) -> FuzzReport:
     started = time.monotonic()
-    fuzz_hooks.install(settings.request_timeout)  # guard, caps and key scrubbing on every call
     collector = _Collector(settings)
     schema = load_schema(settings)
+    if settings.workers > 1:  # side by side where that changes no answer, reported serially
+        collector.order = install_order(schema)
     for operation in schema.get_all_operations():
         op = operation.ok()
         collector.operation(op.definition.raw.get("operationId") or op.label, op.label)
@@ -205,6 +240,7 @@ def _run(settings: FuzzSettings) -> FuzzReport:
     for event in stream:
         if isinstance(event, events.PhaseStarted):
             stage, done = event.phase.name.value, set()
+            collector.phase_started(stage)
         elif isinstance(event, events.ScenarioFinished):
             done.add(str(event.label or event.id))
         if stage == "stateful":  # sequences along links across operations: counted, not planned
@@ -215,20 +251,21 @@ def _run(settings: FuzzSettings) -> FuzzReport:
             # The time limit caps the run; schemathesis' own max-time would fill it instead.
             stopped_by_time = True
             stream.stop()
-        if isinstance(event, events.ScenarioFinished):
-            collector.scenario(event)
-        elif isinstance(event, events.NonFatalError):
-            info = event.info
-            text = f"{event.label}: {info.title}: {info.message}"
-            if info.code_sample:
-                text += f" (reproduce: {info.code_sample})"
-            collector.errors.append(collector._secret(text))
+        if isinstance(event, events.ScenarioFinished | events.NonFatalError):
+            collector.take(event)
+        elif isinstance(event, events.PhaseFinished):
+            collector.flush()
+            if collector.order is not None:
+                collector.order.phase_ended()
         elif isinstance(event, events.FatalError):
+            collector.flush()
             collector.errors.append(collector._secret(f"fatal: {event.exception}"))
         elif isinstance(event, events.EngineFinished):
+            collector.flush()
             collector.stop_reason = "max_time" if stopped_by_time else str(event.stop_reason.value)
             for failure in getattr(event, "failures", []) or []:
                 collector.after_run(failure)
+    collector.flush()
     return FuzzReport(
         base_url=settings.base_url,
         seed=settings.seed,

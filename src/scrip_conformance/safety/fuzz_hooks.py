@@ -36,6 +36,9 @@ run's; a fixed one would upsert the participants an earlier run created)."""
 MAX_EXTERNAL_ID = 255
 _installed = False
 _timeout = 10.0
+pacer: Any = None
+"""The running fuzzing run's :class:`~scrip_conformance.pacing.Pacer` (set by
+``fuzzing.run``; None: nothing paced): every request, from any worker thread, waits for it."""
 
 
 def _body_json(body: Any) -> Any:
@@ -51,6 +54,9 @@ class GuardedAdapter(HTTPAdapter):
     """Sends nothing the guard refuses; reads at most the cap, within one deadline."""
 
     def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
+        paced = pacer
+        if paced is not None:
+            paced.before_request()
         guard = writes.current()
         method = (request.method or "GET").upper()
         if method != "GET":
@@ -74,6 +80,8 @@ class GuardedAdapter(HTTPAdapter):
             exchange.failed(str(no_answer))
             raise
         metering.meter().sent(response.status_code)
+        if paced is not None:
+            paced.after_response(response.status_code, response.headers)
         whole = False
         try:
             chunks = response.raw.stream(64 * 1024, decode_content=True)
@@ -195,4 +203,9 @@ def install(timeout: float = 10.0) -> None:
         return original(case, session=session, **kwargs)
 
     REQUESTS_TRANSPORT.send = send  # type: ignore[method-assign]
+    # Sessions schemathesis makes itself (each worker's, the probing phase's) are guarded too.
+    from schemathesis.engine import context as engine_context
+
+    make_session = engine_context.make_session
+    engine_context.make_session = lambda *a, **kw: guard_session(make_session(*a, **kw))
     _installed = True
