@@ -120,7 +120,9 @@ OPTIONS = (
     Option(
         "--concurrency",
         "SCRIP_CONCURRENCY",
-        "read-only requests in flight at most (the walk's participants; 1 = serial; default 4)",
+        "requests in flight at most (independent reads of the walk and the read-only contracts, "
+        "fuzzed reads between writes, the sandbox's retirement; results as a serial run's; "
+        "1 = serial; default 4)",
         4,
     ),
     Option(

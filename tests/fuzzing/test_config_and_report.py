@@ -165,3 +165,31 @@ def test_the_workers_of_the_configuration_are_the_settings_bounded_workers():
     config = schemathesis_config(FuzzSettings("http://127.0.0.1:1", "k", workers=4))
     assert config["workers"] == 4
     assert schemathesis_config(FuzzSettings("http://127.0.0.1:1", "k"))["workers"] == 1
+
+
+def test_against_a_target_that_limits_requests_the_default_budget_leaves_out_coverage():
+    from scrip_conformance.fuzzing.budgets import BUDGETS, paced_phases
+
+    assert "coverage" in BUDGETS["default"].phases
+    assert paced_phases(BUDGETS["default"]) == ("examples", "fuzzing", "stateful")
+    assert paced_phases(BUDGETS["deep"]) == BUDGETS["deep"].phases  # a release check keeps it
+    assert paced_phases(BUDGETS["quick"]) == BUDGETS["quick"].phases
+
+
+def test_explicit_fuzz_phases_win_over_the_paced_default():
+    from types import SimpleNamespace
+
+    from scrip_conformance.fuzzing.plugin import settings_from
+
+    def config(phases):
+        return SimpleNamespace(getoption=lambda name: phases if name == "--fuzz-phases" else None)
+
+    url, key = "http://127.0.0.1:1", "k"
+    paced = settings_from(config(None), url, key, read_only=True, limits_requests=True)
+    assert "coverage" not in paced.phases
+    unpaced = settings_from(config(None), url, key, read_only=True, limits_requests=False)
+    assert "coverage" in unpaced.phases
+    chosen = settings_from(
+        config("examples,coverage"), url, key, read_only=True, limits_requests=True
+    )
+    assert chosen.phases == ("examples", "coverage")
