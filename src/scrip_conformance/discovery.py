@@ -17,6 +17,7 @@ whose precondition the data does not meet is reported not exercised rather than 
 from __future__ import annotations
 
 import contextlib
+import functools
 import random
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
@@ -32,7 +33,7 @@ from scrip_conformance.invariants import amounts, balances, lots, timestamps
 from scrip_conformance.invariants._common import items
 from scrip_conformance.invariants.registry import as_lot_page
 from scrip_conformance.invariants.schedule import ExpiryFold, UnstableLot
-from scrip_conformance.prefetch import Prefetcher, Recorder, Replay
+from scrip_conformance.prefetch import Prefetcher, Recorder, Replay, replay_all
 from scrip_conformance.target import Target
 from scrip_conformance.violations import ContractFailure, Violation
 
@@ -216,6 +217,28 @@ def walk_list(
         walk.items = walk.items[:max_items]
         walk.complete = False
     return walk
+
+
+def walk_all(
+    api: TargetClient,
+    lists: Iterable[tuple[str, dict[str, Any] | None]],
+    concurrency: int,
+    *,
+    page_size: int = PAGE_SIZE,
+    max_items: int | None = None,
+) -> list[Walk]:
+    """:func:`walk_list` of each ``(path, query)``, ``concurrency`` lists read at once (each
+    one page after another), the walks (and their answers, for the observers) in the order
+    given, as if walked one after another."""
+    return replay_all(
+        api,
+        [
+            functools.partial(walk_list, path=path, params=query, page_size=page_size,
+                              max_items=max_items)
+            for path, query in lists
+        ],
+        concurrency,
+    )  # fmt: skip
 
 
 @dataclass
