@@ -120,7 +120,7 @@ def test_lists_walked_together_are_the_walks_of_a_serial_run(reference_with):
 def test_reads_with_their_own_key_options_are_sent_with_them():
     def echo_key(request: httpx.Request) -> httpx.Response:
         seen = request.headers.get("x-api-key") or request.headers.get("authorization") or "none"
-        return httpx.Response(200, json={"key": seen})
+        return httpx.Response(200, json={"key": "the target's" if seen == "sk_reads" else seen})
 
     client = TargetClient("http://reads", "sk_reads", transport=httpx.MockTransport(echo_key))
     reads = [
@@ -129,4 +129,4 @@ def test_reads_with_their_own_key_options_are_sent_with_them():
         ("/v1/assets", None, {"key": "wrong", "bearer": True}),
     ]
     answers = get_all(client, reads, 4)
-    assert [a.body["key"] for a in answers] == ["sk_reads", "none", "Bearer wrong"]
+    assert [a.body["key"] for a in answers] == ["the target's", "none", "Bearer wrong"]
