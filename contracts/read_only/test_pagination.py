@@ -84,7 +84,8 @@ def pagination_findings(discovery, target, api):
     ]
     found: list = []
     counts: dict = {}
-    for listed, listed_counts in replay_all(api, reads, target.concurrency):
+    # the first pages of the asset and participant lists at the reference size: the walk's
+    for listed, listed_counts in replay_all(discovery.reusing(api), reads, target.concurrency):
         found += listed
         for contract_id, kinds in listed_counts.items():
             _count(counts, contract_id, sum(kinds.values()))

@@ -33,7 +33,15 @@ from scrip_conformance.invariants import amounts, balances, lots, timestamps
 from scrip_conformance.invariants._common import items
 from scrip_conformance.invariants.registry import as_lot_page
 from scrip_conformance.invariants.schedule import ExpiryFold, UnstableLot
-from scrip_conformance.prefetch import Prefetcher, Recorder, Replay, replay_all
+from scrip_conformance.prefetch import (
+    Key,
+    Prefetcher,
+    Recorder,
+    Replay,
+    Reuse,
+    key_of,
+    replay_all,
+)
 from scrip_conformance.target import Target
 from scrip_conformance.violations import ContractFailure, Violation
 
@@ -49,6 +57,7 @@ CLOCK_HORIZON = timedelta(days=2)
 KEPT_LIST_MAX_LOTS = 2000  # a whole lot list is kept (for the filter contracts) up to this size
 LOT_SAMPLE_PER_ASSET = 64  # outstanding lots with a future expiry kept per asset (window edges)
 ID_SAMPLE = 16  # lot lists and participants kept by id for the pagination contracts
+PROGRAMS_KEPT = 1000  # walked participants whose program_ids are kept (the list filters')
 SLIM_LOT_FIELDS = ("id", "status", "remaining", "reference_id", "expires_at", "matures_at")
 
 
@@ -356,6 +365,10 @@ class Discovery:
         self.participant_count = 0
         self.first_participant_id: str | None = None
         self.walked_participants: set[str] = set()
+        # read again by the contracts: the first page of the asset and participant lists, and
+        # the programs each walked participant is enrolled in (bounded)
+        self.first_pages: dict[Key, ApiResponse] = {}
+        self.participant_programs: dict[str, list] = {}
         self.listed_participants = 0  # of them, reached through the participant list
         self.cut_lists: list[tuple[str, str]] = []  # (participant, asset) lists cut by the limit
         self.findings = Findings()
@@ -381,7 +394,9 @@ class Discovery:
         self.started_at = datetime.now(UTC)
         self._reset()
         target = self.target
-        self.assets = walk_list(self.api, "/v1/assets", max_items=target.max_assets)
+        self.assets = walk_list(
+            self.api, "/v1/assets", max_items=target.max_assets, on_page=self._keep_first_page
+        )
         self._read_included_assets()
         lot_assets = self.lot_assets()
         bounds = [timestamps.parse(t) for window in self.schedule_windows for t in window]
@@ -393,6 +408,7 @@ class Discovery:
         cap = self.listed_cap()
         with self._reading_ahead(lot_assets) as ahead:
             for response in iter_pages(self.api, "/v1/participants", None, PAGE_SIZE):
+                self._keep_first_page(response)
                 page = items(response.body)
                 room = cap - self.participant_count
                 ids = [
@@ -463,6 +479,8 @@ class Discovery:
         self.walked_participants.add(participant_id)
         response = self.api.get(f"/v1/participants/{participant_id}")
         detail = response.expect(200, "ERROR-UNKNOWN-ID-404", "a listed participant is missing")
+        if isinstance(detail, dict) and len(self.participant_programs) < PROGRAMS_KEPT:
+            self.participant_programs[participant_id] = detail.get("program_ids") or []
         detail = detail if isinstance(detail, dict) else {}
         asked_at = response.started_at
         where, subject = response.curl, f"participant {participant_id}"
@@ -519,6 +537,16 @@ class Discovery:
                     "BALANCES-LIST-EQUALS-DETAIL", "balance rows compared",
                     max(len(rows), len(listed.items)),
                 )  # fmt: skip
+
+    def _keep_first_page(self, response: ApiResponse) -> None:
+        """Keep the first page of a list walk (the contracts read it again, :meth:`reusing`)."""
+        if not response.params.get("cursor"):
+            self.first_pages.setdefault(key_of(response.path, response.params), response)
+
+    def reusing(self, api: TargetClient) -> TargetClient:
+        """``api`` answering the first pages of the asset and participant lists from the walk
+        (the read-only profile judges a quiet target: they have not changed since)."""
+        return cast(TargetClient, Reuse(api, self.first_pages))
 
     def listed_cap(self) -> int:
         """Listed participants walked at most: ``--max-participants``; in a budget with a

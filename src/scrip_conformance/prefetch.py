@@ -89,6 +89,28 @@ class Replay:
         return getattr(self._api, name)
 
 
+class Reuse:
+    """A read-only stand-in for the client answering the GETs of ``answers`` (read earlier in
+    the run, on a quiet target) from them, as often as asked and shown to no observer again
+    (they were when first read); any other GET is sent."""
+
+    def __init__(self, api: Any, answers: dict[Key, ApiResponse]) -> None:
+        self._api = api
+        self._answers = answers
+
+    def get(self, path: str, params: dict[str, Any] | None = None, **kwargs: Any) -> ApiResponse:
+        options = set(kwargs) - {"notify"}
+        found = None if options else self._answers.get(key_of(path, params))
+        return found if found is not None else self._api.get(path, params, **kwargs)
+
+    def notify(self, response: ApiResponse) -> None:
+        if not any(response is kept for kept in self._answers.values()):
+            self._api.notify(response)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._api, name)
+
+
 class Prefetcher:
     """Runs ``read(recorder, item)`` for the items ahead of the one being folded, at most
     ``concurrency`` at once; :meth:`answers` waits for one item's reads, in the caller's order."""
