@@ -110,8 +110,9 @@ def _cases(kind: str, base: list[dict], programs: list[dict], generator) -> list
     return cases
 
 
-def _judge_lists(api, bases: dict[str, Any], generator, judged: Judged, concurrency) -> None:
-    """Each list's filter cases, walked ``concurrency`` at a time, judged in order."""
+def _judge_lists(api, discovery, bases: dict[str, Any], generator, judged: Judged) -> None:
+    """Each list's filter cases, walked ``--concurrency`` at a time, judged in order."""
+    concurrency = discovery.target.concurrency
     programs = [p for p in bases["programs"].items if isinstance(p, dict)]
     tried = []  # (kind, query)
     for kind, base_walk in bases.items():
@@ -120,6 +121,8 @@ def _judge_lists(api, bases: dict[str, Any], generator, judged: Judged, concurre
     reads = [(PATHS[kind], query) for kind, query in tried]
     walks = walk_all(api, reads, concurrency, max_items=LIST_MAX)
     for (kind, query), walk in zip(tried, walks, strict=True):
+        if not query:  # the default list (of programs): pagination walks it again
+            discovery.keep_first_page(walk.first_page)
         contract, path, base_walk = CONTRACT_OF[kind], PATHS[kind], bases[kind]
         base = [i for i in base_walk.items if isinstance(i, dict)]
         matches = all_of([predicate(kind, k, v) for k, v in query.items()])
@@ -274,7 +277,8 @@ def list_judgement(discovery, target, api) -> Judged:
     # the first pages of the asset and participant lists as the walk read them
     walks = walk_all(discovery.reusing(api), reads, concurrency, max_items=LIST_MAX)
     bases = dict(zip(kinds, walks, strict=True))
-    _judge_lists(api, bases, generator, judged, concurrency)
+    discovery.keep_first_page(bases["programs"].first_page)  # the schedule's programs
+    _judge_lists(api, discovery, bases, generator, judged)
     most = target.limits.get("program_details", DETAILS_MAX)
     _judge_participant_programs(api, discovery, bases["participants"], generator, judged, most)
     _judge_balances(api, discovery, generator, judged, concurrency)

@@ -125,7 +125,8 @@ def schedule_findings(discovery, target, api):
     reads = [_read_liability] if liability else []
     reads += [fetching(dict(first, asset_id=asset_id)) for asset_id in by_asset]
     reads.append(functools.partial(walk_list, path="/v1/programs", params=ALL_PROGRAMS))
-    *answers, programs = replay_all(api, reads, target.concurrency)
+    # (the programs as the list filters read them, when they did)
+    *answers, programs = replay_all(discovery.reusing(api), reads, target.concurrency)
     if liability:
         _liability(found, results, discovery, steady, answers.pop(0))
     _asset_filters(found, first_rows, by_asset, answers)

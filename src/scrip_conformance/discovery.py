@@ -57,6 +57,7 @@ CLOCK_HORIZON = timedelta(days=2)
 KEPT_LIST_MAX_LOTS = 2000  # a whole lot list is kept (for the filter contracts) up to this size
 LOT_SAMPLE_PER_ASSET = 64  # outstanding lots with a future expiry kept per asset (window edges)
 ID_SAMPLE = 16  # lot lists and participants kept by id for the pagination contracts
+FIRST_PAGES_KEPT = 64  # first pages of lists kept to be read again by later contracts
 PROGRAMS_KEPT = 1000  # walked participants whose program_ids are kept (the list filters')
 SLIM_LOT_FIELDS = ("id", "status", "remaining", "reference_id", "expires_at", "matures_at")
 
@@ -132,6 +133,7 @@ class Walk:
     items: list[Any] = field(default_factory=list)
     complete: bool = False  # the last page said has_more false
     first_request: str = ""
+    first_page: ApiResponse | None = None  # its answer (another contract may read it again)
     pages: int = 0
     next_cursor: str | None = None  # the cursor the last page read offered
 
@@ -214,6 +216,7 @@ def walk_list(
             on_page(response)
         walk.pages += 1
         walk.first_request = walk.first_request or response.curl
+        walk.first_page = walk.first_page or response
         walk.items.extend(items(response.body))
         pagination = _pagination(response.body)
         walk.next_cursor = pagination.get("next_cursor")
@@ -540,12 +543,20 @@ class Discovery:
 
     def _keep_first_page(self, response: ApiResponse) -> None:
         """Keep the first page of a list walk (the contracts read it again, :meth:`reusing`)."""
-        if not response.params.get("cursor"):
+        self.keep_first_page(response)
+
+    def keep_first_page(self, response: ApiResponse | None) -> None:
+        """Keep ``response``, the first page of a list, for the contracts that read the same
+        list later (:meth:`reusing`), ``FIRST_PAGES_KEPT`` of them at most."""
+        if response is None or response.params.get("cursor"):
+            return
+        if len(self.first_pages) < FIRST_PAGES_KEPT:
             self.first_pages.setdefault(key_of(response.path, response.params), response)
 
     def reusing(self, api: TargetClient) -> TargetClient:
-        """``api`` answering the first pages of the asset and participant lists from the walk
-        (the read-only profile judges a quiet target: they have not changed since)."""
+        """``api`` answering the first pages kept (of the asset and participant lists, of the
+        lists a contract keeps) from them: the read-only profile judges a quiet target, and
+        those lists hold nothing that follows the clock, so they have not changed since."""
         return cast(TargetClient, Reuse(api, self.first_pages))
 
     def listed_cap(self) -> int:
