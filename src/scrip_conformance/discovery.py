@@ -6,12 +6,13 @@ the order of each lot list, each participant's balances against the sums of its 
 participant's lots are read), per-asset totals for recomputing the expiration schedule and for
 the liability report. What remains after :meth:`Discovery.run` is small whatever the data set:
 totals, bounded samples (a few whole lot lists for the filter contracts, ids for pagination, a
-few lots per asset), the lot dates close to the run's time window, and the violations found,
+few lots per asset, the first pages of the asset and participant lists, which the contracts
+read again), the lot dates close to the run's time window, and the violations found,
 bounded per contract (:class:`Findings`), with the witnesses of each contract: what the walk
 actually judged (final-state lots, dated lots, balance rows, counters ...), so that a contract
 whose precondition the data does not meet is reported not exercised rather than passed.
 """
-# long file (about 730 lines): the streaming walk keeps every per-page fold beside the walk that
+# long file (about 790 lines): the streaming walk keeps every per-page fold beside the walk that
 # feeds it, so that a page is read once; splitting the folds into their own module is next.
 
 from __future__ import annotations
@@ -398,7 +399,7 @@ class Discovery:
         self._reset()
         target = self.target
         self.assets = walk_list(
-            self.api, "/v1/assets", max_items=target.max_assets, on_page=self._keep_first_page
+            self.api, "/v1/assets", max_items=target.max_assets, on_page=self.keep_first_page
         )
         self._read_included_assets()
         lot_assets = self.lot_assets()
@@ -411,7 +412,7 @@ class Discovery:
         cap = self.listed_cap()
         with self._reading_ahead(lot_assets) as ahead:
             for response in iter_pages(self.api, "/v1/participants", None, PAGE_SIZE):
-                self._keep_first_page(response)
+                self.keep_first_page(response)
                 page = items(response.body)
                 room = cap - self.participant_count
                 ids = [
@@ -540,10 +541,6 @@ class Discovery:
                     "BALANCES-LIST-EQUALS-DETAIL", "balance rows compared",
                     max(len(rows), len(listed.items)),
                 )  # fmt: skip
-
-    def _keep_first_page(self, response: ApiResponse) -> None:
-        """Keep the first page of a list walk (the contracts read it again, :meth:`reusing`)."""
-        self.keep_first_page(response)
 
     def keep_first_page(self, response: ApiResponse | None) -> None:
         """Keep ``response``, the first page of a list, for the contracts that read the same

@@ -207,7 +207,7 @@ def get_all(api: TargetClient, reads: Sequence[Read], concurrency: int) -> list[
 
 
 def _options(read: Read) -> dict[str, Any]:
-    return read[2] if len(read) > 2 else {}  # type: ignore[misc]
+    return read[2] if len(read) > 2 else {}
 
 
 def replay_all(api: TargetClient, reads: Sequence[Callable[[Any], T]], concurrency: int) -> list[T]:
