@@ -12,7 +12,7 @@ bounded per contract (:class:`Findings`), with the witnesses of each contract: w
 actually judged (final-state lots, dated lots, balance rows, counters ...), so that a contract
 whose precondition the data does not meet is reported not exercised rather than passed.
 """
-# long file (about 790 lines): the streaming walk keeps every per-page fold beside the walk that
+# long file (about 810 lines): the streaming walk keeps every per-page fold beside the walk that
 # feeds it, so that a page is read once; splitting the folds into their own module is next.
 
 from __future__ import annotations
