@@ -40,6 +40,7 @@ from scrip_conformance.prefetch import (
     Recorder,
     Replay,
     Reuse,
+    get_all,
     key_of,
     replay_all,
 )
@@ -575,12 +576,12 @@ class Discovery:
     def _read_included_assets(self) -> None:
         """Add the included assets the capped asset walk did not reach, each read by id."""
         walked = self.asset_by_id()
-        for asset_id in self.include_assets:
-            if asset_id not in walked:
-                response = self.api.get(f"/v1/assets/{asset_id}")
-                body = response.expect(200, "ERROR-UNKNOWN-ID-404", "a run's asset is missing")
-                if isinstance(body, dict):
-                    self.assets.items.append(body)
+        reads = [(f"/v1/assets/{a}", None) for a in self.include_assets if a not in walked]
+        concurrency = getattr(self.target, "concurrency", 1)
+        for response in get_all(self.api, reads, concurrency):
+            body = response.expect(200, "ERROR-UNKNOWN-ID-404", "a run's asset is missing")
+            if isinstance(body, dict):
+                self.assets.items.append(body)
 
     def _moved(self, earliest: datetime | None) -> bool:
         """Whether a lot date seen (``earliest``: the first one after the balances were read)
