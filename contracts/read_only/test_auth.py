@@ -9,6 +9,7 @@ import uuid
 import pytest
 
 from scrip_conformance.invariants import errors
+from scrip_conformance.prefetch import get_all
 from scrip_conformance.pytest_plugin import not_run, require_feature
 from scrip_conformance.resources import load_spec
 from scrip_conformance.sampling import rotation
@@ -75,19 +76,21 @@ def test_every_get_operation_refuses_a_bad_key(contract_id, api, discovery, targ
     ]
     # every way to every operation, or (smaller budgets) ``bad_keys`` ways per operation in turn
     per_operation = target.limits.get("bad_keys")
+    tried = []  # (what was sent, the read)
     place = 0
     for operation_id, template in get_operations():
         if operation_id == "getLiabilityReport" and not target.supports("liability-report"):
             continue  # --unsupported liability-report: the route is never called
         path, query = concrete(template, discovery, target)
         for key, label, bearer in rotation(ways, place, per_operation):
-            response = api.get(path, query, key=key, bearer=bearer)
-            witness(contract_id, "requests with a bad key")
             how = "Authorization: Bearer" if bearer else "X-API-Key"
-            found += unauthorized(
-                response, contract_id, f"{operation_id} with {label} ({how}) is not refused"
-            )
+            read = (path, query, {"key": key, "bearer": bearer})
+            tried.append((f"{operation_id} with {label} ({how})", read))
         place += 1
+    answers = get_all(api, [read for _, read in tried], target.concurrency)
+    for (what, _), response in zip(tried, answers, strict=True):
+        witness(contract_id, "requests with a bad key")
+        found += unauthorized(response, contract_id, f"{what} is not refused")
     raise_if_any(found)
 
 
@@ -105,8 +108,8 @@ def test_a_bad_key_gets_401_before_any_other_error(api, target, witness):
         ),
     ]
     found = []
-    for path, query in probes:
-        response = api.get(path, query, key="scrip-conformance-wrong-key")
+    reads = [(path, query, {"key": "scrip-conformance-wrong-key"}) for path, query in probes]
+    for response in get_all(api, reads, target.concurrency):
         witness("AUTH-401-PRECEDES-OTHER-ERRORS", "invalid requests with a bad key")
         found += unauthorized(
             response,

@@ -10,7 +10,7 @@ import dataclasses
 
 import pytest
 
-from scrip_conformance.discovery import walk_list
+from scrip_conformance.discovery import walk_all
 from scrip_conformance.invariants import filters, timestamps
 from scrip_conformance.pytest_plugin import not_run
 
@@ -57,22 +57,26 @@ def test_lot_filter_returns_exactly_the_matching_lots(contract_id, discovery, ap
     if not chosen:
         not_run("no participant's lots could be walked to the end")
     generator = rng(discovery.target, contract_id)
+    tried = [  # (the unfiltered list, the filter's value, the filtered list's path and query)
+        (kept, value, (f"/v1/participants/{kept.participant_id}/balances/lots",
+                       {"asset_id": kept.asset_id, name: value}))
+        for kept in chosen
+        for value in filter_values(name, kept.lots, generator)
+    ]  # fmt: skip
+    walks = walk_all(api, [read for _, _, read in tried], discovery.target.concurrency)
     found = []
     witness(contract_id, "filtered lists holding matching lots", 0)
-    for kept in chosen:
-        path = f"/v1/participants/{kept.participant_id}/balances/lots"
-        for value in filter_values(name, kept.lots, generator):
-            filtered = walk_list(api, path, {"asset_id": kept.asset_id, name: value})
-            if matches_some_lot(name, value, kept.lots):
-                witness(contract_id, "filtered lists holding matching lots")
-            unstable = discovery.unstable_lot_ids()
-            subject = f"participant {kept.participant_id}, asset {kept.asset_id}"
-            if timestamps.parse(value) is not None:
-                subject += f", bound {value}"
-            found += [
-                dataclasses.replace(v, subject=subject, request=filtered.first_request)
-                for v in filters.check_filter_result(
-                    kept.lots, filtered.items, name, value, unstable_ids=unstable
-                )
-            ]
+    for (kept, value, _), filtered in zip(tried, walks, strict=True):
+        if matches_some_lot(name, value, kept.lots):
+            witness(contract_id, "filtered lists holding matching lots")
+        unstable = discovery.unstable_lot_ids()
+        subject = f"participant {kept.participant_id}, asset {kept.asset_id}"
+        if timestamps.parse(value) is not None:
+            subject += f", bound {value}"
+        found += [
+            dataclasses.replace(v, subject=subject, request=filtered.first_request)
+            for v in filters.check_filter_result(
+                kept.lots, filtered.items, name, value, unstable_ids=unstable
+            )
+        ]
     assert_contract(found, contract_id)

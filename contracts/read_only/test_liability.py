@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from scrip_conformance.discovery import walk_list
+from scrip_conformance.discovery import walk_all
 from scrip_conformance.invariants import liability
 from scrip_conformance.pytest_plugin import not_run, require_feature
 
@@ -24,8 +24,8 @@ CONTRACTS = {
 def liability_findings(discovery, target, api):
     require_feature(target, "liability-report")
     found, ran, counts = [], set(), {}
-    plain = walk_list(api, PATH, {"by_bucket": "false"})
-    split = walk_list(api, PATH, {"by_bucket": "true"})
+    reads = [(PATH, {"by_bucket": "false"}), (PATH, {"by_bucket": "true"})]
+    plain, split = walk_all(api, reads, target.concurrency)
     counts["LIABILITY-ROWS-WELL-FORMED"] = {"liability rows": len(plain.items) + len(split.items)}
     found += [v.at(plain.first_request) for v in liability.check_page(plain.items, False)]
     found += [v.at(split.first_request) for v in liability.check_page(split.items, True)]

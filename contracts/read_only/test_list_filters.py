@@ -15,9 +15,10 @@ from typing import Any
 
 import pytest
 
-from scrip_conformance.discovery import walk_list
+from scrip_conformance.discovery import walk_all, walk_list
 from scrip_conformance.invariants import list_filters, timestamps
 from scrip_conformance.invariants.list_filters import all_of, predicate
+from scrip_conformance.prefetch import get_all
 from scrip_conformance.pytest_plugin import not_run
 from scrip_conformance.sampling import rotation
 from scrip_conformance.violations import Violation
@@ -92,7 +93,9 @@ def _cases(kind: str, base: list[dict], programs: list[dict], generator) -> list
         if linked:
             cases.append({"status": "ACTIVE", "program_id": generator.choice(linked)})
     elif kind == "programs":
-        cases = [{}, {"include_archived": "false"}, {"include_archived": "true"}]
+        # (include_archived=true is what the base walk asks: judged against itself, it could
+        # only pass; a server ignoring it shows in status=ARCHIVED and in the default)
+        cases = [{}, {"include_archived": "false"}]
         cases += [{"status": s} for s in ("ACTIVE", "SUSPENDED", "ARCHIVED")] + searches
     else:
         stamps = sorted({p["created_at"] for p in base if isinstance(p.get("created_at"), str)})
@@ -107,14 +110,24 @@ def _cases(kind: str, base: list[dict], programs: list[dict], generator) -> list
     return cases
 
 
-def _judge_list(api, kind: str, base_walk, programs, generator, judged: Judged) -> None:
-    contract, path = CONTRACT_OF[kind], PATHS[kind]
-    base = [i for i in base_walk.items if isinstance(i, dict)]
-    for query in _cases(kind, base, programs, generator):
+def _judge_lists(api, discovery, bases: dict[str, Any], generator, judged: Judged) -> None:
+    """Each list's filter cases, walked ``--concurrency`` at a time, judged in order."""
+    concurrency = discovery.target.concurrency
+    programs = [p for p in bases["programs"].items if isinstance(p, dict)]
+    tried = []  # (kind, query)
+    for kind, base_walk in bases.items():
+        base = [i for i in base_walk.items if isinstance(i, dict)]
+        tried += [(kind, query) for query in _cases(kind, base, programs, generator)]
+    reads = [(PATHS[kind], query) for kind, query in tried]
+    walks = walk_all(api, reads, concurrency, max_items=LIST_MAX)
+    for (kind, query), walk in zip(tried, walks, strict=True):
+        if not query:  # the default list (of programs): pagination walks it again
+            discovery.keep_first_page(walk.first_page)
+        contract, path, base_walk = CONTRACT_OF[kind], PATHS[kind], bases[kind]
+        base = [i for i in base_walk.items if isinstance(i, dict)]
         matches = all_of([predicate(kind, k, v) for k, v in query.items()])
         if kind == "programs" and "status" not in query and "include_archived" not in query:
             matches = all_of([matches, predicate(kind, "include_archived", "false")])
-        walk = walk_list(api, path, query, max_items=LIST_MAX)
         subject = f"{path} filtered by {query or 'nothing (the default)'}"
         found = list_filters.check_filtered(
             contract, base, base_walk.complete, walk.items, walk.complete, matches, subject
@@ -123,21 +136,32 @@ def _judge_list(api, kind: str, base_walk, programs, generator, judged: Judged) 
         judged.count(contract, any(matches(i) is True for i in base))
 
 
-def _participant_programs(api, participant_ids: list[str], most: int) -> dict[str, list]:
+def _participant_programs(api, discovery, participant_ids: list[str], most: int) -> dict:
+    """Each participant's program_ids (of the first ``most``), by its detail: as the walk read
+    it, else read now."""
+    chosen = participant_ids[:most]
+    known = discovery.participant_programs
+    unread = [p for p in chosen if p not in known]
+    reads = [(f"/v1/participants/{participant_id}", None) for participant_id in unread]
+    answers = dict(zip(unread, get_all(api, reads, discovery.target.concurrency), strict=True))
     found = {}
-    for participant_id in participant_ids[:most]:
-        response = api.get(f"/v1/participants/{participant_id}")
-        if response.status_code == 200 and isinstance(response.body, dict):
+    for participant_id in chosen:
+        response = answers.get(participant_id)
+        if response is None:
+            found[participant_id] = known[participant_id]
+        elif response.status_code == 200 and isinstance(response.body, dict):
             found[participant_id] = response.body.get("program_ids") or []
     return found
 
 
-def _judge_participant_programs(api, base_walk, generator, judged: Judged, most: int) -> None:
+def _judge_participant_programs(
+    api, discovery, base_walk, generator, judged: Judged, most: int
+) -> None:
     """program_id on participants: every listed one is enrolled (by its detail), and, when the
     filtered list was read whole, every sampled enrolled participant is listed (``most``
     details read on each side)."""
     base_ids = [p["id"] for p in base_walk.items if isinstance(p, dict) and "id" in p]
-    details = _participant_programs(api, sample(generator, base_ids, DETAILS_MAX), most)
+    details = _participant_programs(api, discovery, sample(generator, base_ids, DETAILS_MAX), most)
     enrolled = sorted({p for programs in details.values() for p in programs})
     if not enrolled:
         return
@@ -145,7 +169,7 @@ def _judge_participant_programs(api, base_walk, generator, judged: Judged, most:
     walk = walk_list(api, PATHS["participants"], {"program_id": program}, max_items=LIST_MAX)
     listed = [p["id"] for p in walk.items if isinstance(p, dict) and "id" in p]
     subject = f"/v1/participants filtered by program_id {program}"
-    for participant_id, programs in _participant_programs(api, listed, most).items():
+    for participant_id, programs in _participant_programs(api, discovery, listed, most).items():
         if program not in programs:
             judged.violations.append(
                 Violation(
@@ -173,15 +197,15 @@ def _judge_participant_programs(api, base_walk, generator, judged: Judged, most:
     judged.count(PARTICIPANTS, True)
 
 
-def _judge_balances(api, discovery, generator, judged: Judged) -> None:
+def _judge_balances(api, discovery, generator, judged: Judged, concurrency) -> None:
     """asset_id on a participant's balances keeps exactly that asset's row."""
     for participant_id in sample(generator, discovery.multi_balance_sample.items, 2):
         path = f"/v1/participants/{participant_id}/balances"
         whole = walk_list(api, path, max_items=LIST_MAX)
-        rows = [r for r in whole.items if isinstance(r, dict)]
-        for row in sample(generator, rows, 2):
-            asset_id = row.get("asset_id")
-            walk = walk_list(api, path, {"asset_id": asset_id}, max_items=LIST_MAX)
+        rows = sample(generator, [r for r in whole.items if isinstance(r, dict)], 2)
+        reads = [(path, {"asset_id": row.get("asset_id")}) for row in rows]
+        walks = walk_all(api, reads, concurrency, max_items=LIST_MAX)
+        for row, walk in zip(rows, walks, strict=True):
             if walk.items != [row]:
                 judged.violations.append(
                     Violation(
@@ -189,7 +213,7 @@ def _judge_balances(api, discovery, generator, judged: Judged) -> None:
                         "asset_id does not keep exactly that asset's balance row",
                         f"[{row}]",
                         str(walk.items)[:300],
-                        f"{path}, asset_id {asset_id}",
+                        f"{path}, asset_id {row.get('asset_id')}",
                         walk.first_request,
                     )
                 )
@@ -202,56 +226,63 @@ def _sort_key(name: str):
     return lambda item: item.get(name)
 
 
-def _judge_sorts(api, bases: dict[str, Any], judged: Judged, directions: int | None) -> None:
+def _judge_sorts(api, bases: dict[str, Any], judged: Judged, directions, concurrency) -> None:
     """Each sort key in ``directions`` of the two directions (both when None), taken in turn
     across the keys so that both are sent."""
+    tried = []  # (kind, key, direction)
     place = 0
     for kind, keys in SORTS.items():
-        base_walk = bases[kind]
-        extra = {"include_archived": "true"} if kind == "programs" else {}
-        members = {i.get("id") for i in base_walk.items if isinstance(i, dict)}
         for name in keys:
             place += 1
-            for direction in rotation(("asc", "desc"), place - 1, directions):
-                query = dict(extra, sort_by=name, sort_dir=direction)
-                walk = walk_list(api, PATHS[kind], query, max_items=LIST_MAX)
-                subject = f"{PATHS[kind]} sorted by {name} {direction}"
-                found = list_filters.check_sorted(
-                    SORT, walk.items, _sort_key(name), direction == "desc", subject
+            tried += [(kind, name, d) for d in rotation(("asc", "desc"), place - 1, directions)]
+    reads = [
+        (PATHS[kind], dict(_base_query(kind), sort_by=name, sort_dir=direction))
+        for kind, name, direction in tried
+    ]
+    walks = walk_all(api, reads, concurrency, max_items=LIST_MAX)
+    for (kind, name, direction), walk in zip(tried, walks, strict=True):
+        base_walk = bases[kind]
+        members = {i.get("id") for i in base_walk.items if isinstance(i, dict)}
+        subject = f"{PATHS[kind]} sorted by {name} {direction}"
+        found = list_filters.check_sorted(
+            SORT, walk.items, _sort_key(name), direction == "desc", subject
+        )
+        got = {i.get("id") for i in walk.items if isinstance(i, dict)}
+        if not found and walk.complete and base_walk.complete and got != members:
+            found.append(
+                Violation(
+                    SORT,
+                    "a sorted walk does not hold the list's items",
+                    f"{len(members)} items of the unsorted list",
+                    f"{len(got)} items, {len(got ^ members)} differing",
+                    subject,
                 )
-                got = {i.get("id") for i in walk.items if isinstance(i, dict)}
-                if not found and walk.complete and base_walk.complete and got != members:
-                    found.append(
-                        Violation(
-                            SORT,
-                            "a sorted walk does not hold the list's items",
-                            f"{len(members)} items of the unsorted list",
-                            f"{len(got)} items, {len(got ^ members)} differing",
-                            subject,
-                        )
-                    )
-                judged.violations += [v.at(walk.first_request) for v in found]
-                judged.count(SORT, len(walk.items) > 1)
+            )
+        judged.violations += [v.at(walk.first_request) for v in found]
+        judged.count(SORT, len(walk.items) > 1)
+
+
+def _base_query(kind: str) -> dict[str, str]:
+    """The query of a list's unfiltered walk, and of its sorted ones: every program."""
+    return {"include_archived": "true"} if kind == "programs" else {}
 
 
 @pytest.fixture(scope="module")
 def list_judgement(discovery, target, api) -> Judged:
     generator = rng(target, "list-filters")
     judged = Judged()
-    bases = {
-        "assets": walk_list(api, PATHS["assets"], max_items=LIST_MAX),
-        "programs": walk_list(
-            api, PATHS["programs"], {"include_archived": "true"}, max_items=LIST_MAX
-        ),
-        "participants": walk_list(api, PATHS["participants"], max_items=LIST_MAX),
-    }
-    programs = [p for p in bases["programs"].items if isinstance(p, dict)]
-    for kind, base_walk in bases.items():
-        _judge_list(api, kind, base_walk, programs, generator, judged)
+    concurrency = target.concurrency
+    kinds = ("assets", "programs", "participants")
+    reads = [(PATHS[kind], _base_query(kind)) for kind in kinds]
+    # the first pages of the asset and participant lists as the walk read them
+    walks = walk_all(discovery.reusing(api), reads, concurrency, max_items=LIST_MAX)
+    bases = dict(zip(kinds, walks, strict=True))
+    discovery.keep_first_page(bases["programs"].first_page)  # the schedule's programs
+    _judge_lists(api, discovery, bases, generator, judged)
     most = target.limits.get("program_details", DETAILS_MAX)
-    _judge_participant_programs(api, bases["participants"], generator, judged, most)
-    _judge_balances(api, discovery, generator, judged)
-    _judge_sorts(api, bases, judged, target.limits.get("sort_directions"))
+    _judge_participant_programs(api, discovery, bases["participants"], generator, judged, most)
+    _judge_balances(api, discovery, generator, judged, concurrency)
+    _judge_sorts(api, bases, judged, target.limits.get("sort_directions"), concurrency)
     return judged
 
 

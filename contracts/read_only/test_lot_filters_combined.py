@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from scrip_conformance.discovery import walk_list
+from scrip_conformance.discovery import walk_all
 from scrip_conformance.invariants import list_filters
 from scrip_conformance.pytest_plugin import not_run
 
@@ -35,24 +35,28 @@ def combinations(lots: list[dict], generator) -> list[dict[str, str]]:
 @pytest.mark.contract(CONTRACT)
 def test_lot_filters_given_together_keep_the_lots_matching_all_of_them(discovery, api, witness):
     generator = rng(discovery.target, CONTRACT)
-    found, judged = [], 0
-    for kept in discovery.kept_lists:
-        path = f"/v1/participants/{kept.participant_id}/balances/lots"
+    tried = [  # (the unfiltered list, the filters, the filtered list's path and query)
+        (kept, query, (f"/v1/participants/{kept.participant_id}/balances/lots",
+                       {"asset_id": kept.asset_id, **query}))
+        for kept in discovery.kept_lists
+        for query in combinations(kept.lots, generator)
+    ]  # fmt: skip
+    walks = walk_all(api, [read for _, _, read in tried], discovery.target.concurrency)
+    found = []
+    for (kept, query, _), walk in zip(tried, walks, strict=True):
         subject = f"participant {kept.participant_id}, asset {kept.asset_id}"
-        for query in combinations(kept.lots, generator):
-            walk = walk_list(api, path, {"asset_id": kept.asset_id, **query})
-            found += [
-                v.at(walk.first_request)
-                for v in list_filters.check_combined_lot_filters(
-                    CONTRACT,
-                    kept.lots,
-                    walk.items,
-                    query,
-                    f"{subject}, filters {query}",
-                    unstable_ids=discovery.unstable_lot_ids(),
-                )
-            ]
-            judged += 1
+        found += [
+            v.at(walk.first_request)
+            for v in list_filters.check_combined_lot_filters(
+                CONTRACT,
+                kept.lots,
+                walk.items,
+                query,
+                f"{subject}, filters {query}",
+                unstable_ids=discovery.unstable_lot_ids(),
+            )
+        ]
+    judged = len(tried)
     witness(CONTRACT, "combined filter walks", judged)
     if not judged:
         not_run("no lot list walked whole holds reference ids or expiries to combine")

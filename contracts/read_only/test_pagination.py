@@ -3,6 +3,7 @@ skipped; has_more and next_cursor agree; no page exceeds its limit."""
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from scrip_conformance.discovery import walk_list
 from scrip_conformance.invariants import pagination, timestamps
 from scrip_conformance.invariants._common import items
+from scrip_conformance.prefetch import replay_all
 from scrip_conformance.pytest_plugin import not_run
 from scrip_conformance.sampling import rotation
 from scrip_conformance.violations import ContractFailure
@@ -64,18 +66,29 @@ def lists_to_page(discovery, target) -> list[tuple[str, dict]]:
 
 @pytest.fixture(scope="module")
 def pagination_findings(discovery, target, api):
-    """Violations found walking each list with the reference page size and smaller ones."""
+    """Violations found walking each list with the reference page size and smaller ones (the
+    lists read ``--concurrency`` at a time, each one's walks one after another, judged in
+    order)."""
     generator = rng(target, "pagination-sizes")
     max_items = target.limits["pagination_items"]
     per_list = target.limits.get("pagination_sizes")  # small page sizes each list is walked at
+    reads = [
+        functools.partial(
+            _page_one_list,
+            path=path,
+            query=query,
+            sizes=rotation([1, 2, generator.randint(3, 9)], index, per_list),
+            max_items=max_items,
+        )
+        for index, (path, query) in enumerate(lists_to_page(discovery, target))
+    ]
     found: list = []
     counts: dict = {}
-    for index, (path, query) in enumerate(lists_to_page(discovery, target)):
-        sizes = rotation([1, 2, generator.randint(3, 9)], index, per_list)
-        try:
-            found += _page_one_list(api, path, query, sizes, max_items, counts)
-        except ContractFailure as failure:
-            found += failure.violations
+    # the first pages of the asset and participant lists at the reference size: the walk's
+    for listed, listed_counts in replay_all(discovery.reusing(api), reads, target.concurrency):
+        found += listed
+        for contract_id, kinds in listed_counts.items():
+            _count(counts, contract_id, sum(kinds.values()))
     return found, counts
 
 
@@ -88,7 +101,17 @@ def test_every_list_pages_consistently(contract_id, pagination_findings, discove
     assert_contract(found, contract_id)
 
 
-def _page_one_list(api, path, query, sizes, max_items, counts) -> list:
+def _page_one_list(api, path, query, sizes, max_items) -> tuple[list, dict]:
+    """The violations of one list walked at the reference page size and at ``sizes``, and the
+    witnesses (a list's walks end at a failure of its own: the next list is walked still)."""
+    counts: dict = {}
+    try:
+        return _walk_one_list(api, path, query, sizes, max_items, counts), counts
+    except ContractFailure as failure:
+        return failure.violations, counts
+
+
+def _walk_one_list(api, path, query, sizes, max_items, counts) -> list:
     """The violations of one list walked at the reference page size and at ``sizes``;
     ``counts`` gets the witnesses."""
     found = []

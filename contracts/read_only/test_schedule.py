@@ -3,8 +3,11 @@ metamorphic relations between windows and granularities, the liability report, t
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -12,12 +15,14 @@ from scrip_conformance.discovery import walk_list
 from scrip_conformance.invariants import schedule, timestamps
 from scrip_conformance.invariants._common import items, violation
 from scrip_conformance.invariants.liability import check_schedule_agrees
+from scrip_conformance.prefetch import replay_all
 from scrip_conformance.pytest_plugin import not_run, require_feature
 from scrip_conformance.sampling import rotation
 
 from ._support import assert_contract, params_for, record_witnesses, rng, sample, unreached_note
 
 PATH = "/v1/reports/expiration-schedule"
+ALL_PROGRAMS = {"include_archived": "true"}
 GRANULARITIES = ("day", "week", "month")
 # each contract and what it judges (a window without a bucket proves nothing about buckets)
 CONTRACTS = {
@@ -54,6 +59,16 @@ def fetch(api, query) -> tuple[dict[str, dict], str]:
     walk = walk_list(api, PATH, query)
     rows = {r.get("asset_id"): r for r in walk.items if isinstance(r, dict)}
     return rows, walk.first_request
+
+
+def fetching(query):
+    """:func:`fetch` of ``query``, as a read for :func:`replay_all`."""
+    return functools.partial(fetch, query=query)
+
+
+def fetch_all(api, queries, concurrency) -> list[tuple[dict[str, dict], str]]:
+    """:func:`fetch` of each query, ``concurrency`` at a time, in the order given."""
+    return replay_all(api, [fetching(query) for query in queries], concurrency)
 
 
 class Findings:
@@ -93,43 +108,32 @@ def schedule_findings(discovery, target, api):
     if not lot_assets:
         return None
     found = Findings()
-    results: dict[tuple[str, str, str], tuple[dict, str]] = {}
-    for window in discovery.schedule_windows:
-        window_from, window_to = (timestamps.parse(t) for t in window)
-        for granularity in GRANULARITIES:
-            query = {"from": window[0], "to": window[1], "granularity": granularity}
-            rows, request = fetch(api, query)
-            results[(*window, granularity)] = (rows, request)
-            for asset_id, row in rows.items():
-                found.add(
-                    schedule.check_row(
-                        row,
-                        window_from=window_from,
-                        window_to=window_to,
-                        granularity=granularity,
-                        asset_scale=discovery.scale_of(asset_id),
-                    ),
-                    request,
-                )
-                _witness_row(found, row, discovery.scale_of(asset_id))
-            if discovery.assets.complete:
-                found.witness("SCHEDULE-ROWS-PER-LOT-ASSET")
-            if discovery.assets.complete and sorted(rows) != sorted(lot_assets):
-                found.add(
-                    [
-                        violation(
-                            "SCHEDULE-ROWS-PER-LOT-ASSET",
-                            "schedule rows are not the LOT assets",
-                            f"one row for each LOT asset: {sorted(lot_assets)}",
-                            f"rows for {sorted(map(str, rows))}",
-                        )
-                    ],
-                    request,
-                )
+    keys = [(*window, g) for window in discovery.schedule_windows for g in GRANULARITIES]
+    queries = [{"from": start, "to": end, "granularity": g} for start, end, g in keys]
+    edges = _edge_cases(discovery, target, set(lot_assets))
+    answers = fetch_all(api, queries + [edge.query for edge in edges], target.concurrency)
+    results = _windows(found, discovery, lot_assets, keys, answers[: len(keys)])
     steady = set(lot_assets) - discovery.unstable_assets()
-    _edges(found, discovery, target, api, set(lot_assets))
-    _liability(found, results, discovery, target, api, steady)
-    _filters(found, results, discovery, target, api, steady)
+    _edges(found, edges, answers[len(keys) :])
+    # read after every window: the liability report (compared with the first window), the
+    # first window filtered by assets, and the programs to filter it by next, in that order
+    generator = rng(target, "schedule-filters")
+    (start, end, granularity), (first_rows, _) = next(iter(results.items()))
+    first = {"from": start, "to": end, "granularity": granularity}
+    by_asset = sample(generator, sorted(a for a in first_rows if a in steady), 3)
+    liability = target.supports("liability-report")
+    reads = [_read_liability] if liability else []
+    reads += [fetching(dict(first, asset_id=asset_id)) for asset_id in by_asset]
+    reads.append(functools.partial(walk_list, path="/v1/programs", params=ALL_PROGRAMS))
+    # (the programs as the list filters read them, when they did)
+    *answers, programs = replay_all(discovery.reusing(api), reads, target.concurrency)
+    if liability:
+        _liability(found, results, discovery, steady, answers.pop(0))
+    _asset_filters(found, first_rows, by_asset, answers)
+    chosen = sample(generator, [p for p in programs.items if isinstance(p, dict)], 3)
+    queries = [dict(first, program_id=program.get("id")) for program in chosen]
+    answers = fetch_all(api, queries, target.concurrency)
+    _program_filters(found, first_rows, discovery, steady, queries, answers)
     # the first query again, after every other one: an asset whose outstanding total moved in
     # between (a lot the walk did not see expired) is left out of the cross-request relations
     # (with every lot walked the clock is known: the same query must then give the same total)
@@ -161,6 +165,43 @@ def schedule_findings(discovery, target, api):
     _relations(found, results, steady)
     _recompute(found, results, discovery, discovery.unstable_expiries())
     return found
+
+
+def _windows(found, discovery, lot_assets, keys, answers) -> dict:
+    """Each window's rows judged on their own; the rows and request per (from, to,
+    granularity)."""
+    results: dict[tuple[str, str, str], tuple[dict, str]] = {}
+    for key, (rows, request) in zip(keys, answers, strict=True):
+        results[key] = (rows, request)
+        start, end, granularity = key
+        window_from, window_to = timestamps.parse(start), timestamps.parse(end)
+        for asset_id, row in rows.items():
+            found.add(
+                schedule.check_row(
+                    row,
+                    window_from=window_from,
+                    window_to=window_to,
+                    granularity=granularity,
+                    asset_scale=discovery.scale_of(asset_id),
+                ),
+                request,
+            )
+            _witness_row(found, row, discovery.scale_of(asset_id))
+        if discovery.assets.complete:
+            found.witness("SCHEDULE-ROWS-PER-LOT-ASSET")
+        if discovery.assets.complete and sorted(rows) != sorted(lot_assets):
+            found.add(
+                [
+                    violation(
+                        "SCHEDULE-ROWS-PER-LOT-ASSET",
+                        "schedule rows are not the LOT assets",
+                        f"one row for each LOT asset: {sorted(lot_assets)}",
+                        f"rows for {sorted(map(str, rows))}",
+                    )
+                ],
+                request,
+            )
+    return results
 
 
 def _relations(found, results, steady):
@@ -223,21 +264,33 @@ def _recompute(found, results, discovery, unstable):
             found.witness("SCHEDULE-RECOMPUTED-FROM-LOTS")
 
 
-def _edges(found, discovery, target, api, steady):
+@dataclass
+class EdgeCase:
+    """A window with an edge on a walked lot's expiry, and what the lot's asset must show."""
+
+    asset_id: str
+    edge: datetime
+    known: list  # a lower bound of the lots at the edge
+    granularity: str
+    query: dict
+
+
+def _edge_cases(discovery, target, assets) -> list[EdgeCase]:
     horizon = datetime.now(discovery.started_at.tzinfo) + target.skew + timedelta(minutes=1)
     candidates = [
         (asset_id, lot)
-        for asset_id in sorted(steady)
+        for asset_id in sorted(assets)
         for lot in discovery.lot_samples[asset_id].items
         if (timestamps.parse(lot.get("expires_at")) or horizon) > horizon
     ]
     generator = rng(target, "schedule-edges")
     per_edge = target.limits.get("edge_windows")  # of the three windows, each edge's in turn
+    cases = []
     for place, (asset_id, lot) in enumerate(sample(generator, candidates, 3)):
         edge_text = lot["expires_at"]
         edge = timestamps.parse(edge_text)
         granularity = generator.choice(GRANULARITIES)
-        known = discovery.lot_samples[asset_id].items  # a lower bound of the lots at the edge
+        known = discovery.lot_samples[asset_id].items
         windows = (
             (edge_text, edge_text),
             (timestamps.format_z(edge - timedelta(days=1)), edge_text),
@@ -250,21 +303,25 @@ def _edges(found, discovery, target, api, steady):
                 "granularity": granularity,
                 "asset_id": asset_id,
             }
-            rows, request = fetch(api, query)
-            if asset_id in rows:
-                found.add(
-                    schedule.check_edge_inclusive(rows[asset_id], edge, known, granularity), request
-                )
-                found.witness("SCHEDULE-WINDOW-EDGE-INCLUSIVE")
-            found.ran.add("SCHEDULE-WINDOW-EDGE-INCLUSIVE")
+            cases.append(EdgeCase(asset_id, edge, known, granularity, query))
+    return cases
 
 
-def _liability(found, results, discovery, target, api, steady):
-    """The first schedule row of each asset against the liability report read after it; with
-    every lot walked, the lots expiring in between (or before) are allowed for exactly, when
-    the asset's liability rows all come from one page (one moment of the server)."""
-    if not target.supports("liability-report"):
-        return
+def _edges(found, cases: list[EdgeCase], answers) -> None:
+    for case, (rows, request) in zip(cases, answers, strict=True):
+        if case.asset_id in rows:
+            found.add(
+                schedule.check_edge_inclusive(
+                    rows[case.asset_id], case.edge, case.known, case.granularity
+                ),
+                request,
+            )
+            found.witness("SCHEDULE-WINDOW-EDGE-INCLUSIVE")
+        found.ran.add("SCHEDULE-WINDOW-EDGE-INCLUSIVE")
+
+
+def _read_liability(api) -> tuple[Any, dict[str, set[int]]]:
+    """The liability report by bucket, and the pages holding each asset's rows."""
     pages: dict[str, set[int]] = defaultdict(set)  # asset -> the pages holding its rows
     read = [0]
 
@@ -275,6 +332,14 @@ def _liability(found, results, discovery, target, api, steady):
                 pages[item.get("asset_id")].add(read[0])
 
     walk = walk_list(api, "/v1/reports/liability", {"by_bucket": "true"}, on_page=on_page)
+    return walk, pages
+
+
+def _liability(found, results, discovery, steady, answer):
+    """The first schedule row of each asset against the liability report read after it; with
+    every lot walked, the lots expiring in between (or before) are allowed for exactly, when
+    the asset's liability rows all come from one page (one moment of the server)."""
+    walk, pages = answer
     unstable = discovery.unstable_expiries() if discovery.complete else {}
     rows, _ = next(iter(results.values()))
     for asset_id, row in rows.items():
@@ -298,12 +363,10 @@ def _liability(found, results, discovery, target, api, steady):
         found.witness(AGREES)
 
 
-def _filters(found, results, discovery, target, api, steady):
-    (start, end, granularity), (full_rows, _) = next(iter(results.items()))
-    base = {"from": start, "to": end, "granularity": granularity}
-    generator = rng(target, "schedule-filters")
-    for asset_id in sample(generator, sorted(a for a in full_rows if a in steady), 3):
-        rows, request = fetch(api, dict(base, asset_id=asset_id))
+def _asset_filters(found, first_rows, chosen, answers) -> None:
+    """asset_id keeps exactly that asset's row of the first window (``answers``: the first
+    window filtered by each asset ``chosen``)."""
+    for asset_id, (rows, request) in zip(chosen, answers, strict=True):
         if set(rows) != {asset_id}:
             found.add(
                 [
@@ -320,16 +383,19 @@ def _filters(found, results, discovery, target, api, steady):
         else:
             found.add(
                 schedule.check_restricted(
-                    full_rows[asset_id], rows[asset_id], f"asset_id={asset_id}", equal=True
+                    first_rows[asset_id], rows[asset_id], f"asset_id={asset_id}", equal=True
                 ),
                 request,
             )
             found.witness("SCHEDULE-FILTERS-RESTRICT")
-    programs = walk_list(api, "/v1/programs", {"include_archived": "true"}).items
+
+
+def _program_filters(found, first_rows, discovery, steady, queries, answers) -> None:
+    """program_id keeps only the rows of assets linked to the program, each at most the
+    first window's (equal when the asset is linked to that program alone)."""
     assets = discovery.asset_by_id()
-    for program in sample(generator, [p for p in programs if isinstance(p, dict)], 3):
-        program_id = program.get("id")
-        rows, request = fetch(api, dict(base, program_id=program_id))
+    for query, (rows, request) in zip(queries, answers, strict=True):
+        program_id = query["program_id"]
         for asset_id, row in rows.items():
             linked = assets.get(asset_id, {}).get("program_ids")
             if isinstance(linked, list) and program_id not in linked:
@@ -345,10 +411,10 @@ def _filters(found, results, discovery, target, api, steady):
                     ],
                     request,
                 )
-            elif asset_id in full_rows and asset_id in steady:
+            elif asset_id in first_rows and asset_id in steady:
                 found.add(
                     schedule.check_restricted(
-                        full_rows[asset_id],
+                        first_rows[asset_id],
                         row,
                         f"program_id={program_id}",
                         equal=linked == [program_id],

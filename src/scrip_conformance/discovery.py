@@ -6,17 +6,19 @@ the order of each lot list, each participant's balances against the sums of its 
 participant's lots are read), per-asset totals for recomputing the expiration schedule and for
 the liability report. What remains after :meth:`Discovery.run` is small whatever the data set:
 totals, bounded samples (a few whole lot lists for the filter contracts, ids for pagination, a
-few lots per asset), the lot dates close to the run's time window, and the violations found,
+few lots per asset, the first pages of the asset and participant lists, which the contracts
+read again), the lot dates close to the run's time window, and the violations found,
 bounded per contract (:class:`Findings`), with the witnesses of each contract: what the walk
 actually judged (final-state lots, dated lots, balance rows, counters ...), so that a contract
 whose precondition the data does not meet is reported not exercised rather than passed.
 """
-# long file (about 730 lines): the streaming walk keeps every per-page fold beside the walk that
+# long file (about 810 lines): the streaming walk keeps every per-page fold beside the walk that
 # feeds it, so that a page is read once; splitting the folds into their own module is next.
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import random
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
@@ -32,7 +34,16 @@ from scrip_conformance.invariants import amounts, balances, lots, timestamps
 from scrip_conformance.invariants._common import items
 from scrip_conformance.invariants.registry import as_lot_page
 from scrip_conformance.invariants.schedule import ExpiryFold, UnstableLot
-from scrip_conformance.prefetch import Prefetcher, Recorder, Replay
+from scrip_conformance.prefetch import (
+    Key,
+    Prefetcher,
+    Recorder,
+    Replay,
+    Reuse,
+    get_all,
+    key_of,
+    replay_all,
+)
 from scrip_conformance.target import Target
 from scrip_conformance.violations import ContractFailure, Violation
 
@@ -48,6 +59,8 @@ CLOCK_HORIZON = timedelta(days=2)
 KEPT_LIST_MAX_LOTS = 2000  # a whole lot list is kept (for the filter contracts) up to this size
 LOT_SAMPLE_PER_ASSET = 64  # outstanding lots with a future expiry kept per asset (window edges)
 ID_SAMPLE = 16  # lot lists and participants kept by id for the pagination contracts
+FIRST_PAGES_KEPT = 64  # first pages of lists kept to be read again by later contracts
+PROGRAMS_KEPT = 1000  # walked participants whose program_ids are kept (the list filters')
 SLIM_LOT_FIELDS = ("id", "status", "remaining", "reference_id", "expires_at", "matures_at")
 
 
@@ -122,6 +135,7 @@ class Walk:
     items: list[Any] = field(default_factory=list)
     complete: bool = False  # the last page said has_more false
     first_request: str = ""
+    first_page: ApiResponse | None = None  # its answer (another contract may read it again)
     pages: int = 0
     next_cursor: str | None = None  # the cursor the last page read offered
 
@@ -204,6 +218,7 @@ def walk_list(
             on_page(response)
         walk.pages += 1
         walk.first_request = walk.first_request or response.curl
+        walk.first_page = walk.first_page or response
         walk.items.extend(items(response.body))
         pagination = _pagination(response.body)
         walk.next_cursor = pagination.get("next_cursor")
@@ -216,6 +231,28 @@ def walk_list(
         walk.items = walk.items[:max_items]
         walk.complete = False
     return walk
+
+
+def walk_all(
+    api: TargetClient,
+    lists: Iterable[tuple[str, dict[str, Any] | None]],
+    concurrency: int,
+    *,
+    page_size: int = PAGE_SIZE,
+    max_items: int | None = None,
+) -> list[Walk]:
+    """:func:`walk_list` of each ``(path, query)``, ``concurrency`` lists read at once (each
+    one page after another), the walks (and their answers, for the observers) in the order
+    given, as if walked one after another."""
+    return replay_all(
+        api,
+        [
+            functools.partial(walk_list, path=path, params=query, page_size=page_size,
+                              max_items=max_items)
+            for path, query in lists
+        ],
+        concurrency,
+    )  # fmt: skip
 
 
 @dataclass
@@ -333,6 +370,10 @@ class Discovery:
         self.participant_count = 0
         self.first_participant_id: str | None = None
         self.walked_participants: set[str] = set()
+        # read again by the contracts: the first page of the asset and participant lists, and
+        # the programs each walked participant is enrolled in (bounded)
+        self.first_pages: dict[Key, ApiResponse] = {}
+        self.participant_programs: dict[str, list] = {}
         self.listed_participants = 0  # of them, reached through the participant list
         self.cut_lists: list[tuple[str, str]] = []  # (participant, asset) lists cut by the limit
         self.findings = Findings()
@@ -358,7 +399,9 @@ class Discovery:
         self.started_at = datetime.now(UTC)
         self._reset()
         target = self.target
-        self.assets = walk_list(self.api, "/v1/assets", max_items=target.max_assets)
+        self.assets = walk_list(
+            self.api, "/v1/assets", max_items=target.max_assets, on_page=self.keep_first_page
+        )
         self._read_included_assets()
         lot_assets = self.lot_assets()
         bounds = [timestamps.parse(t) for window in self.schedule_windows for t in window]
@@ -370,6 +413,7 @@ class Discovery:
         cap = self.listed_cap()
         with self._reading_ahead(lot_assets) as ahead:
             for response in iter_pages(self.api, "/v1/participants", None, PAGE_SIZE):
+                self.keep_first_page(response)
                 page = items(response.body)
                 room = cap - self.participant_count
                 ids = [
@@ -440,6 +484,8 @@ class Discovery:
         self.walked_participants.add(participant_id)
         response = self.api.get(f"/v1/participants/{participant_id}")
         detail = response.expect(200, "ERROR-UNKNOWN-ID-404", "a listed participant is missing")
+        if isinstance(detail, dict) and len(self.participant_programs) < PROGRAMS_KEPT:
+            self.participant_programs[participant_id] = detail.get("program_ids") or []
         detail = detail if isinstance(detail, dict) else {}
         asked_at = response.started_at
         where, subject = response.curl, f"participant {participant_id}"
@@ -497,6 +543,20 @@ class Discovery:
                     max(len(rows), len(listed.items)),
                 )  # fmt: skip
 
+    def keep_first_page(self, response: ApiResponse | None) -> None:
+        """Keep ``response``, the first page of a list, for the contracts that read the same
+        list later (:meth:`reusing`), ``FIRST_PAGES_KEPT`` of them at most."""
+        if response is None or response.params.get("cursor"):
+            return
+        if len(self.first_pages) < FIRST_PAGES_KEPT:
+            self.first_pages.setdefault(key_of(response.path, response.params), response)
+
+    def reusing(self, api: TargetClient) -> TargetClient:
+        """``api`` answering the first pages kept (of the asset and participant lists, of the
+        lists a contract keeps) from them: the read-only profile judges a quiet target, and
+        those lists hold nothing that follows the clock, so they have not changed since."""
+        return cast(TargetClient, Reuse(api, self.first_pages))
+
     def listed_cap(self) -> int:
         """Listed participants walked at most: ``--max-participants``; in a budget with a
         ``walk_participants`` sample, that many when the run's own evidence is walked too
@@ -516,12 +576,12 @@ class Discovery:
     def _read_included_assets(self) -> None:
         """Add the included assets the capped asset walk did not reach, each read by id."""
         walked = self.asset_by_id()
-        for asset_id in self.include_assets:
-            if asset_id not in walked:
-                response = self.api.get(f"/v1/assets/{asset_id}")
-                body = response.expect(200, "ERROR-UNKNOWN-ID-404", "a run's asset is missing")
-                if isinstance(body, dict):
-                    self.assets.items.append(body)
+        reads = [(f"/v1/assets/{a}", None) for a in self.include_assets if a not in walked]
+        concurrency = getattr(self.target, "concurrency", 1)
+        for response in get_all(self.api, reads, concurrency):
+            body = response.expect(200, "ERROR-UNKNOWN-ID-404", "a run's asset is missing")
+            if isinstance(body, dict):
+                self.assets.items.append(body)
 
     def _moved(self, earliest: datetime | None) -> bool:
         """Whether a lot date seen (``earliest``: the first one after the balances were read)

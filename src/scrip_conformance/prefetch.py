@@ -6,16 +6,18 @@ detail, every page of its lot lists, its balance list) on a few threads ahead of
 :class:`Replay` hands them back to the walk as if it had just sent them. The walk's logic, order
 and results are unchanged (it folds the same answers in the same order); only the waiting
 overlaps. A read that was not sent ahead (or failed) is sent by the walk itself, so an error
-shows exactly where a serial walk would show it. Never used for anything but GET.
+shows exactly where a serial walk would show it. The contracts' independent reads go the same
+way: :func:`get_all` (single GETs) and :func:`replay_all` (reads of several GETs each, such as
+the walks of lists). Never used for anything but GET.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from typing import Any, TypeVar
 
 from scrip_conformance.client import ApiResponse, TargetClient
 from scrip_conformance.invariants._common import items
@@ -26,6 +28,7 @@ LOOKAHEAD_PER_WORKER = 2
 """Participants read ahead per worker (bounds what is held before the walk folds it)."""
 
 Key = tuple[str, tuple[tuple[str, str], ...]]
+T = TypeVar("T")
 
 
 def key_of(path: str, params: dict[str, Any] | None) -> Key:
@@ -42,7 +45,8 @@ class Recorder:
 
     def get(self, path: str, params: dict[str, Any] | None = None) -> ApiResponse:
         response = self._api.get(path, params, notify=False)
-        self.answers[key_of(path, params)] = response
+        # the first answer to a request: a read sending it twice gets the second one live
+        self.answers.setdefault(key_of(path, params), response)
         return response
 
     def pages(self, path: str, params: dict[str, Any], page_size: int, max_items: int) -> None:
@@ -80,6 +84,28 @@ class Replay:
             self._api.notify(found)  # observers see it now, in the walk's order
             return found
         return self._api.get(path, params, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._api, name)
+
+
+class Reuse:
+    """A read-only stand-in for the client answering the GETs of ``answers`` (read earlier in
+    the run, on a quiet target) from them, as often as asked and shown to no observer again
+    (they were when first read); any other GET is sent."""
+
+    def __init__(self, api: Any, answers: dict[Key, ApiResponse]) -> None:
+        self._api = api
+        self._answers = answers
+
+    def get(self, path: str, params: dict[str, Any] | None = None, **kwargs: Any) -> ApiResponse:
+        options = set(kwargs) - {"notify"}
+        found = None if options else self._answers.get(key_of(path, params))
+        return found if found is not None else self._api.get(path, params, **kwargs)
+
+    def notify(self, response: ApiResponse) -> None:
+        if not any(response is kept for kept in self._answers.values()):
+            self._api.notify(response)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._api, name)
@@ -146,24 +172,71 @@ class Prefetcher:
         return {}
 
 
-def get_all(
-    api: TargetClient, reads: list[tuple[str, dict[str, Any] | None]], concurrency: int
-) -> list[ApiResponse]:
+Read = tuple[str, dict[str, Any] | None] | tuple[str, dict[str, Any] | None, dict[str, Any]]
+"""``(path, query)``, or ``(path, query, options)`` with the client's GET options (``key``,
+``bearer``)."""
+
+
+def _workers(concurrency: int) -> int:
+    return max(1, min(int(concurrency), MAX_CONCURRENCY))
+
+
+def get_all(api: TargetClient, reads: Sequence[Read], concurrency: int) -> list[ApiResponse]:
     """The answers to independent GETs, sent ``concurrency`` at a time and returned (and shown
     to the client's observers) in the order asked, as if sent one after another; the first
     read that failed raises its error there."""
-    workers = max(1, min(int(concurrency), MAX_CONCURRENCY))
+    workers = _workers(concurrency)
     if workers == 1 or len(reads) < 2:
-        return [api.get(path, query) for path, query in reads]
+        return [api.get(read[0], read[1], **_options(read)) for read in reads]
 
-    def one(read: tuple[str, dict[str, Any] | None]) -> ApiResponse:
-        return api.get(read[0], read[1], notify=False)
+    def one(read: Read) -> ApiResponse:
+        return api.get(read[0], read[1], notify=False, **_options(read))
 
     with ThreadPoolExecutor(workers, thread_name_prefix="scrip-reads") as pool:
         futures = [pool.submit(one, read) for read in reads]
         answers = []
-        for future in futures:
-            response = future.result()  # raises the error of the first read that failed
-            api.notify(response)
-            answers.append(response)
+        try:
+            for future in futures:
+                response = future.result()  # raises the error of the first read that failed
+                api.notify(response)
+                answers.append(response)
+        finally:
+            for future in futures:
+                future.cancel()  # after a failure: the reads not yet sent are not
     return answers
+
+
+def _options(read: Read) -> dict[str, Any]:
+    return read[2] if len(read) > 2 else {}
+
+
+def replay_all(api: TargetClient, reads: Sequence[Callable[[Any], T]], concurrency: int) -> list[T]:
+    """``[read(api) for read in reads]``, with the GETs of the reads sent ahead: each read runs
+    first on a :class:`Recorder` (``concurrency`` reads at once, each one's GETs one after
+    another, its result dropped), then again in the order given on a :class:`Replay` of its
+    answers, which are then shown to the observers, as in a serial run. A read must be a
+    function of the client's answers alone (no random choice, no state it changes), so that
+    both runs send the same GETs; an answer it lacks (a read that failed ahead) is sent then,
+    and its error raised where a serial run would raise it."""
+    workers = _workers(concurrency)
+    if workers == 1 or len(reads) < 2:
+        return [read(api) for read in reads]
+
+    def record(read: Callable[[Any], T]) -> dict[Key, ApiResponse]:
+        recorder = Recorder(api)
+        try:
+            read(recorder)
+        except Exception:  # noqa: BLE001 - the replay sends it again and meets the error itself
+            pass
+        return recorder.answers
+
+    with ThreadPoolExecutor(workers, thread_name_prefix="scrip-reads") as pool:
+        futures = [pool.submit(record, read) for read in reads]
+        try:
+            return [
+                read(Replay(api, future.result()))
+                for read, future in zip(reads, futures, strict=True)
+            ]
+        finally:
+            for future in futures:
+                future.cancel()
