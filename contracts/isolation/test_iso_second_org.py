@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 import pytest
 
 from scrip_conformance.model import LedgerModel
+from scrip_conformance.provisioning.fixtures import new_session
 from scrip_conformance.provisioning.sandbox import AssetRef, Sandbox
 from scrip_conformance.provisioning.session import LedgerSession
 from scrip_conformance.provisioning.wire import HttpWire, Reply
@@ -32,11 +33,14 @@ class Orgs:
     other_sandbox: Sandbox
 
 
-@pytest.fixture
-def orgs(target, request):
+@pytest.fixture(scope="module")
+def orgs(target, wire, run_prefix_name, run_program, run_assets):
+    """The first organization's asset (its own: the second key tries to archive it) and a
+    participant with lots and a hold, set up once for the module's tests (two of them only
+    read; the one that writes with the second key checks the first org's state after it)."""
     if not target.second_org_key:
         not_run("no second organization's key (--second-org-key)")
-    ledger = request.getfixturevalue("ledger")
+    ledger = new_session(wire, run_prefix_name, run_program, run_assets)
     asset = ledger.sandbox.asset("LOT", 2)
     p = ledger.sandbox.participant("isolated")
     ledger.adjust("ISO-WRITES-404", p, asset, "CREDIT", "10.00")
