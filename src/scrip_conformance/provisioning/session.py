@@ -302,17 +302,31 @@ class LedgerSession:
     ) -> None:
         """Lots (LOT assets) and the balance row against the model, and the asset's schedule
         in each of ``schedules``: the reads sent together, judged in this order."""
+        self.check_all(contract, [(participant, asset)], schedules)
+
+    def check_all(
+        self,
+        contract: str,
+        positions: Sequence[tuple[str, AssetRef]],
+        schedules: Sequence[Window] = (),
+    ) -> None:
+        """:meth:`check` of each (participant, asset) in turn, and the schedule of the last
+        asset in each of ``schedules``: every read sent together, judged in this order."""
         now = self.clock()
-        reads = [self.balance_read(participant, asset)]
-        if asset.inventory_mode == "LOT":
-            reads.insert(0, self.lots_read(participant, asset))
-        reads += [self.schedule_read(asset, *window) for window in schedules]
-        answers = self.wire.get_many(reads)
-        if asset.inventory_mode == "LOT":
-            self.check_lots(contract, participant, asset, answers.pop(0), now)
-        self.check_balance(contract, participant, asset, answers.pop(0), now)
-        for window, reply in zip(schedules, answers, strict=True):
-            self.judge_schedule(contract, asset, reply, now, *window)
+        reads = []
+        for participant, asset in positions:
+            if asset.inventory_mode == "LOT":
+                reads.append(self.lots_read(participant, asset))
+            reads.append(self.balance_read(participant, asset))
+        if schedules:
+            reads += [self.schedule_read(positions[-1][1], *window) for window in schedules]
+        answers = iter(self.wire.get_many(reads))
+        for participant, asset in positions:
+            if asset.inventory_mode == "LOT":
+                self.check_lots(contract, participant, asset, next(answers), now)
+            self.check_balance(contract, participant, asset, next(answers), now)
+        for window in schedules:
+            self.judge_schedule(contract, positions[-1][1], next(answers), now, *window)
 
     def checkpoint(self, contract: str, participant: str, asset: AssetRef) -> None:
         """:meth:`check` between writes whose effects the test's final check still shows

@@ -82,11 +82,16 @@ class HttpWire:
 
     def get_many(self, reads: list[Read]) -> list[Reply]:
         """The answers to GETs that do not depend on each other, in the order asked, as if
-        sent one after another (``concurrency`` at a time with the organization's key; one at a
-        time with another key)."""
-        if self._key is not DEFAULT_KEY or self.concurrency <= 1 or len(reads) < 2:
+        sent one after another (``concurrency`` at a time, shown to the client's observers in
+        the order asked)."""
+        if self.concurrency <= 1 or len(reads) < 2:
             return [self.get(path, **params) for path, params in reads]
-        answers = get_all(self.client, [(p, dict(q)) for p, q in reads], self.concurrency)
+        asked: list[tuple[str, dict[str, Any] | None]] = [(p, dict(q)) for p, q in reads]
+        if self._key is DEFAULT_KEY:
+            answers = get_all(self.client, asked, self.concurrency)
+        else:  # get_all calls only get and notify: the client's, with this wire's key
+            keyed = _KeyedGets(self.client, self._key)
+            answers = get_all(keyed, asked, self.concurrency)  # type: ignore[arg-type]
         return [_reply(answer) for answer in answers]
 
     @staticmethod
@@ -122,3 +127,20 @@ class HttpWire:
 def _reply(answer: ApiResponse) -> Reply:
     body = answer.body if answer.is_json else None
     return Reply(answer.status_code, body, answer.curl, answer.headers)
+
+
+class _KeyedGets:
+    """The client's GETs with this wire's key, as :func:`~scrip_conformance.prefetch.get_all`
+    calls them."""
+
+    def __init__(self, client: TargetClient, key: Any) -> None:
+        self._client = client
+        self._key = key
+
+    def get(
+        self, path: str, params: dict[str, Any] | None = None, notify: bool = True
+    ) -> ApiResponse:
+        return self._client.request("GET", path, params=params, key=self._key, notify=notify)
+
+    def notify(self, response: ApiResponse) -> None:
+        self._client.notify(response)
