@@ -28,9 +28,7 @@ def _body(ledger, asset, **fields):
 
 def _burst(ledger, contract, p, asset, requests):
     """Fire ``requests`` together, then require a serial order that explains the outcome."""
-    # the lots' server ids adopted, so that lots_processed is comparable (the credits' answers
-    # were judged; the balance after the burst is judged below)
-    ledger.check_lots(contract, p, asset)
+    ledger.check(contract, p, asset)  # model ids adopted: lots_processed is comparable
     replies = fire(ledger.wire, p, requests)
     now = ledger.clock()
     first, balance = ledger.wire.get_many(
