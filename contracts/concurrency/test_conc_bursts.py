@@ -2,7 +2,7 @@
 
 After each burst no lot is overdrawn and the answers and the final lots and balance equal
 those of some serial order of the requests (any order is accepted). The number of bursts
-grows with ``--budget``.
+grows with ``--budget``. Each burst has a participant of its own on the run's shared asset.
 """
 
 from __future__ import annotations
@@ -31,8 +31,11 @@ def _burst(ledger, contract, p, asset, requests):
     ledger.check(contract, p, asset)  # model ids adopted: lots_processed is comparable
     replies = fire(ledger.wire, p, requests)
     now = ledger.clock()
-    rows, lots_reply = ledger.lots(p, asset)
-    row, _ = ledger.read_balance(p, asset)
+    first, balance = ledger.wire.get_many(
+        [ledger.lots_read(p, asset), ledger.balance_read(p, asset)]
+    )
+    rows, lots_reply = ledger.lots(p, asset, first=first)
+    row, _ = ledger.read_balance(p, asset, balance)
     overdrawn = [
         r for r in rows if not 0 <= _amount(r.get("remaining")) <= _amount(r.get("amount"))
     ]
@@ -58,10 +61,12 @@ def _burst(ledger, contract, p, asset, requests):
                 )
             ]
         )
-    # follow the explaining order in the session's model, then compare as usual
+    # follow the explaining order in the session's model, then compare the state read after
+    # the burst with it as usual
     for i in found.order:
         apply(ledger.model, p, asset, requests[i], now)
-    ledger.check(contract, p, asset)
+    ledger.check_lots(contract, p, asset, first, now)
+    ledger.check_balance(contract, p, asset, balance, now)
 
 
 def _amount(text):
@@ -74,7 +79,7 @@ def _amount(text):
 @pytest.mark.contract("CONC-DEBIT-BURST-SERIALIZABLE")
 def test_simultaneous_debits_end_as_some_serial_order(target, ledger):
     c = "CONC-DEBIT-BURST-SERIALIZABLE"
-    asset = ledger.sandbox.asset("LOT", 2)
+    asset = ledger.sandbox.shared_asset("LOT", 2)
     for _ in range(ROUNDS[target.budget]):
         p = ledger.sandbox.participant("debit-burst")
         for amount in ("10.00", "5.00", "2.50"):
@@ -89,7 +94,7 @@ def test_simultaneous_debits_end_as_some_serial_order(target, ledger):
 @pytest.mark.contract("CONC-HOLD-BURST-SERIALIZABLE")
 def test_simultaneous_holds_and_debits_end_as_some_serial_order(target, ledger):
     c = "CONC-HOLD-BURST-SERIALIZABLE"
-    asset = ledger.sandbox.asset("LOT", 2)
+    asset = ledger.sandbox.shared_asset("LOT", 2)
     for _ in range(ROUNDS[target.budget]):
         p = ledger.sandbox.participant("hold-burst")
         for amount in ("6.00", "6.00", "3.00"):
@@ -107,7 +112,7 @@ def test_simultaneous_holds_and_debits_end_as_some_serial_order(target, ledger):
 @pytest.mark.contract("CONC-REPLAY-BURST-APPLIED-ONCE")
 def test_simultaneous_replays_of_one_key_apply_once(target, ledger):
     c = "CONC-REPLAY-BURST-APPLIED-ONCE"
-    asset = ledger.sandbox.asset("LOT", 2)
+    asset = ledger.sandbox.shared_asset("LOT", 2)
     for round_ in range(ROUNDS[target.budget]):
         p = ledger.sandbox.participant("replay-burst")
         ledger.adjust(c, p, asset, "CREDIT", "20.00")

@@ -2,6 +2,7 @@
 
 from scrip_conformance.provisioning.fixtures import (  # noqa: F401
     ledger,
+    run_assets,
     run_prefix_name,
     run_program,
     wire,

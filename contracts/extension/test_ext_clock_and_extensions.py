@@ -99,7 +99,7 @@ _Steps = Iterator[tuple[datetime, ServerClock]]
 
 def _maturing_lot(ext) -> _Steps:
     c = "EXT-MATURITY-FOLLOWS-CLOCK"
-    asset = ext.sandbox.asset("LOT", 2)
+    asset = ext.sandbox.shared_asset("LOT", 2)
     p = ext.sandbox.participant("maturity")
     clock = _calibrated(ext, p, asset, c)
     matures = _transition(clock)
@@ -115,7 +115,7 @@ def _maturing_lot(ext) -> _Steps:
 
 def _lot_maturing_during_an_overdraft(ext) -> _Steps:
     c = "EXT-MATURITY-FOLLOWS-CLOCK"
-    asset = ext.sandbox.asset("LOT", 2)
+    asset = ext.sandbox.shared_asset("LOT", 2)
     p = ext.sandbox.participant("maturity-overdraft")
     clock = _calibrated(ext, p, asset, c)
     matures = _transition(clock)
@@ -133,15 +133,13 @@ def _expiring_lot(ext) -> _Steps:
     p = ext.sandbox.participant("expiry")
     clock = _calibrated(ext, p, asset, c)
     expires = _transition(clock)
-    window = (expires - timedelta(days=1), expires + timedelta(days=1))
+    window = (expires - timedelta(days=1), expires + timedelta(days=1), "day")
     with _before(clock, expires):
         ext.adjust(c, p, asset, "CREDIT", "4.00", expires_at=expires)
         ext.operation(c, "hold", p, asset, amount="6.00", reference_id="exp")  # splits the lot
-        ext.check(c, p, asset)
-        ext.check_schedule(c, asset, *window, granularity="day")
+        ext.check(c, p, asset, schedules=[window])
     yield expires, clock
-    ext.check(c, p, asset)
-    ext.check_schedule(c, asset, *window, granularity="day")
+    ext.check(c, p, asset, schedules=[window])
     ext.adjust(c, p, asset, "DEBIT", "1.00")  # nothing AVAILABLE is left: 422
     ext.check(c, p, asset)
 
@@ -183,12 +181,12 @@ class _Transitions:
 
 
 @pytest.fixture(scope="module")
-def transitions(target, wire, run_prefix_name, run_program) -> _Transitions:
+def transitions(target, wire, run_prefix_name, run_program, run_assets) -> _Transitions:
     """The clock scenarios, started and waited for once (module scope: shared by their tests)."""
     require_feature(target, "extension")
 
     def fresh() -> LedgerSession:
-        return new_session(wire, run_prefix_name, run_program)
+        return new_session(wire, run_prefix_name, run_program, run_assets)
 
     if not extension_supported(fresh()):
         not_run("the target rejects the x-scrip-conformance-extension fields of adjust (400)")
@@ -222,23 +220,25 @@ def test_a_lot_expiring_on_a_window_edge_is_inside(ext, target):
     second = timedelta(seconds=1)
     for amount, expiry in (("1.00", edge - second), ("2.00", edge), ("4.00", edge + second)):
         ext.adjust(c, p, asset, "CREDIT", amount, expires_at=expiry)
-    ext.check(c, p, asset)
     per_window = target.limits.get("schedule_granularities")
-    for place, (window_from, window_to) in enumerate(
-        (
-            (edge, edge + timedelta(days=3)),
-            (edge - timedelta(days=3), edge),
-            (edge, edge),
+    windows = [
+        (window_from, window_to, granularity)
+        for place, (window_from, window_to) in enumerate(
+            (
+                (edge, edge + timedelta(days=3)),
+                (edge - timedelta(days=3), edge),
+                (edge, edge),
+            )
         )
-    ):
-        for granularity in rotation(("day", "week", "month"), place, per_window):
-            ext.check_schedule(c, asset, window_from, window_to, granularity)
+        for granularity in rotation(("day", "week", "month"), place, per_window)
+    ]
+    ext.check(c, p, asset, schedules=windows)  # lots, balance and every window, read together
 
 
 @pytest.mark.contract("EXT-VOID-HOLD-PROVISIONAL-ONLY")
 def test_void_hold_cancels_provisional_lots_only(ext):
     c = "EXT-VOID-HOLD-PROVISIONAL-ONLY"
-    asset = ext.sandbox.asset("LOT", 2)
+    asset = ext.sandbox.shared_asset("LOT", 2)
     p = ext.sandbox.participant("void")
     if not extension_supported(ext, bucket="HELD", reference_id="probe-ref"):
         not_run("the target rejects reference_id on adjust (400)")
@@ -257,7 +257,7 @@ def test_void_hold_cancels_provisional_lots_only(ext):
 @pytest.mark.contract("EXT-IDEMPOTENT-CREDIT")
 def test_a_replayed_credit_is_applied_once(ext):
     c = "EXT-IDEMPOTENT-CREDIT"
-    asset = ext.sandbox.asset("LOT", 2)
+    asset = ext.sandbox.shared_asset("LOT", 2)
     p = ext.sandbox.participant("credit-replay")
     key = f"{ext.sandbox.prefix}-credit-{p}"
     first, _ = ext.adjust(c, p, asset, "CREDIT", "5.00", idempotency_key=key)

@@ -5,6 +5,7 @@ every single-program, current-time read still looks right."""
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 
 from scrip_conformance.invariants import amounts
 from scrip_conformance.model.calendar import parse_timestamp
+from scrip_conformance.provisioning.fixtures import new_session
 from scrip_conformance.provisioning.sandbox import AssetRef
 from scrip_conformance.provisioning.session import LedgerSession, extension_supported, rfc3339
 from scrip_conformance.provisioning.wire import Reply
@@ -53,11 +55,15 @@ def test_writes_to_suspended_and_closed_participants_are_refused(
     """adjust (credit and debit), hold and release answer 422 participant_inactive and move
     nothing; forfeit still works (documented for CLOSED, decided for SUSPENDED); a participant
     made ACTIVE again takes writes again. Each inventory mode with both statuses, or (quick
-    budget) with one each in turn, so that both statuses and both modes are still tried."""
+    budget) with one each in turn, so that both statuses and both modes are still tried; and a
+    participant created CLOSED is refused in both modes. The run's shared assets: every check
+    is of this test's participants."""
     c = INACTIVE
     per_mode = target.limits.get("inactive_cases")
+    closed = ledger.sandbox.participant("created-closed", status="CLOSED")
     for place, mode in enumerate(("LOT", "SIMPLE")):
-        asset = ledger.sandbox.asset(mode, 2)
+        asset = ledger.sandbox.shared_asset(mode, 2)
+        checked = []
         for status in rotation(("SUSPENDED", "CLOSED"), place, per_mode):
             p = ledger.sandbox.participant(f"inactive-{status.lower()}")
             ledger.adjust(c, p, asset, "CREDIT", "10.00")
@@ -69,7 +75,7 @@ def test_writes_to_suspended_and_closed_participants_are_refused(
                 amount="4.00",
                 reference_id=None if mode == "SIMPLE" else "inactive",
             )
-            ledger.check(c, p, asset)
+            ledger.checkpoint(c, p, asset)  # the final check shows whatever a refusal moved
             ledger.sandbox.set_status(p, status)
             # every write below is judged against the model: 422 participant_inactive
             ledger.adjust(c, p, asset, "CREDIT", "1.00")
@@ -83,11 +89,10 @@ def test_writes_to_suspended_and_closed_participants_are_refused(
             ledger.checkpoint(c, p, asset)
             ledger.sandbox.set_status(p, "ACTIVE")
             ledger.adjust(c, p, asset, "CREDIT", "2.00")
-            ledger.check(c, p, asset)
+            checked.append((p, asset))
             witness(c, f"{status} participants", 1)
-        closed = ledger.sandbox.participant("created-closed", status="CLOSED")
-        ledger.adjust(c, closed, asset, "CREDIT", "5.00")
-        ledger.check(c, closed, asset)
+        ledger.adjust(c, closed, asset, "CREDIT", "5.00")  # created CLOSED: refused
+        ledger.check_all(c, [*checked, (closed, asset)])  # every participant's state, together
         witness(c, "writes refused", 1)
 
 
@@ -107,6 +112,36 @@ def _lot_created(
     raise AssertionError("unreachable")
 
 
+LIABILITY = "/v1/reports/liability"
+
+
+def _liability_query(
+    asset: AssetRef, program: str, as_of: datetime | None, by_bucket: bool = False
+) -> dict[str, Any]:
+    query: dict[str, Any] = {"asset_id": asset.id, "program_id": program}
+    if as_of is not None:
+        query["as_of"] = rfc3339(as_of)
+    if by_bucket:
+        query["by_bucket"] = "true"
+    return query
+
+
+def _liabilities(
+    ledger: LedgerSession,
+    contract: str,
+    asset: AssetRef,
+    program: str,
+    asked: list[tuple[datetime | None, bool]],
+) -> list[tuple[dict, Reply]]:
+    """:func:`_liability` for each (as_of, by_bucket) asked: the first pages read together."""
+    queries = [_liability_query(asset, program, as_of, by_bucket) for as_of, by_bucket in asked]
+    firsts = ledger.wire.get_many([ledger.wire.first_page(LIABILITY, **q) for q in queries])
+    return [
+        _liability(ledger, contract, asset, program, as_of, by_bucket, first)
+        for (as_of, by_bucket), first in zip(asked, firsts, strict=True)
+    ]
+
+
 def _liability(
     ledger: LedgerSession,
     contract: str,
@@ -114,14 +149,12 @@ def _liability(
     program: str,
     as_of: datetime | None,
     by_bucket: bool = False,
+    first: Reply | None = None,
 ) -> tuple[dict, Reply]:
-    """The report's balance per bucket (None without by_bucket) for one asset and program."""
-    query: dict[str, Any] = {"asset_id": asset.id, "program_id": program}
-    if as_of is not None:
-        query["as_of"] = rfc3339(as_of)
-    if by_bucket:
-        query["by_bucket"] = "true"
-    rows, reply = ledger.wire.list_all("/v1/reports/liability", **query)
+    """The report's balance per bucket (None without by_bucket) for one asset and program
+    (``first``: its first page, already read)."""
+    query = _liability_query(asset, program, as_of, by_bucket)
+    rows, reply = ledger.wire.list_all(LIABILITY, first=first, **query)
     if reply.status != 200:
         _fail(
             contract,
@@ -193,8 +226,8 @@ def test_the_liability_report_at_a_past_instant_counts_only_what_happened_by_the
         ("now", None, False, {None: Decimal("12.00")}),
         ("now, by bucket", None, True, {"AVAILABLE": Decimal("10.00"), "HELD": Decimal("2.00")}),
     ]
-    for label, as_of, by_bucket, expected in cases:
-        seen, reply = _liability(ledger, c, asset, program, as_of, by_bucket)
+    reports = _liabilities(ledger, c, asset, program, [(a, b) for _, a, b, _ in cases])
+    for (label, as_of, _by_bucket, expected), (seen, reply) in zip(cases, reports, strict=True):
         if seen != expected:
             shown = {k or "all buckets": str(v) for k, v in expected.items()} or "no balance"
             got = {k or "all buckets": str(v) for k, v in seen.items()} or "no balance"
@@ -231,14 +264,13 @@ def _credit(
     _ok(contract, reply, f"a credit of {amount} under program {program} was refused")
 
 
-def _two_program_ledger(ledger: LedgerSession, contract: str, target) -> tuple[AssetRef, str, dict]:
-    """One asset linked to the run's program and to a second one, and one participant with
-    lots credited under each; per program (and None for both), the outstanding sums expected:
-    never-expiring, per expiry, and the lot amounts."""
+def _two_program_ledger(
+    ledger: LedgerSession, contract: str, target, asset: AssetRef, second: str
+) -> tuple[AssetRef, str, dict]:
+    """One participant with lots credited under each of the two programs ``asset`` is linked
+    to; per program (and None for both), the outstanding sums expected: never-expiring, per
+    expiry, and the lot amounts."""
     dated = target.supports("extension") and extension_supported(ledger)
-    asset = ledger.sandbox.asset("LOT", 2)
-    second = ledger.sandbox.program("second-program")
-    ledger.sandbox.link(second, asset)
     p = ledger.sandbox.participant("two-programs")
     first = ledger.program_id
     soon = datetime.now(UTC).replace(microsecond=0) + timedelta(days=40)
@@ -257,9 +289,68 @@ def _two_program_ledger(ledger: LedgerSession, contract: str, target) -> tuple[A
     return asset, p, {"programs": (first, second), "by_program": expected, "soon": soon}
 
 
-def _schedule_row(
-    ledger: LedgerSession, contract: str, asset: AssetRef, soon: datetime, program: str | None
-) -> tuple[dict, Reply]:
+def _linked_asset(ledger: LedgerSession) -> tuple[AssetRef, str]:
+    """A new asset of the run linked to a second program of the run too."""
+    asset = ledger.sandbox.asset("LOT", 2)
+    second = ledger.sandbox.program("second-program")
+    ledger.sandbox.link(second, asset)
+    return asset, second
+
+
+class TwoPrograms:
+    """The module's two-program ledger, set up once by the first test asking for it and read
+    by the others (they only read it): each contract's test re-raises a failed set-up under its
+    own contract id."""
+
+    def __init__(self, ledger: LedgerSession, target) -> None:
+        self.ledger = ledger
+        self.target = target
+        self._linked: tuple[AssetRef, str] | None = None
+        self._credited: tuple[AssetRef, str, dict] | None = None
+        self._failed: ContractFailure | None = None
+
+    def _again(self, contract: str) -> None:
+        if self._failed is not None:
+            raise ContractFailure(
+                [replace(v, contract_id=contract) for v in self._failed.violations]
+            )
+
+    def linked(self, contract: str) -> tuple[AssetRef, str]:
+        """The asset linked to both programs, and the second program."""
+        self._again(contract)
+        if self._linked is None:
+            try:
+                self._linked = _linked_asset(self.ledger)
+            except ContractFailure as failure:
+                self._failed = failure
+                raise
+        return self._linked
+
+    def credited(self, contract: str) -> tuple[AssetRef, str, dict]:
+        """:func:`_two_program_ledger`, on the linked asset."""
+        self._again(contract)
+        if self._credited is None:
+            try:
+                asset, second = self.linked(contract)
+                self._credited = _two_program_ledger(
+                    self.ledger, contract, self.target, asset, second
+                )
+            except ContractFailure as failure:
+                self._failed = failure
+                raise
+        return self._credited
+
+
+@pytest.fixture(scope="module")
+def two_programs(wire, run_prefix_name, run_program, run_assets, target) -> TwoPrograms:
+    """One two-program ledger for the module's program-filter and link tests."""
+    return TwoPrograms(new_session(wire, run_prefix_name, run_program, run_assets), target)
+
+
+SCHEDULE = "/v1/reports/expiration-schedule"
+
+
+def _schedule_query(asset: AssetRef, soon: datetime, program: str | None) -> dict[str, Any]:
     now = datetime.now(UTC).replace(microsecond=0)
     query: dict[str, Any] = {
         "asset_id": asset.id,
@@ -269,7 +360,11 @@ def _schedule_row(
     }
     if program is not None:
         query["program_id"] = program
-    reply = ledger.wire.get("/v1/reports/expiration-schedule", **query)
+    return query
+
+
+def _schedule_row(contract: str, asset: AssetRef, reply: Reply) -> dict:
+    """The asset's one row in a schedule answer."""
     body = _ok(contract, reply, "the expiration schedule could not be read")
     rows = [
         r for r in body.get("data") or [] if isinstance(r, dict) and r.get("asset_id") == asset.id
@@ -282,21 +377,25 @@ def _schedule_row(
             body.get("data"),
             reply,
         )
-    return rows[0], reply
+    return rows[0]
 
 
 @pytest.mark.contract(SCHEDULE_PROGRAM)
 def test_the_schedule_program_filter_counts_only_that_programs_lots(
-    ledger: LedgerSession, target, witness
+    two_programs: TwoPrograms, witness
 ):
     """An asset linked to two programs holds lots credited under each: the schedule with
     ``program_id`` sums only the lots whose credit belongs to that program (not every lot of
-    the program's assets), and the schedule without it sums both."""
+    the program's assets), and the schedule without it sums both (the three read together)."""
     c = SCHEDULE_PROGRAM
-    asset, _p, data = _two_program_ledger(ledger, c, target)
-    for program in (*data["programs"], None):
+    asset, _p, data = two_programs.credited(c)
+    programs = (*data["programs"], None)
+    replies = two_programs.ledger.wire.get_many(
+        [(SCHEDULE, _schedule_query(asset, data["soon"], program)) for program in programs]
+    )
+    for program, reply in zip(programs, replies, strict=True):
         expected = data["by_program"][program]
-        row, reply = _schedule_row(ledger, c, asset, data["soon"], program)
+        row = _schedule_row(c, asset, reply)
         seen = {
             "total_outstanding": _decimal(row.get("total_outstanding")),
             "never_expiring": _decimal(row.get("never_expiring")),
@@ -328,15 +427,26 @@ def test_the_schedule_program_filter_counts_only_that_programs_lots(
 
 @pytest.mark.contract(PROGRAM_FILTERS)
 def test_the_lot_list_and_liability_program_filters_keep_only_that_programs_lots(
-    ledger: LedgerSession, target, witness
+    two_programs: TwoPrograms, target, witness
 ):
     """On the same two-program asset, the lot list's ``program_id`` lists exactly the lots
-    credited under that program, and the liability report's ``program_id`` sums only them."""
+    credited under that program, and the liability report's ``program_id`` sums only them
+    (the first pages read together)."""
     c = PROGRAM_FILTERS
-    asset, p, data = _two_program_ledger(ledger, c, target)
+    asset, p, data = two_programs.credited(c)
+    ledger = two_programs.ledger
+    liability = target.supports("liability-report")
+    reads = []
+    for program in data["programs"]:
+        reads.append(ledger.lots_read(p, asset, program_id=program))
+        if liability:
+            reads.append(
+                ledger.wire.first_page(LIABILITY, **_liability_query(asset, program, None))
+            )
+    firsts = iter(ledger.wire.get_many(reads))
     for program in data["programs"]:
         expected = data["by_program"][program]
-        rows, reply = ledger.lots(p, asset, program_id=program)
+        rows, reply = ledger.lots(p, asset, first=next(firsts), program_id=program)
         if reply.status != 200:
             _fail(
                 c,
@@ -355,9 +465,9 @@ def test_the_lot_list_and_liability_program_filters_keep_only_that_programs_lots
                 reply,
             )
         witness(c, "program-filtered lot lists", 1)
-        if not target.supports("liability-report"):
+        if not liability:
             continue
-        seen, reply = _liability(ledger, c, asset, program, None)
+        seen, reply = _liability(ledger, c, asset, program, None, first=next(firsts))
         total = expected["never"] + expected["dated"]
         if seen != {None: total}:
             _fail(
@@ -374,13 +484,12 @@ LINK_TWICE = "PROV-LINK-TWICE-CONFLICT"
 
 
 @pytest.mark.contract(LINK_TWICE)
-def test_linking_an_asset_twice_to_a_program_is_a_conflict(ledger: LedgerSession, witness):
-    """The second link of the same asset to the same program answers 409 conflict and leaves
-    the asset linked once."""
+def test_linking_an_asset_twice_to_a_program_is_a_conflict(two_programs: TwoPrograms, witness):
+    """The second link of the same asset to the same program (the module's two-program asset,
+    linked once) answers 409 conflict and leaves the asset linked once."""
     c = LINK_TWICE
-    asset = ledger.sandbox.asset("LOT", 2)
-    second = ledger.sandbox.program("link-twice")
-    ledger.sandbox.link(second, asset)
+    asset, second = two_programs.linked(c)
+    ledger = two_programs.ledger
     again = ledger.wire.post(f"/v1/programs/{second}/assets", {"asset_id": asset.id})
     code = again.body.get("code") if isinstance(again.body, dict) else None
     if again.status != 409 or code != "conflict":

@@ -4,6 +4,9 @@ Every write is judged on its answer (status, code, processed amounts, balance) a
 a comparison of every lot (content and FIFO position) and the balance row with the model: after
 every write, or, in the quick budget, at the test's checks only (``checkpoint``: the state
 carries each write's effect to the next check, and every answer is judged either way).
+
+The tests judge only their own participants' lots and balances: they share the run's assets
+(``shared_asset``), except those that change the asset itself (a ceiling, an archive).
 """
 
 from __future__ import annotations
@@ -16,14 +19,15 @@ from scrip_conformance.sampling import rotation
 @pytest.mark.contract("PROV-FIFO-CONSUMPTION")
 def test_debits_consume_the_oldest_lots_first(ledger):
     c = "PROV-FIFO-CONSUMPTION"
+    p = ledger.sandbox.participant("fifo")  # one participant, a lot list per asset
+    checked = []
     # "1.15" has no exact binary float: int(float("1.15") * 100) is 114, so a ledger that
     # parses amounts through floats loses a cent here.
     for scale, amounts, debits in (
         (2, ["10.00", "1.15", "5.25"], ["10.50", "0.60", "0.01"]),
         (0, ["7", "3", "9"], ["8", "2", "6"]),
     ):
-        asset = ledger.sandbox.asset("LOT", scale)
-        p = ledger.sandbox.participant("fifo")
+        asset = ledger.sandbox.shared_asset("LOT", scale)
         for amount in amounts:
             ledger.adjust(c, p, asset, "CREDIT", amount)
             ledger.checkpoint(c, p, asset)
@@ -31,13 +35,14 @@ def test_debits_consume_the_oldest_lots_first(ledger):
             ledger.adjust(c, p, asset, "DEBIT", amount)
             ledger.checkpoint(c, p, asset)
         ledger.adjust(c, p, asset, "DEBIT", debits[-1])
-        ledger.check(c, p, asset)
+        checked.append((p, asset))
+    ledger.check_all(c, checked)  # each asset's lots and balance (writes to one leave the other)
 
 
 @pytest.mark.contract("PROV-HOLD-SPLITS-LOT")
 def test_a_partial_hold_splits_the_lot(ledger):
     c = "PROV-HOLD-SPLITS-LOT"
-    asset = ledger.sandbox.asset("LOT", 2)
+    asset = ledger.sandbox.shared_asset("LOT", 2)
     p = ledger.sandbox.participant("split")
     ledger.adjust(c, p, asset, "CREDIT", "10.00")
     ledger.adjust(c, p, asset, "CREDIT", "5.00")
@@ -54,7 +59,7 @@ def test_a_partial_hold_splits_the_lot(ledger):
 @pytest.mark.contract("PROV-RELEASE-SELECTION")
 def test_release_by_reference_by_amount_and_of_everything(ledger):
     c = "PROV-RELEASE-SELECTION"
-    asset = ledger.sandbox.asset("LOT", 2)
+    asset = ledger.sandbox.shared_asset("LOT", 2)
     p = ledger.sandbox.participant("release")
     for amount in ("6.00", "6.00", "6.00"):
         ledger.adjust(c, p, asset, "CREDIT", amount)
@@ -77,7 +82,7 @@ def test_release_by_reference_by_amount_and_of_everything(ledger):
 @pytest.mark.contract("PROV-LOT-SELECTION")
 def test_lot_ids_and_inclusive_earned_bounds_select_exactly_their_lots(ledger):
     c = "PROV-LOT-SELECTION"
-    asset = ledger.sandbox.asset("LOT", 2)
+    asset = ledger.sandbox.shared_asset("LOT", 2)
     p = ledger.sandbox.participant("select")
     for amount in ("1.00", "2.00", "4.00", "8.00"):
         ledger.adjust(c, p, asset, "CREDIT", amount)
@@ -98,7 +103,7 @@ def test_lot_ids_and_inclusive_earned_bounds_select_exactly_their_lots(ledger):
 @pytest.mark.contract("PROV-FORFEIT")
 def test_forfeit_from_available_and_from_held(ledger):
     c = "PROV-FORFEIT"
-    asset = ledger.sandbox.asset("LOT", 2)
+    asset = ledger.sandbox.shared_asset("LOT", 2)
     p = ledger.sandbox.participant("forfeit")
     for amount in ("3.00", "4.00", "5.00"):
         ledger.adjust(c, p, asset, "CREDIT", amount)
@@ -118,7 +123,7 @@ def test_forfeit_from_available_and_from_held(ledger):
 @pytest.mark.contract("PROV-VOID-HOLD-IGNORES-HOLDS")
 def test_void_hold_leaves_lots_held_by_a_hold(ledger):
     c = "PROV-VOID-HOLD-IGNORES-HOLDS"
-    asset = ledger.sandbox.asset("LOT", 2)
+    asset = ledger.sandbox.shared_asset("LOT", 2)
     p = ledger.sandbox.participant("void")
     ledger.adjust(c, p, asset, "CREDIT", "9.00")
     ledger.operation(c, "hold", p, asset, amount="3.00", reference_id="auth-1")
@@ -129,7 +134,7 @@ def test_void_hold_leaves_lots_held_by_a_hold(ledger):
 @pytest.mark.contract("PROV-CREDIT-INTO-HELD")
 def test_a_credit_into_held_creates_one_held_lot(ledger):
     c = "PROV-CREDIT-INTO-HELD"
-    asset = ledger.sandbox.asset("LOT", 2)
+    asset = ledger.sandbox.shared_asset("LOT", 2)
     p = ledger.sandbox.participant("held-credit")
     ledger.adjust(c, p, asset, "CREDIT", "2.00")
     ledger.adjust(c, p, asset, "CREDIT", "7.25", bucket="HELD")
@@ -143,9 +148,9 @@ def test_a_credit_into_held_creates_one_held_lot(ledger):
 @pytest.mark.contract("PROV-OVERDRAFT")
 def test_overdraft_with_and_without_allow_negative(ledger):
     c = "PROV-OVERDRAFT"
+    p = ledger.sandbox.participant("overdraft")  # one participant, a balance per asset
     for mode, scale in (("LOT", 2), ("SIMPLE", 2)):
-        asset = ledger.sandbox.asset(mode, scale)
-        p = ledger.sandbox.participant("overdraft")
+        asset = ledger.sandbox.shared_asset(mode, scale)
         ledger.adjust(c, p, asset, "CREDIT", "5.00")
         ledger.adjust(c, p, asset, "CREDIT", "3.00")
         ledger.adjust(c, p, asset, "DEBIT", "8.01")  # 422 insufficient_balance
@@ -167,9 +172,10 @@ def test_amounts_beyond_the_asset_scale_are_invalid_scale(ledger, target):
     c = "PROV-INVALID-SCALE"
     per_case = target.limits.get("bad_scale_writes")
     cases = (("LOT", 2, "1.000"), ("LOT", 0, "1.0"), ("SIMPLE", 2, "0.001"))
+    p = ledger.sandbox.participant("scale")  # one participant, a balance per asset
+    checked = []
     for place, (mode, scale, bad) in enumerate(cases):
-        asset = ledger.sandbox.asset(mode, scale)
-        p = ledger.sandbox.participant("scale")
+        asset = ledger.sandbox.shared_asset(mode, scale)
         ledger.adjust(c, p, asset, "CREDIT", "5" if scale == 0 else "5.00")
         for write in rotation(("credit", "debit", "hold", "forfeit"), place, per_case):
             if write in ("credit", "debit"):
@@ -178,7 +184,8 @@ def test_amounts_beyond_the_asset_scale_are_invalid_scale(ledger, target):
                 ledger.operation(c, "hold", p, asset, amount=bad)
             else:
                 ledger.operation(c, "forfeit", p, asset, bucket="AVAILABLE", amount=bad)
-        ledger.check(c, p, asset)
+        checked.append((p, asset))
+    ledger.check_all(c, checked)  # each asset's lots and balance (writes to one leave the others)
 
 
 @pytest.mark.contract("PROV-MAX-TRANSACTION-AMOUNT")

@@ -32,7 +32,7 @@ def _same_answer(contract: str, original, replay) -> None:
 @pytest.mark.contract("PROV-IDEMPOTENT-REPLAY")
 def test_a_replay_returns_the_original_response_and_applies_nothing(ledger):
     c = "PROV-IDEMPOTENT-REPLAY"
-    asset = ledger.sandbox.asset("LOT", 2)
+    asset = ledger.sandbox.shared_asset("LOT", 2)
     p = ledger.sandbox.participant("replay")
     ledger.adjust(c, p, asset, "CREDIT", "10.00")
     ledger.adjust(c, p, asset, "CREDIT", "10.00")
@@ -60,7 +60,7 @@ def test_a_replay_returns_the_original_response_and_applies_nothing(ledger):
 @pytest.mark.contract("PROV-IDEMPOTENCY-CONFLICT")
 def test_a_reused_key_with_another_payload_is_a_conflict(ledger):
     c = "PROV-IDEMPOTENCY-CONFLICT"
-    asset = ledger.sandbox.asset("LOT", 2)
+    asset = ledger.sandbox.shared_asset("LOT", 2)
     p = ledger.sandbox.participant("conflict")
     ledger.adjust(c, p, asset, "CREDIT", "10.00")
     key = f"{ledger.sandbox.prefix}-conflict-{p}"
@@ -77,9 +77,9 @@ def test_every_write_answer_agrees_with_the_reads_after_it(ledger, target):
     asset so that each kind of write meets both reads."""
     c = "PROV-WRITE-BALANCE-MATCHES-READ"
     per_write = target.limits.get("write_reads")
+    p = ledger.sandbox.participant("answers")  # one participant, a balance per asset
     for index, (mode, scale) in enumerate((("LOT", 2), ("LOT", 0), ("SIMPLE", 2))):
-        asset = ledger.sandbox.asset(mode, scale)
-        p = ledger.sandbox.participant("answers")
+        asset = ledger.sandbox.shared_asset(mode, scale)
         unit = "" if scale == 0 else ".00"
         writes = [
             ("adjust", "CREDIT", {"amount": "9" + unit}),
@@ -170,12 +170,10 @@ def test_the_schedule_of_the_run_asset_matches_the_model(ledger):
     ledger.adjust(c, p, asset, "CREDIT", "3.00", bucket="HELD")
     ledger.adjust(c, p, asset, "DEBIT", "1.50")
     ledger.operation(c, "hold", p, asset, amount="2.00")
-    ledger.check(c, p, asset)
     windows = [
         (datetime(2090, 1, 10, tzinfo=UTC), datetime(2090, 3, 5, tzinfo=UTC), "month"),
         (datetime(2090, 1, 1, tzinfo=UTC), datetime(2090, 3, 9, tzinfo=UTC), "week"),
         (datetime(2090, 1, 31, tzinfo=UTC), datetime(2090, 2, 1, tzinfo=UTC), "day"),
         (datetime(2080, 1, 1, tzinfo=UTC), datetime(2095, 1, 1, tzinfo=UTC), "month"),
     ]
-    for window_from, window_to, granularity in windows:
-        ledger.check_schedule(c, asset, window_from, window_to, granularity)
+    ledger.check(c, p, asset, schedules=windows)  # lots, balance and the schedules

@@ -10,27 +10,30 @@ from scrip_conformance.violations import ContractFailure, Violation
 
 @pytest.mark.contract(SETUP_CONTRACT)
 def test_the_run_creates_its_program_assets_and_participants(ledger, witness):
+    """The run's assets of each kind (those its tests share) and a new participant read back
+    as created (the reads sent together, judged in order)."""
     box = ledger.sandbox
     found = []
-    for mode, scale in (("LOT", 2), ("LOT", 0), ("SIMPLE", 2)):
-        asset = box.asset(mode, scale)
-        reply = ledger.wire.get(f"/v1/assets/{asset.id}")
+    kinds = (("LOT", 2), ("LOT", 0), ("SIMPLE", 2))
+    assets = [box.shared_asset(mode, scale) for mode, scale in kinds]
+    participant = box.participant("setup")
+    reads = [(f"/v1/assets/{asset.id}", {}) for asset in assets]
+    *asset_replies, reply = ledger.wire.get_many(reads + [(f"/v1/participants/{participant}", {})])
+    for (mode, scale), asset, read in zip(kinds, assets, asset_replies, strict=True):
         witness(SETUP_CONTRACT, "created resources read back")
-        body = reply.body if isinstance(reply.body, dict) else {}
+        body = read.body if isinstance(read.body, dict) else {}
         seen = {k: body.get(k) for k in ("inventory_mode", "scale", "symbol", "status")}
         want = {"inventory_mode": mode, "scale": scale, "symbol": asset.symbol, "status": "ACTIVE"}
-        if reply.status != 200 or seen != want or box.program_id not in body.get("program_ids", []):
+        if read.status != 200 or seen != want or box.program_id not in body.get("program_ids", []):
             found.append(
                 Violation(
                     SETUP_CONTRACT,
                     "a created asset does not read back as created",
                     f"200 {want}, linked to the run's program",
-                    f"{reply.status} {body}",
-                    request=reply.curl,
+                    f"{read.status} {body}",
+                    request=read.curl,
                 )
             )
-    participant = box.participant("setup")
-    reply = ledger.wire.get(f"/v1/participants/{participant}")
     witness(SETUP_CONTRACT, "created resources read back")
     body = reply.body if isinstance(reply.body, dict) else {}
     if (

@@ -11,7 +11,8 @@ from scrip_conformance.provisioning.stateful import CONTRACT, run_stateful
 
 @pytest.mark.contract(CONTRACT)
 def test_random_write_sequences_match_the_model_after_every_step(
-    target, wire, run_prefix_name, run_program
+    target, wire, run_prefix_name, run_program, run_assets
 ):
-    asset = Sandbox(wire, LedgerModel(), run_prefix_name, run_program).asset("LOT", 2)
+    sandbox = Sandbox(wire, LedgerModel(), run_prefix_name, run_program, run_assets)
+    asset = sandbox.shared_asset("LOT", 2)  # each example has a participant of its own
     run_stateful(wire, run_prefix_name, run_program, asset, seed=target.seed, budget=target.budget)

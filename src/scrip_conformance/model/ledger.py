@@ -79,6 +79,9 @@ class LedgerModel:
             asset_id, inventory_mode, scale, ceiling, name=name, symbol=symbol
         )
 
+    def knows_asset(self, asset_id: str) -> bool:
+        return asset_id in self._assets
+
     def set_max_transaction_amount(self, asset_id: str, value: str | Decimal | None) -> None:
         self._assets[asset_id].max_transaction_amount = (
             Decimal(value) if value is not None else None

@@ -2,51 +2,86 @@
 
 ``wire`` calls the target with the organization's key (through the plugin's ``api`` client),
 ``run_prefix_name`` names everything this run creates, ``run_program`` is the run's program
-(created once), ``ledger`` is a fresh model-checked session per test (its own model; the
-assets and participants it creates are new), and ``own_evidence`` is the data the run writes for
-the read-only contracts (``scrip_conformance.provisioning.evidence``).
+(created once), ``run_assets`` the assets the tests share (:class:`RunAssets`), ``ledger`` is a
+fresh model-checked session per test (its own model; the participants it creates are new), and
+``own_evidence`` is the data the run writes for the read-only contracts
+(``scrip_conformance.provisioning.evidence``).
+
+Each profile's ``conftest.py`` imports these fixtures, which makes a session fixture of each
+directory of its own: the prefix, the program and the shared assets are kept in the session's
+stash, so the whole run has one of each.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
 
 import pytest
 
 from scrip_conformance.client import TargetClient
 from scrip_conformance.model import LedgerModel
 from scrip_conformance.provisioning import evidence
-from scrip_conformance.provisioning.sandbox import Sandbox, run_prefix
+from scrip_conformance.provisioning.sandbox import RunAssets, Sandbox, run_prefix
 from scrip_conformance.provisioning.session import LedgerSession
 from scrip_conformance.provisioning.wire import HttpWire
 from scrip_conformance.target import Target
 
+T = TypeVar("T")
+_PREFIX = pytest.StashKey[str]()
+_PROGRAM = pytest.StashKey[str]()
+_ASSETS = pytest.StashKey[RunAssets]()
+
+
+def _once(request: pytest.FixtureRequest, key: pytest.StashKey[T], make: Callable[[], T]) -> T:
+    """The run's one value under ``key``, made by the first directory asking for it."""
+    stash = request.config.stash
+    if key not in stash:
+        stash[key] = make()
+    return stash[key]
+
 
 @pytest.fixture(scope="session")
-def wire(api: TargetClient) -> HttpWire:
-    """The plugin's client (``api``, writing since a write-side profile is selected)."""
-    return HttpWire(api)
+def wire(api: TargetClient, target: Target) -> HttpWire:
+    """The plugin's client (``api``, writing since a write-side profile is selected); reads
+    that do not depend on each other go ``--concurrency`` at a time."""
+    return HttpWire(api, concurrency=target.concurrency)
 
 
 @pytest.fixture(scope="session")
-def run_prefix_name() -> str:
-    return run_prefix()
+def run_prefix_name(request: pytest.FixtureRequest) -> str:
+    return _once(request, _PREFIX, run_prefix)
 
 
 @pytest.fixture(scope="session")
-def run_program(wire: HttpWire, run_prefix_name: str) -> str:
-    return Sandbox(wire, LedgerModel(), run_prefix_name).program_id
+def run_program(request: pytest.FixtureRequest, wire: HttpWire, run_prefix_name: str) -> str:
+    return _once(
+        request, _PROGRAM, lambda: Sandbox(wire, LedgerModel(), run_prefix_name).program_id
+    )
 
 
-def new_session(wire: HttpWire, run_prefix_name: str, run_program: str) -> LedgerSession:
-    """A fresh model-checked session: its own model, the run's prefix and program."""
+@pytest.fixture(scope="session")
+def run_assets(request: pytest.FixtureRequest) -> RunAssets:
+    return _once(request, _ASSETS, RunAssets)
+
+
+def new_session(
+    wire: HttpWire, run_prefix_name: str, run_program: str, shared: RunAssets | None = None
+) -> LedgerSession:
+    """A fresh model-checked session: its own model, the run's prefix and program (and the
+    run's shared assets, when given)."""
     model = LedgerModel()
-    return LedgerSession(wire, Sandbox(wire, model, run_prefix_name, run_program), model)
+    sandbox = Sandbox(wire, model, run_prefix_name, run_program, shared)
+    return LedgerSession(wire, sandbox, model)
 
 
 @pytest.fixture
-def ledger(wire: HttpWire, run_prefix_name: str, run_program: str, target: Target) -> LedgerSession:
+def ledger(
+    wire: HttpWire, run_prefix_name: str, run_program: str, run_assets: RunAssets, target: Target
+) -> LedgerSession:
     """A fresh session whose checkpoints read (or, in the quick budget, leave to the test's
     final check) the state between writes (:meth:`LedgerSession.checkpoint`)."""
-    session = new_session(wire, run_prefix_name, run_program)
+    session = new_session(wire, run_prefix_name, run_program, run_assets)
     session.every_write = bool(target.limits.get("check_every_write", True))
     return session
 

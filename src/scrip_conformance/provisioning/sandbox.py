@@ -2,14 +2,17 @@
 
 Everything is created through the write API and named with a per-run prefix, so runs never
 collide and nothing has to be deleted afterwards (clean-up never depends on an optional
-endpoint). Each asset is registered in the model as it is created.
+endpoint). Each asset is registered in the model as it is created. Tests that judge only their
+own participants' lots and balances share the run's assets (:class:`RunAssets`): a participant
+of their own keeps their models apart, and every asset created costs a second request when the
+run retires its sandbox.
 """
 
 from __future__ import annotations
 
 import itertools
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from scrip_conformance.model import LedgerModel
 from scrip_conformance.provisioning.wire import HttpWire, Reply
@@ -31,6 +34,18 @@ class AssetRef:
     inventory_mode: str
     scale: int
     symbol: str
+    name: str = ""
+
+
+@dataclass
+class RunAssets:
+    """What the tests of one run share: an asset per inventory mode and scale (created by the
+    first test asking for it) and the answers of the extension probes (a property of the target,
+    asked once per run)."""
+
+    assets: dict[tuple[str, int], AssetRef] = field(default_factory=dict)
+    probes: dict[tuple[str, ...], bool] = field(default_factory=dict)
+    probe_participant: str | None = None
 
 
 class Sandbox:
@@ -42,10 +57,12 @@ class Sandbox:
         model: LedgerModel,
         prefix: str | None = None,
         program_id: str | None = None,
+        shared: RunAssets | None = None,
     ) -> None:
         self.wire = wire
         self.model = model
         self.prefix = prefix or run_prefix()
+        self.shared = shared  # None: every asset asked for is a new one
         writes.current().allow_prefix(self.prefix)  # the run's names: upserts by them are its own
         self._counter = _COUNTERS.setdefault(self.prefix, itertools.count(1))
         self._program_id = program_id
@@ -111,7 +128,23 @@ class Sandbox:
             name=name,
             symbol=symbol,
         )
-        return AssetRef(created["id"], inventory_mode, scale, symbol)
+        return AssetRef(created["id"], inventory_mode, scale, symbol, name)
+
+    def shared_asset(self, inventory_mode: str = "LOT", scale: int = 2) -> AssetRef:
+        """The run's shared asset of this mode and scale, registered in this sandbox's model
+        (created on first use; a new asset when the sandbox shares nothing). Only for tests
+        that judge their own participants' lots and balances, never an asset-wide figure (the
+        schedule, the liability) nor the asset itself (archive, links, ceilings)."""
+        if self.shared is None:
+            return self.asset(inventory_mode, scale)
+        ref = self.shared.assets.get((inventory_mode, scale))
+        if ref is None:
+            ref = self.shared.assets[(inventory_mode, scale)] = self.asset(inventory_mode, scale)
+        elif not self.model.knows_asset(ref.id):
+            self.model.add_asset(
+                ref.id, inventory_mode=inventory_mode, scale=scale, name=ref.name, symbol=ref.symbol
+            )
+        return ref
 
     def participant(self, label: str = "participant", status: str | None = None) -> str:
         """A new participant of the run's program (``status`` as created: default ACTIVE)."""

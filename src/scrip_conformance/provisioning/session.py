@@ -27,6 +27,8 @@ from scrip_conformance.provisioning.wire import HttpWire, Reply
 from scrip_conformance.violations import ContractFailure, Violation, raise_if_any
 from scrip_conformance.witnesses import MODEL_CHECKS
 
+Window = tuple[datetime, datetime, str]
+"""A schedule window: from, to and granularity."""
 OPERATIONS = {"hold": "hold", "release": "release", "forfeit": "forfeit", "void-hold": "void_hold"}
 
 
@@ -187,15 +189,35 @@ class LedgerSession:
         if any(lot.id.startswith(PLACEHOLDER_PREFIX) for lot in lots):
             self.check_lots(contract, participant, asset)
 
-    def lots(self, participant: str, asset: AssetRef, **filters: Any) -> tuple[list, Reply]:
-        return self.wire.list_all(
-            f"/v1/participants/{participant}/balances/lots", asset_id=asset.id, **filters
-        )
+    def lots(
+        self, participant: str, asset: AssetRef, first: Reply | None = None, **filters: Any
+    ) -> tuple[list, Reply]:
+        """Every lot (``first``: the answer to :meth:`lots_read`, already read)."""
+        path, query = self.lots_read(participant, asset, **filters)
+        query.pop("limit")
+        return self.wire.list_all(path, first=first, **query)
 
-    def check_lots(self, contract: str, participant: str, asset: AssetRef) -> list[dict]:
-        """Every lot against the model (content, FIFO order); adopts the server's lot ids."""
-        now = self.clock()
-        rows, reply = self.lots(participant, asset)
+    def lots_read(self, participant: str, asset: AssetRef, **filters: Any) -> tuple[str, dict]:
+        """The read of the first page of :meth:`lots` (to send it with other reads)."""
+        path = f"/v1/participants/{participant}/balances/lots"
+        return self.wire.first_page(path, asset_id=asset.id, **filters)
+
+    def balance_read(self, participant: str, asset: AssetRef) -> tuple[str, dict]:
+        """The read of :meth:`read_balance` (to send it with other reads)."""
+        return f"/v1/participants/{participant}/balances", {"asset_id": asset.id}
+
+    def check_lots(
+        self,
+        contract: str,
+        participant: str,
+        asset: AssetRef,
+        first: Reply | None = None,
+        now: datetime | None = None,
+    ) -> list[dict]:
+        """Every lot against the model (content, FIFO order); adopts the server's lot ids.
+        ``first`` and ``now``: the first page, read at ``now`` with other reads."""
+        now = now or self.clock()
+        rows, reply = self.lots(participant, asset, first=first)
         if reply.status != 200:
             raise ContractFailure(
                 [
@@ -213,8 +235,14 @@ class LedgerSession:
         raise_if_any(found, reply.curl)
         return rows
 
-    def read_balance(self, participant: str, asset: AssetRef) -> tuple[Any, Reply]:
-        reply = self.wire.get(f"/v1/participants/{participant}/balances", asset_id=asset.id)
+    def read_balance(
+        self, participant: str, asset: AssetRef, reply: Reply | None = None
+    ) -> tuple[Any, Reply]:
+        """The asset's balance row (``reply``: the answer to :meth:`balance_read`, already
+        read) and the answer it came from."""
+        if reply is None:
+            path, query = self.balance_read(participant, asset)
+            reply = self.wire.get(path, **query)
         row = None
         if reply.status == 200 and isinstance(reply.body, dict):
             for candidate in reply.body.get("data") or []:
@@ -222,9 +250,17 @@ class LedgerSession:
                     row = candidate
         return row, reply
 
-    def check_balance(self, contract: str, participant: str, asset: AssetRef) -> None:
-        """The balance row against the model; no row at all while nothing was ever moved."""
-        row, reply = self.read_balance(participant, asset)
+    def check_balance(
+        self,
+        contract: str,
+        participant: str,
+        asset: AssetRef,
+        read: Reply | None = None,
+        now: datetime | None = None,
+    ) -> None:
+        """The balance row against the model; no row at all while nothing was ever moved.
+        ``read`` and ``now``: the balances answer, read at ``now`` with other reads."""
+        row, reply = self.read_balance(participant, asset, read)
         if reply.status != 200:
             raise ContractFailure(
                 [
@@ -252,16 +288,45 @@ class LedgerSession:
                     ]
                 )
             return
-        expected = self.model.balance(participant, asset.id, self.clock())
+        expected = self.model.balance(participant, asset.id, now or self.clock())
         found = balance_violations(contract, expected, row, asset.scale, "balance row")
         MODEL_CHECKS.add(contract, "balance rows compared with the model")
         raise_if_any(found, reply.curl)
 
-    def check(self, contract: str, participant: str, asset: AssetRef) -> None:
-        """Lots (LOT assets) and the balance row against the model."""
-        if asset.inventory_mode == "LOT":
-            self.check_lots(contract, participant, asset)
-        self.check_balance(contract, participant, asset)
+    def check(
+        self,
+        contract: str,
+        participant: str,
+        asset: AssetRef,
+        schedules: Sequence[Window] = (),
+    ) -> None:
+        """Lots (LOT assets) and the balance row against the model, and the asset's schedule
+        in each of ``schedules``: the reads sent together, judged in this order."""
+        self.check_all(contract, [(participant, asset)], schedules)
+
+    def check_all(
+        self,
+        contract: str,
+        positions: Sequence[tuple[str, AssetRef]],
+        schedules: Sequence[Window] = (),
+    ) -> None:
+        """:meth:`check` of each (participant, asset) in turn, and the schedule of the last
+        asset in each of ``schedules``: every read sent together, judged in this order."""
+        now = self.clock()
+        reads = []
+        for participant, asset in positions:
+            if asset.inventory_mode == "LOT":
+                reads.append(self.lots_read(participant, asset))
+            reads.append(self.balance_read(participant, asset))
+        if schedules:
+            reads += [self.schedule_read(positions[-1][1], *window) for window in schedules]
+        answers = iter(self.wire.get_many(reads))
+        for participant, asset in positions:
+            if asset.inventory_mode == "LOT":
+                self.check_lots(contract, participant, asset, next(answers), now)
+            self.check_balance(contract, participant, asset, next(answers), now)
+        for window in schedules:
+            self.judge_schedule(contract, positions[-1][1], next(answers), now, *window)
 
     def checkpoint(self, contract: str, participant: str, asset: AssetRef) -> None:
         """:meth:`check` between writes whose effects the test's final check still shows
@@ -271,6 +336,22 @@ class LedgerSession:
         if self.every_write:
             self.check(contract, participant, asset)
 
+    def schedule_read(
+        self,
+        asset: AssetRef,
+        window_from: datetime,
+        window_to: datetime,
+        granularity: str = "month",
+    ) -> tuple[str, dict]:
+        """The read of the asset's expiration schedule in one window."""
+        query = {
+            "asset_id": asset.id,
+            "from": rfc3339(window_from),
+            "to": rfc3339(window_to),
+            "granularity": granularity,
+        }
+        return "/v1/reports/expiration-schedule", query
+
     def check_schedule(
         self,
         contract: str,
@@ -279,13 +360,26 @@ class LedgerSession:
         window_to: datetime,
         granularity: str = "month",
     ) -> None:
+        self.check_schedules(contract, asset, [(window_from, window_to, granularity)])
+
+    def check_schedules(self, contract: str, asset: AssetRef, windows: Sequence[Window]) -> None:
+        """The asset's schedule in each window against the model: the reads sent together,
+        judged in their order."""
         now = self.clock()
-        reply = self.wire.get(
-            "/v1/reports/expiration-schedule",
-            asset_id=asset.id,
-            **{"from": rfc3339(window_from), "to": rfc3339(window_to)},
-            granularity=granularity,
-        )
+        answers = self.wire.get_many([self.schedule_read(asset, *window) for window in windows])
+        for window, reply in zip(windows, answers, strict=True):
+            self.judge_schedule(contract, asset, reply, now, *window)
+
+    def judge_schedule(
+        self,
+        contract: str,
+        asset: AssetRef,
+        reply: Reply,
+        now: datetime,
+        window_from: datetime,
+        window_to: datetime,
+        granularity: str = "month",
+    ) -> None:
         row = None
         if reply.status == 200 and isinstance(reply.body, dict):
             row = next(
@@ -316,13 +410,26 @@ def _parse(value: Any) -> datetime | None:
 
 def extension_supported(ledger: LedgerSession, **fields: Any) -> bool:
     """Whether the target accepts the adjust extension fields (D-EXTENSION): one credit with
-    ``fields`` (default: a far ``expires_at`` and a key) on an asset and participant of its own,
-    so the model of the caller's assets is not touched; 400 means no."""
-    asset = ledger.sandbox.asset("LOT", 2)
-    probe = ledger.sandbox.participant("extension-probe")
+    ``fields`` (default: a far ``expires_at`` and a key) by a participant of its own, so the
+    model of the caller's participants is not touched; 400 means no. The answer is a property
+    of the target: asked once per run and set of fields when the sandbox shares the run's
+    assets (the probe then credits the shared LOT asset, by the run's one probe participant)."""
+    shared = ledger.sandbox.shared
+    asked = tuple(sorted(fields)) or ("default",)
+    if shared is not None and asked in shared.probes:
+        return shared.probes[asked]
+    asset = ledger.sandbox.shared_asset("LOT", 2)
+    probe = shared.probe_participant if shared is not None else None
+    if probe is None:
+        probe = ledger.sandbox.participant("extension-probe")
+        if shared is not None:
+            shared.probe_participant = probe
     fields = fields or {
         "expires_at": datetime(2099, 1, 1, tzinfo=UTC),
         "idempotency_key": f"{ledger.sandbox.prefix}-probe-{probe}",
     }
     reply, _ = ledger.adjust("EXT-PROBE", probe, asset, "CREDIT", "1.00", judge=False, **fields)
-    return reply.status == 200
+    supported = reply.status == 200
+    if shared is not None:
+        shared.probes[asked] = supported
+    return supported
