@@ -138,13 +138,6 @@ class Pacer:
         """Seconds spent waiting so far (for reports and benchmarks)."""
         self.rate_limited = 0
         """429 answers seen so far."""
-        self.announced_limit: float | None = None
-        """The latest ``X-RateLimit-Limit`` the target sent (None: it announced no limit)."""
-
-    @property
-    def limits_requests(self) -> bool:
-        """Whether the target announced a rate limit or answered 429: requests are its clock."""
-        return self.announced_limit is not None or self.rate_limited > 0
 
     def before_request(self, limit: float | None = None) -> float:
         """Sleep until the next request may go (at most ``limit`` seconds when given: a run's
@@ -179,10 +172,7 @@ class Pacer:
             pace = min(self.max_wait, MAX_PACE)
             delay = pace_delay(headers, now, self.reserve, pace)
             interval = token_interval(headers, now, self.reserve, pace)
-        announced = _number(_header(headers, "X-RateLimit-Limit"))
         with self._lock:
-            if announced is not None and announced > 0:
-                self.announced_limit = announced
             if interval is not None:
                 self._interval = interval
             if status == 429:

@@ -60,11 +60,3 @@ class ProgressLine:
         count = f"{done}/{planned}" if planned is not None else f"{done}"
         with _around():
             _sink(f"  ... {self.phase}: {stage}, {count} {unit}, {now - self.started:.0f} s")
-
-
-def say(line: str) -> None:
-    """Print one line now (a decision the run took that its reader should know of)."""
-    if _sink is None:
-        return
-    with _around():
-        _sink(line)

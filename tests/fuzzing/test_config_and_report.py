@@ -83,11 +83,11 @@ def test_the_budget_seed_and_phases_reach_schemathesis():
     assert project.base_url == "http://127.0.0.1:1"
 
 
-def test_the_quick_budget_leaves_out_the_coverage_phase_and_the_others_keep_every_phase():
+def test_only_the_deep_budget_sends_the_coverage_phase_to_schemathesis():
     for name, budget in BUDGETS.items():
         config = schemathesis_config(FuzzSettings("http://127.0.0.1:1", "k", budget=budget))
         enabled = {phase for phase, entry in config["phases"].items() if entry["enabled"]}
-        expected = set(PHASES) - {"coverage"} if name == "quick" else set(PHASES)
+        expected = set(PHASES) if name == "deep" else set(PHASES) - {"coverage"}
         assert enabled == expected, name
     chosen = FuzzSettings("http://127.0.0.1:1", "k", budget=BUDGETS["quick"], phases=("coverage",))
     assert chosen.phases == ("coverage",)  # an explicit choice wins over the budget's
@@ -165,31 +165,3 @@ def test_the_workers_of_the_configuration_are_the_settings_bounded_workers():
     config = schemathesis_config(FuzzSettings("http://127.0.0.1:1", "k", workers=4))
     assert config["workers"] == 4
     assert schemathesis_config(FuzzSettings("http://127.0.0.1:1", "k"))["workers"] == 1
-
-
-def test_against_a_target_that_limits_requests_the_default_budget_leaves_out_coverage():
-    from scrip_conformance.fuzzing.budgets import BUDGETS, paced_phases
-
-    assert "coverage" in BUDGETS["default"].phases
-    assert paced_phases(BUDGETS["default"]) == ("examples", "fuzzing", "stateful")
-    assert paced_phases(BUDGETS["deep"]) == BUDGETS["deep"].phases  # a release check keeps it
-    assert paced_phases(BUDGETS["quick"]) == BUDGETS["quick"].phases
-
-
-def test_explicit_fuzz_phases_win_over_the_paced_default():
-    from types import SimpleNamespace
-
-    from scrip_conformance.fuzzing.plugin import settings_from
-
-    def config(phases):
-        return SimpleNamespace(getoption=lambda name: phases if name == "--fuzz-phases" else None)
-
-    url, key = "http://127.0.0.1:1", "k"
-    paced = settings_from(config(None), url, key, read_only=True, limits_requests=True)
-    assert "coverage" not in paced.phases
-    unpaced = settings_from(config(None), url, key, read_only=True, limits_requests=False)
-    assert "coverage" in unpaced.phases
-    chosen = settings_from(
-        config("examples,coverage"), url, key, read_only=True, limits_requests=True
-    )
-    assert chosen.phases == ("examples", "coverage")

@@ -93,15 +93,3 @@ def test_the_paced_transport_gives_up_after_its_retries():
     with httpx.Client(transport=transport, base_url="http://target") as client:
         assert client.get("/v1/programs").status_code == 429
     assert clock.slept == [1.0, 1.0]
-
-
-def test_the_pacer_knows_a_target_limits_requests_from_its_headers_or_a_429():
-    quiet, announced, refused = Pacer(), Pacer(), Pacer()
-    quiet.after_response(200, {"Content-Type": "application/json"})
-    announced.after_response(
-        200, {"X-RateLimit-Limit": "30", "X-RateLimit-Remaining": "29", "X-RateLimit-Reset": "1"}
-    )
-    refused.after_response(429, {"Retry-After": "0"})
-    assert not quiet.limits_requests and quiet.announced_limit is None
-    assert announced.limits_requests and announced.announced_limit == 30
-    assert refused.limits_requests and refused.announced_limit is None

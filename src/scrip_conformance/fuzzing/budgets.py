@@ -6,8 +6,11 @@ stops generation early but never turns a pass into a failure.
 ``quick`` leaves out schemathesis' coverage phase: it sends about 1,900 systematic edge-case
 requests (every boundary and wrong type of every parameter, every unexpected method), over half
 of a quick run's requests, and against the known-bad variants it catches nothing that the
-contracts and the other phases do not (``scrip-conformance selftest --quick --full-suite``).
-The default and deep runs keep it.
+contracts and the other phases do not (``scrip-conformance selftest --quick``, every contract
+against every variant). ``default`` leaves it out too: every Scrip organization is held to 10
+requests/s (D-RATELIMIT), at which those requests alone are over 3 minutes of a run that should
+take under 6, for no catch the quick budget's self-test misses. ``deep``, the release run, keeps
+it.
 
 ``quick`` also generates 5 examples per operation rather than 10: the fuzzing phase was a fifth
 of a quick run's requests, and the known-bad variants whose contracts only fuzzing judges
@@ -43,9 +46,6 @@ class Budget:
     """Wall-clock limit of the whole fuzzing run, in seconds."""
     phases: tuple[str, ...] = ("examples", "coverage", "fuzzing", "stateful")
     """The schemathesis phases the run goes through, in their order."""
-    coverage_when_paced: bool = True
-    """Whether the coverage phase stays when the target limits requests (see
-    :func:`paced_phases`)."""
     auth_probes_on_reads: bool = True
     """Whether ``ignored_auth`` probes GET operations too (three requests each: no key, a wrong
     key, a wrong bearer token). The AUTH-MISSING-KEY-401 and AUTH-WRONG-KEY-401 contracts
@@ -69,23 +69,15 @@ BUDGETS: dict[str, Budget] = {
         generated_keys=False,
     ),
     "default": Budget(
-        "default", max_examples=50, stateful_max_steps=10, max_time=300, coverage_when_paced=False
+        "default",
+        max_examples=50,
+        stateful_max_steps=10,
+        max_time=300,
+        phases=("examples", "fuzzing", "stateful"),
     ),
     "deep": Budget("deep", max_examples=300, stateful_max_steps=20, max_time=1800),
 }
 DEFAULT_BUDGET = "default"
-
-
-def paced_phases(budget: Budget) -> tuple[str, ...]:
-    """The phases of ``budget`` against a target that limits requests (it announces a rate limit
-    or answers 429): without the coverage phase where the budget says so. At the documented 10
-    requests/s the default budget's coverage phase alone (about 1,900 systematic edge cases) is
-    over 3 minutes, more than the rest of the fuzzing; the quick budget's whole-suite self-test
-    catches every known-bad variant without it. ``deep`` keeps it, and so does an explicit
-    ``--fuzz-phases``."""
-    if budget.coverage_when_paced:
-        return budget.phases
-    return tuple(phase for phase in budget.phases if phase != "coverage")
 
 
 def budget_named(name: str | None) -> Budget:

@@ -19,7 +19,7 @@ import pytest
 
 from scrip_conformance import progress
 from scrip_conformance.catalog import DEFAULT_PROFILES, WRITING_PROFILES
-from scrip_conformance.fuzzing.budgets import BUDGETS, budget_named, paced_phases
+from scrip_conformance.fuzzing.budgets import BUDGETS, budget_named
 from scrip_conformance.fuzzing.config import PHASES, FuzzSettings
 from scrip_conformance.fuzzing.report import FuzzReport, summary_lines
 from scrip_conformance.target import split_values
@@ -48,7 +48,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--fuzz-phases",
         default=None,
         help=f"comma-separated schemathesis phases, of {','.join(PHASES)} (default: the "
-        "budget's: all but coverage under quick, all otherwise)",
+        "budget's: all but coverage, and coverage too under deep)",
     )
     group.addoption(
         "--fuzz-read-only",
@@ -69,17 +69,6 @@ def _option(config: pytest.Config, name: str, default: Any = None) -> Any:
     except ValueError:
         return default
     return default if value is None else value
-
-
-def _given_phases(config: pytest.Config) -> bool:
-    return bool(split_values(_option(config, "--fuzz-phases", None)))
-
-
-PACED_NOTE = (
-    "  ... fuzzing: the target limits requests (X-RateLimit-Limit {limit}), so this budget "
-    "leaves out schemathesis' coverage phase (about 1,900 requests, over 3 minutes at 10 "
-    "requests/s); the deep budget runs it"
-)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -118,11 +107,8 @@ def settings_from(
     known_ids: Any = None,
     unsupported: frozenset[str] = frozenset(),
     workers: int = 1,
-    limits_requests: bool = False,
 ) -> FuzzSettings:
-    """The run's settings from the session's options (budget, phases, limits); against a
-    target that ``limits_requests``, the default budget leaves out the coverage phase
-    (:func:`~scrip_conformance.fuzzing.budgets.paced_phases`) unless ``--fuzz-phases`` says."""
+    """The run's settings from the session's options (budget, phases, limits)."""
     from scrip_conformance.fuzzing.data import KnownIds
 
     budget = budget_named(budget_name)
@@ -133,8 +119,6 @@ def settings_from(
     unknown = [p for p in phases if p not in PHASES]
     if unknown:
         raise pytest.UsageError(f"--fuzz-phases: unknown phase(s) {', '.join(unknown)}")
-    if not phases and limits_requests:
-        phases = paced_phases(budget)
     return FuzzSettings(
         base_url=base_url,
         api_key=api_key,
@@ -178,15 +162,11 @@ def _run_once(config: pytest.Config, target: Any) -> FuzzReport:
         known_ids=ids,
         unsupported=unsupported,
         workers=int(_attr(target, "concurrency") or 1),
-        limits_requests=pacer.limits_requests,
     )
     capture = config.pluginmanager.getplugin("capturemanager")
     around = capture.global_and_fixture_disabled if capture is not None else contextlib.nullcontext
     try:
         with progress.shown_through(around):  # the run's progress lines get past the capture
-            left_out = set(settings.budget.phases) - set(settings.phases or ())
-            if pacer.limits_requests and "coverage" in left_out and not _given_phases(config):
-                progress.say(PACED_NOTE.format(limit=pacer.announced_limit or "429s"))
             return run_fuzzing(settings, pacer)
     except Exception as exc:  # a schemathesis or configuration error: say what, no traceback
         pytest.fail(f"fuzzing could not run against {base_url}: {exc}", pytrace=False)
