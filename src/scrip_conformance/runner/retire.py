@@ -36,20 +36,20 @@ def retire_sandbox(base_url: str, timeout: float, concurrency: int = 1) -> str:
     created = writes.current().sandbox[:MAX_RETIRED]
     if not created:
         return "the run's sandbox: the run created nothing"
-    retirable = [
-        item
+    retirable = [  # (the key that created it, the resource)
+        (item.key, item)
         for item in created
         if item.key and (item.kind == "asset" or (item.kind != "program" and item.external_id))
     ]
     clients: dict[str, TargetClient] = {}
-    for item in retirable:
-        if item.key not in clients:
-            clients[item.key] = TargetClient(base_url, item.key, timeout=timeout, read_only=False)
+    for key, _ in retirable:
+        if key not in clients:
+            clients[key] = TargetClient(base_url, key, timeout=timeout, read_only=False)
     archived = closed = failed = 0
     workers = max(1, min(int(concurrency), MAX_CONCURRENCY))
     try:
         with ThreadPoolExecutor(workers, thread_name_prefix="scrip-retire") as pool:
-            futures = [pool.submit(_retirement, clients[item.key], item) for item in retirable]
+            futures = [pool.submit(_retirement, clients[key], item) for key, item in retirable]
             try:
                 for future in futures:  # the first error in the run's order is the one told
                     kind, answer = future.result()
