@@ -30,14 +30,20 @@ def _slow_echo(in_flight: list[int], peak: list[int], lock: threading.Lock):
     return answer
 
 
-@pytest.mark.parametrize("concurrency", [1, 4])
-def test_reads_come_back_in_the_order_asked_with_at_most_n_in_flight(concurrency):
+def _observed_echo_client() -> tuple[TargetClient, list[str], list[int]]:
+    """A client of :func:`_slow_echo`, the paths its observers saw, and the peak in flight."""
     in_flight, peak, lock = [0], [0], threading.Lock()
     client = TargetClient(
         "http://reads", "sk_reads", transport=httpx.MockTransport(_slow_echo(in_flight, peak, lock))
     )
     observed: list[str] = []
     client.observers.append(lambda response: observed.append(response.path))
+    return client, observed, peak
+
+
+@pytest.mark.parametrize("concurrency", [1, 4])
+def test_reads_come_back_in_the_order_asked_with_at_most_n_in_flight(concurrency):
+    client, observed, peak = _observed_echo_client()
     paths = [f"/v1/assets/{i}" for i in range(20)]
     answers = get_all(client, [(p, None) for p in paths], concurrency)
     assert [a.body["path"] for a in answers] == paths
@@ -46,12 +52,7 @@ def test_reads_come_back_in_the_order_asked_with_at_most_n_in_flight(concurrency
 
 
 def test_the_first_failed_read_raises_after_the_answers_before_it_were_observed():
-    in_flight, peak, lock = [0], [0], threading.Lock()
-    client = TargetClient(
-        "http://reads", "sk_reads", transport=httpx.MockTransport(_slow_echo(in_flight, peak, lock))
-    )
-    observed: list[str] = []
-    client.observers.append(lambda response: observed.append(response.path))
+    client, observed, peak = _observed_echo_client()
     reads = [("/v1/a", None), ("/v1/b", None), ("/v1/broken", None), ("/v1/c", None)]
     with pytest.raises(TargetError, match="cannot reach"):
         get_all(client, reads, 4)
@@ -71,12 +72,7 @@ def _three_reads(base: str):
 
 @pytest.mark.parametrize("concurrency", [1, 4])
 def test_reads_of_several_gets_come_back_and_are_observed_in_the_serial_order(concurrency):
-    in_flight, peak, lock = [0], [0], threading.Lock()
-    client = TargetClient(
-        "http://reads", "sk_reads", transport=httpx.MockTransport(_slow_echo(in_flight, peak, lock))
-    )
-    observed: list[str] = []
-    client.observers.append(lambda response: observed.append(response.path))
+    client, observed, peak = _observed_echo_client()
     reads = [_three_reads(f"/v1/lists/{i}") for i in range(8)]
     results = replay_all(client, reads, concurrency)
     expected = [
@@ -89,12 +85,7 @@ def test_reads_of_several_gets_come_back_and_are_observed_in_the_serial_order(co
 
 
 def test_a_read_that_failed_ahead_is_sent_again_and_raises_where_a_serial_run_would():
-    in_flight, peak, lock = [0], [0], threading.Lock()
-    client = TargetClient(
-        "http://reads", "sk_reads", transport=httpx.MockTransport(_slow_echo(in_flight, peak, lock))
-    )
-    observed: list[str] = []
-    client.observers.append(lambda response: observed.append(response.path))
+    client, observed, peak = _observed_echo_client()
     reads = [_three_reads("/v1/x"), lambda api: api.get("/v1/broken"), _three_reads("/v1/y")]
     with pytest.raises(TargetError, match="cannot reach"):
         replay_all(client, reads, 4)
