@@ -38,9 +38,9 @@ def _target(server: ReferenceServer, **limits):
     return resolve({**options, **limits}, {})
 
 
-def _build(server: ReferenceServer, sleep=lambda seconds: None):
+def _build(server: ReferenceServer, sleep=lambda seconds: None, concurrency: int = 1):
     client = TargetClient(server.base_url, KEY, read_only=False)
-    wire = HttpWire(client)
+    wire = HttpWire(client, concurrency=concurrency)
     prefix = run_prefix()
     program = Sandbox(wire, LedgerModel(), prefix).program_id
     return client, evidence.build(wire, prefix, program, sleep=sleep)
@@ -52,8 +52,11 @@ def empty_server():
         yield server
 
 
-def test_an_empty_organization_gets_every_lot_status_and_what_the_walk_needs(empty_server):
-    client, made = _build(empty_server)
+@pytest.mark.parametrize("concurrency", [1, 4])
+def test_an_empty_organization_gets_every_lot_status_and_what_the_walk_needs(
+    empty_server, concurrency
+):
+    client, made = _build(empty_server, concurrency=concurrency)
     assert made.missing == []
     discovery = Discovery(
         client,
@@ -115,6 +118,17 @@ def test_a_complete_walk_reaches_everything_and_says_so(empty_server):
     assert set(made.asset_ids) <= discovery.complete_assets()
 
 
+def _shape(made: evidence.Evidence) -> tuple:
+    """What a build made, without the run's random prefix and the servers' ids."""
+    return (
+        list(made.lots.items()),
+        [ref.replace(made.prefix, "PREFIX") for ref in made.reference_ids],
+        [line.replace(made.prefix, "PREFIX") for line in made.missing],
+        len(made.participants),
+        [(asset.inventory_mode, asset.scale) for asset in made.assets],
+    )
+
+
 class NoExtension(Ledger):
     """Refuses the extension fields, as D-EXTENSION allows."""
 
@@ -173,3 +187,14 @@ def test_an_extension_declared_unsupported_is_never_sent(empty_server):
     assert "EXPIRED" not in made.lots and "DEFERRED" not in made.lots
     assert made.lots.get("CONSUMED") == 1 and made.lots.get("HELD") == 2
     assert any("declared unsupported" in line for line in made.missing)
+
+
+@pytest.mark.parametrize("ledger", [Ledger, NoExtension, RefusesPastExpiry])
+def test_the_evidence_built_chains_at_a_time_holds_what_the_serial_build_holds(ledger):
+    shapes = []
+    for concurrency in (1, 4):
+        with ReferenceServer(api_keys={KEY: "org-evidence"}, ledger_factory=ledger) as srv:
+            _client, made = _build(srv, concurrency=concurrency)
+        shapes.append(_shape(made))
+    assert shapes[0] == shapes[1]
+    assert shapes[0][0]  # something was made
