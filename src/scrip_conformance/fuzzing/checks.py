@@ -229,7 +229,7 @@ def write_refused_without_key(ctx: Any, response: Any, case: Any) -> bool | None
 
     The quick budget's lean form of schemathesis' ``ignored_auth`` on writes: the same no-key
     probe, without its two wrong-key probes (AUTH-WRONG-KEY-401 sends wrong keys to every GET
-    operation). A 429 to the probe judges nothing."""
+    operation). A 429 to the probe judges nothing (the next 2xx of the operation probes again)."""
     if str(case.method).upper() == "GET" or not 200 <= response.status_code < 300:
         return None
     enforced = ctx.auth_enforced_operations
@@ -238,9 +238,11 @@ def write_refused_without_key(ctx: Any, response: Any, case: Any) -> bool | None
         return None
     probe = remove_auth(case, get_security_parameters(case.operation))
     answer = send_probe(ctx, case, probe)
+    if answer.status_code == 429:  # the rate limit answered, not the auth: a later 2xx retries
+        return None
     if enforced is not None:
         enforced.add(label)
-    if answer.status_code in AUTH_REFUSALS or answer.status_code == 429:
+    if answer.status_code in AUTH_REFUSALS:
         return True
     found = violation(
         "FUZZ-AUTH",
