@@ -147,18 +147,40 @@ def test_an_operation_without_2xx_is_a_warning_in_the_summary_and_the_json(tmp_p
     assert again.warnings() == report.warnings()
 
 
-def test_the_quick_budget_probes_auth_on_writes_only_and_fuzzes_with_the_runs_key():
+def test_the_quick_budget_probes_writes_once_without_a_key_and_fuzzes_with_the_runs_key():
     quick = schemathesis_config(
         FuzzSettings("http://127.0.0.1:1", "k", budget=BUDGETS["quick"], known_ids=IDS)
     )
     assert quick["generation"]["with-security-parameters"] is False
-    for op in ("getParticipant", "listPrograms", "getLiabilityReport"):
+    # ignored_auth (three probes) is off everywhere; the one-probe check judges the writes
+    for op in ("getParticipant", "listPrograms", "createProgram", "adjustParticipantBalance"):
         assert operation(quick, op)["checks"]["ignored_auth"] == {"enabled": False}
-    for op in ("createProgram", "adjustParticipantBalance", "updateAsset"):
-        assert "ignored_auth" not in operation(quick, op)["checks"]
+    assert "write_refused_without_key" not in quick["checks"]
     default = schemathesis_config(FuzzSettings("http://127.0.0.1:1", "k", known_ids=IDS))
     assert default["generation"]["with-security-parameters"] is True
-    assert "ignored_auth" not in operation(default, "getParticipant")["checks"]
+    for op in ("getParticipant", "createProgram"):
+        assert "ignored_auth" not in operation(default, op)["checks"]
+    assert default["checks"]["write_refused_without_key"] == {"enabled": False}
+
+
+def test_the_quick_budget_runs_one_short_stateful_scenario_and_real_id_examples_only():
+    quick = schemathesis_config(
+        FuzzSettings("http://127.0.0.1:1", "k", budget=BUDGETS["quick"], known_ids=IDS)
+    )
+    assert quick["generation"]["max-examples"] == 2
+    assert quick["phases"]["stateful"]["max-steps"] == 3
+    assert quick["phases"]["stateful"]["generation"] == {"max-examples": 1}
+    assert quick["phases"]["examples"]["extra-data-sources"] == {"responses": False}
+    assert BUDGETS["quick"].seed_participants == 1
+    for name in ("default", "deep"):  # the other budgets as they were
+        other = schemathesis_config(
+            FuzzSettings("http://127.0.0.1:1", "k", budget=BUDGETS[name], known_ids=IDS)
+        )
+        assert "generation" not in other["phases"]["stateful"]
+        assert "extra-data-sources" not in other["phases"]["examples"]
+        assert BUDGETS[name].seed_participants == 3
+    assert (BUDGETS["default"].max_examples, BUDGETS["default"].stateful_max_steps) == (50, 10)
+    assert (BUDGETS["deep"].max_examples, BUDGETS["deep"].stateful_max_steps) == (300, 20)
 
 
 def test_the_workers_of_the_configuration_are_the_settings_bounded_workers():

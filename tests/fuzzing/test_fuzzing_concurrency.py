@@ -13,7 +13,7 @@ from typing import Any
 from fuzz_servers import API_KEY, serve, settings
 
 from scrip_conformance import metering
-from scrip_conformance.fuzzing import KnownIds, provision, run_fuzzing
+from scrip_conformance.fuzzing import BUDGETS, FuzzSettings, KnownIds, provision, run_fuzzing
 from scrip_conformance.fuzzing.ordering import HeldPool, side_by_side_layers, workers_for
 from scrip_conformance.pacing import Pacer
 from scrip_conformance.prefetch import MAX_CONCURRENCY
@@ -56,6 +56,28 @@ def test_four_workers_report_exactly_what_one_worker_reports():
     assert all(cov.cases > 0 for cov in serial.operations.values())
     report, sequence = _comparable(serial)
     assert _comparable(side_by_side) == (report, sequence)
+
+
+def _fuzz_quick(workers: int) -> Any:
+    """The quick budget itself: its one-probe auth check, short stateful phase, one participant."""
+    with serve() as (server, _):
+        ids = provision(server.base_url, API_KEY, seed=4, participants=1)
+        run = FuzzSettings(
+            server.base_url,
+            API_KEY,
+            seed=4,
+            budget=BUDGETS["quick"],
+            known_ids=ids,
+            workers=workers,
+        )
+        return run_fuzzing(run)
+
+
+def test_the_quick_budget_reports_with_four_workers_exactly_what_one_worker_reports():
+    serial, side_by_side = _fuzz_quick(1), _fuzz_quick(4)
+    assert serial.cases_sent > 40
+    assert all(cov.reached_2xx for cov in serial.operations.values())
+    assert _comparable(side_by_side) == _comparable(serial)
 
 
 def _numbers_as_floats(method: str, path: str, body: dict[str, Any]) -> dict[str, Any]:

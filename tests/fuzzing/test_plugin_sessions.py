@@ -16,6 +16,7 @@ def _record(fuzz_report, name, tmp_path_factory):
     with open(os.path.join(out, name + ".json"), "w") as fh:
         json.dump({"worker": os.environ.get("PYTEST_XDIST_WORKER", "master"),
                    "programs": fuzz_report.known_ids["programs"],
+                   "participants": fuzz_report.known_ids["participants"],
                    "cases": fuzz_report.cases_sent}, fh)
 
 def test_one(fuzz_report, tmp_path_factory):
@@ -82,6 +83,7 @@ def test_xdist_workers_share_one_fuzzing_run_and_the_controller_prints_coverage(
     assert {one["worker"], two["worker"]} == {"gw0", "gw1"}
     # one provisioning and one run: both workers saw the same program and the same figures
     assert one["programs"] == two["programs"] and one["cases"] == two["cases"] > 0
+    assert len(one["participants"]) == 1  # the quick budget's set-up: one participant
     assert "scrip-conformance fuzzing coverage" in done.stdout
     assert json.loads(report.read_text())["cases_sent"] == one["cases"]
     assert API_KEY not in done.stdout + report.read_text()

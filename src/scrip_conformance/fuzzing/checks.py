@@ -18,6 +18,7 @@ from typing import Any
 
 import schemathesis
 from schemathesis.generation.meta import CoveragePhaseData, CoverageScenario
+from schemathesis.specs.openapi._auth_retry import get_security_parameters, remove_auth, send_probe
 
 from scrip_conformance.curl import to_curl
 from scrip_conformance.invariants import RESPONSE_INVARIANTS, ResponseContext
@@ -218,6 +219,40 @@ def undocumented_method_refused(ctx: Any, response: Any, case: Any) -> bool | No
     return True
 
 
+AUTH_REFUSALS = frozenset({401, 403})
+"""D-AUTH: a request without a key is refused before anything else (403 for a key's rights)."""
+
+
+def write_refused_without_key(ctx: Any, response: Any, case: Any) -> bool | None:
+    """A write the run's key got a 2xx for is sent once more without any key (one probe per
+    operation per run) and must be refused with 401 or 403.
+
+    The quick budget's lean form of schemathesis' ``ignored_auth`` on writes: the same no-key
+    probe, without its two wrong-key probes (AUTH-WRONG-KEY-401 sends wrong keys to every GET
+    operation). A 429 to the probe judges nothing (the next 2xx of the operation probes again)."""
+    if str(case.method).upper() == "GET" or not 200 <= response.status_code < 300:
+        return None
+    enforced = ctx.auth_enforced_operations
+    label = case.operation.label
+    if enforced is not None and label in enforced:
+        return None
+    probe = remove_auth(case, get_security_parameters(case.operation))
+    answer = send_probe(ctx, case, probe)
+    if answer.status_code == 429:  # the rate limit answered, not the auth: a later 2xx retries
+        return None
+    if enforced is not None:
+        enforced.add(label)
+    if answer.status_code in AUTH_REFUSALS:
+        return True
+    found = violation(
+        "FUZZ-AUTH",
+        f"{case.method.upper()} without an API key was not refused",
+        "401 (or 403) to a request without X-API-Key, spec D-AUTH",
+        f"status {answer.status_code}",
+    )
+    raise ContractFailure([found.at(request_curl(answer, probe))])
+
+
 def _register() -> tuple[str, ...]:
     names = []
     for invariant in _unique_invariants():
@@ -226,6 +261,7 @@ def _register() -> tuple[str, ...]:
     schemathesis.check(pagination_traversal_consistent)
     names.append(pagination_traversal_consistent.__name__)
     schemathesis.check(undocumented_method_refused)
+    schemathesis.check(write_refused_without_key)
     return tuple(names)
 
 

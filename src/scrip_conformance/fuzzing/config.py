@@ -185,7 +185,9 @@ def schemathesis_config(settings: FuzzSettings) -> dict[str, Any]:
         op_checks["positive_data_acceptance"] = {"expected-statuses": _POSITIVE_BASE + more}
         if op not in _ID_LOOKUP_ONLY_IN_PATH:
             op_checks["ensure_resource_availability"] = {"enabled": False}
-        if not budget.auth_probes_on_reads and methods.get(op) == "GET":
+        if budget.lean_auth_probes or (
+            not budget.auth_probes_on_reads and methods.get(op) == "GET"
+        ):
             op_checks["ignored_auth"] = {"enabled": False}
         entry["checks"] = op_checks
         if op in bindings:
@@ -194,16 +196,22 @@ def schemathesis_config(settings: FuzzSettings) -> dict[str, Any]:
     chosen = settings.phases or ()
     phases: dict[str, Any] = {name: {"enabled": name in chosen} for name in PHASES}
     phases["stateful"]["max-steps"] = budget.stateful_max_steps
+    if budget.stateful_max_examples is not None:
+        phases["stateful"]["generation"] = {"max-examples": budget.stateful_max_examples}
     # Ids come from our dictionaries. With schemathesis' own response-captured values as well,
     # the fuzzing phase of operations with a path id stopped after ~15 of the budget's examples
     # (measured with schemathesis 4.32.5); without them each operation gets its full budget.
     phases["fuzzing"]["extra-data-sources"] = {"responses": False}
+    if not budget.examples_from_responses:
+        phases["examples"]["extra-data-sources"] = {"responses": False}
     # D-METHODS accepts 404 as well as 405: undocumented_method_refused judges instead.
     checks: dict[str, Any] = {
         "enabled": True,
         "unsupported_method": {"enabled": False},
         "negative_data_rejection": {"expected-statuses": _NEGATIVE},
     }
+    if not budget.lean_auth_probes:  # ignored_auth probes the writes (and the reads)
+        checks["write_refused_without_key"] = {"enabled": False}
     if "rate-limit-headers" in settings.unsupported:
         checks["rate_limit_headers"] = {"enabled": False}
     if settings.read_only:

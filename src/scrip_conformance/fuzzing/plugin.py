@@ -148,7 +148,14 @@ def _run_once(config: pytest.Config, target: Any) -> FuzzReport:
             ids = discover(base_url, api_key, pacer=pacer)
         else:
             seen = discover(base_url, api_key, pacer=pacer)  # the target's own data, first
-            ids = provision(base_url, api_key, seed=seed, unsupported=unsupported, pacer=pacer)
+            ids = provision(
+                base_url,
+                api_key,
+                seed=seed,
+                participants=budget_named(_attr(target, "budget")).seed_participants,
+                unsupported=unsupported,
+                pacer=pacer,
+            )
             ids.readable = seen.by_kind()
     except Exception as exc:  # set-up against a broken target: say so, no traceback
         pytest.fail(f"fuzzing set-up failed against {base_url}: {exc}", pytrace=False)

@@ -34,7 +34,7 @@ CONTRACTS: dict[str, tuple[str, ...]] = {
         "undocumented_method_refused",
         "allow_header_conformance",
     ),
-    "FUZZ-AUTH": ("ignored_auth", "object_level_authorization"),
+    "FUZZ-AUTH": ("ignored_auth", "object_level_authorization", "write_refused_without_key"),
     "FUZZ-RESOURCE-LIFECYCLE": ("use_after_free", "ensure_resource_availability"),
     "FUZZ-STATEFUL-LINKS": ("pagination_traversal_consistent",),
 }
