@@ -160,7 +160,8 @@ def build_probes(discovery, target, api) -> tuple[list[Probe], dict[str, str]]:
             {"from": WINDOW["from"]},
         ),
     ]
-    for granularity in ("year", "hour", "DAY", ""):
+    granularities = ("year", "hour", "DAY", "")
+    for granularity in rotation(granularities, start, target.limits.get("bad_granularities")):
         probes.append(
             Probe(
                 "ERROR-SCHEDULE-GRANULARITY-400",

@@ -221,7 +221,8 @@ def _judge_balances(api, discovery, generator, judged: Judged, concurrency) -> N
     for participant_id in sample(generator, discovery.multi_balance_sample.items, most):
         path = f"/v1/participants/{participant_id}/balances"
         whole = walk_list(api, path, max_items=LIST_MAX)
-        rows = sample(generator, [r for r in whole.items if isinstance(r, dict)], 2)
+        samples = discovery.target.limits.get("filter_samples", 2)
+        rows = sample(generator, [r for r in whole.items if isinstance(r, dict)], samples)
         reads = [(path, {"asset_id": row.get("asset_id")}) for row in rows]
         walks = walk_all(api, reads, concurrency, max_items=LIST_MAX)
         for row, walk in zip(rows, walks, strict=True):

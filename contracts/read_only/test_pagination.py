@@ -72,6 +72,10 @@ def pagination_findings(discovery, target, api):
     generator = rng(target, "pagination-sizes")
     max_items = target.limits["pagination_items"]
     per_list = target.limits.get("pagination_sizes")  # small page sizes each list is walked at
+    # the lists also read at the default limit and at a limit equal to their length: every
+    # one, or (smaller budgets) the first ``whole_page_lists`` (either shows a has_more or a
+    # limit that a server gets wrong on every list alike)
+    whole_lists = target.limits.get("whole_page_lists")
     reads = [
         functools.partial(
             _page_one_list,
@@ -79,6 +83,7 @@ def pagination_findings(discovery, target, api):
             query=query,
             sizes=rotation([1, 2, generator.randint(3, 9)], index, per_list),
             max_items=max_items,
+            whole_pages=whole_lists is None or index < whole_lists,
         )
         for index, (path, query) in enumerate(lists_to_page(discovery, target))
     ]
@@ -101,19 +106,21 @@ def test_every_list_pages_consistently(contract_id, pagination_findings, discove
     assert_contract(found, contract_id)
 
 
-def _page_one_list(api, path, query, sizes, max_items) -> tuple[list, dict]:
-    """The violations of one list walked at the reference page size and at ``sizes``, and the
-    witnesses (a list's walks end at a failure of its own: the next list is walked still)."""
+def _page_one_list(api, path, query, sizes, max_items, whole_pages=True) -> tuple[list, dict]:
+    """The violations of one list walked at the reference page size and at ``sizes`` (and,
+    with ``whole_pages``, read at its default limit and at its length), and the witnesses (a
+    list's walks end at a failure of its own: the next list is walked still)."""
     counts: dict = {}
     try:
-        return _walk_one_list(api, path, query, sizes, max_items, counts), counts
+        return _walk_one_list(api, path, query, sizes, max_items, counts, whole_pages), counts
     except ContractFailure as failure:
         return failure.violations, counts
 
 
-def _walk_one_list(api, path, query, sizes, max_items, counts) -> list:
-    """The violations of one list walked at the reference page size and at ``sizes``;
-    ``counts`` gets the witnesses."""
+def _walk_one_list(api, path, query, sizes, max_items, counts, whole_pages=True) -> list:
+    """The violations of one list walked at the reference page size and at ``sizes`` (and,
+    with ``whole_pages``, read at its default limit and at its length); ``counts`` gets the
+    witnesses."""
     found = []
     walks = []
     whole: list = []  # per reference-size page: its length when it was the last, else None
@@ -158,6 +165,8 @@ def _walk_one_list(api, path, query, sizes, max_items, counts) -> list:
                 path,
             )
         ]
+    if not whole_pages:
+        return found
     found += _exactly_full_page(api, path, query, whole, counts)
     default = api.get(path, query)
     if default.status_code == 200:
