@@ -31,21 +31,27 @@ FEATURES = {
 # mode, reads per write), reads the participant details of the program filter up to
 # ``program_details``, and compares a provisioning contract's reads with the model at its
 # checkpoints only (``check_every_write``): every kind of value is still sent somewhere.
-# Wave 5 (issue 16) cut the quick budget's read-only requests from about 340 to about 150 by
-# what each bought in a whole-suite self-test (/work/wt/request_value.txt): every known-bad
-# variant declaring a read-only contract was run again after the cut and still caught.
-# - ``walk_participants`` 16 -> 2 and ``balance_lists`` 16 -> 4: five requests per listed
-#   participant; the run's own evidence (walked whatever the cap) holds every status, dated,
-#   held and multi-row case, and two listed participants keep a sample of the target's data.
-# - ``pagination_items`` 6 -> 3 and ``pagination_sizes`` 2 -> 1: a skipped or repeated row
-#   shows on the second page of a one-item walk; the three sizes are still sent, in turn.
-# - ``filter_participants`` 2 -> 1: one kept lot list (the most varied: the evidence's, with
-#   every status, reference ids, dated and undated lots) gives every lot filter its witnesses.
-# - ``bad_values`` 2 -> 1, ``bad_cursor_lists`` 2: each bad value still sent somewhere.
-# - ``filter_statuses``/``filter_samples`` 1, ``balance_filter_participants`` 1,
-#   ``program_details`` 4 -> 2, ``schedule_filters`` 1, ``edge_cases`` 2, ``odd_inputs`` 4,
-#   ``auth_split``: the list filters, schedule filters and edges, odd inputs and bad keys each
-#   send one representative per kind (taken in turn), not every one.
+# Wave 5 (issue 16) cut the quick budget's walk and read-only contracts from 338 requests to
+# about 160 (``run --quick`` against the embedded reference) by what each bought in the
+# whole-suite self-test of main (request_value.txt: requests, variants caught, variants caught
+# alone); every known-bad variant declaring a read-only contract was run again after the cut
+# (``selftest --quick --variant NAME --bad-only --seeds 0``) and was still caught:
+# - ``walk_participants`` 16 -> 1 and ``balance_lists`` 16 -> 4: five requests per listed
+#   participant, none buying a variant; the run's own evidence (walked whatever the cap) holds
+#   every lot status, dated, held, overdrawn and multi-row case, and one listed participant
+#   keeps a sample of the target's own data. A read-only run (no evidence) still walks all.
+# - ``pagination_items`` 6 -> 3, ``pagination_sizes`` 2 -> 1, ``whole_page_lists`` 1: a
+#   skipped or repeated row shows on the second page of a small walk; the three small sizes
+#   are still sent, in turn; the default-limit and exactly-full reads go to the first list.
+# - ``filter_participants`` 2 -> 1: the most varied complete lot list alone gives every lot
+#   filter and FILTER-LOT-COMBINED their witnesses (every status, reference ids, expiries).
+# - ``bad_values`` 2 -> 1, ``bad_cursor_lists`` 2, ``bad_granularities`` 2, ``odd_inputs`` 3:
+#   each bad limit and timestamp is still sent somewhere; cursors, granularities and odd
+#   inputs from a seeded place (another seed sends the others).
+# - ``filter_statuses`` / ``filter_samples`` 1, ``balance_filter_participants`` 1,
+#   ``program_details`` 4 -> 2 (the walk's details first), ``schedule_filters`` 1,
+#   ``edge_cases`` 3 with ``edge_windows`` 2 -> 1, ``auth_split`` (the two bad-key contracts
+#   share the GET operations): one representative per kind, every kind still sent.
 BUDGET_LIMITS = {
     "quick": {
         "pagination_items": 3,
