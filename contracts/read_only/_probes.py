@@ -35,10 +35,16 @@ ODD_INPUTS = [
 
 def odd_inputs(target) -> list[tuple[str, dict]]:
     """The strange but harmless GET requests, without those of a feature the target declares
-    unsupported (the liability report)."""
-    if target.supports("liability-report"):
-        return list(ODD_INPUTS)
-    return [(path, query) for path, query in ODD_INPUTS if path != LIABILITY]
+    unsupported (the liability report); a smaller budget sends ``odd_inputs`` of them, from a
+    seeded place in the list (they buy no known-bad variant the error probes miss: the run's
+    seeds take each in turn)."""
+    chosen = [
+        (path, query)
+        for path, query in ODD_INPUTS
+        if path != LIABILITY or target.supports("liability-report")
+    ]
+    start = rng(target, "odd-inputs").randrange(len(chosen))
+    return list(rotation(chosen, start, target.limits.get("odd_inputs")))
 
 
 @dataclass
@@ -74,6 +80,8 @@ def build_probes(discovery, target, api) -> tuple[list[Probe], dict[str, str]]:
             lists.append((f"/v1/participants/{participant}/balances/lots", {"asset_id": lot_asset}))
     per_list = target.limits.get("bad_values")  # how many of each bad value set one list tries
     start = generator.randrange(len(BAD_LIMITS) * len(BAD_TIMES))
+    # the lists sent a malformed cursor: every one, or (smaller budgets) a few taken in turn
+    cursor_lists = set(rotation(range(len(lists)), start, target.limits.get("bad_cursor_lists")))
     probes = []
     for index, (path, query) in enumerate(lists):
         for limit in rotation(BAD_LIMITS, start + index, per_list):
@@ -85,6 +93,8 @@ def build_probes(discovery, target, api) -> tuple[list[Probe], dict[str, str]]:
                     dict(query, limit=limit),
                 )
             )
+        if index not in cursor_lists:
+            continue
         probes.append(
             Probe(
                 "ERROR-BAD-CURSOR-400",
@@ -150,7 +160,8 @@ def build_probes(discovery, target, api) -> tuple[list[Probe], dict[str, str]]:
             {"from": WINDOW["from"]},
         ),
     ]
-    for granularity in ("year", "hour", "DAY", ""):
+    granularities = ("year", "hour", "DAY", "")
+    for granularity in rotation(granularities, start, target.limits.get("bad_granularities")):
         probes.append(
             Probe(
                 "ERROR-SCHEDULE-GRANULARITY-400",

@@ -81,27 +81,39 @@ def _term(generator, items: list[dict], fields: tuple[str, ...]) -> str | None:
     return cut.swapcase()
 
 
-def _cases(kind: str, base: list[dict], programs: list[dict], generator) -> list[dict[str, str]]:
-    """The filter queries tried on one list: each filter alone, then two combined."""
+STATUSES = {
+    "assets": ("ACTIVE", "ARCHIVED"),
+    "programs": ("ACTIVE", "SUSPENDED", "ARCHIVED"),
+    "participants": ("ACTIVE", "SUSPENDED", "CLOSED"),
+}
+
+
+def _cases(
+    kind: str, base: list[dict], generator, statuses: int | None = None, samples: int = 2
+) -> list[dict[str, str]]:
+    """The filter queries tried on one list: each filter alone, then two combined; ``statuses``
+    of the list's statuses (all when None; a seeded place in them, so the run's seeds send
+    each), ``samples`` of the ids and external ids sampled from the list."""
     fields = list_filters.SEARCH_FIELDS[kind]
     term = _term(generator, base, fields)
     searches = [{"search": NO_MATCH}] + ([{"search": term}] if term else [])
+    start = generator.randrange(len(STATUSES[kind])) if statuses is not None else 0
+    by_status = [{"status": s} for s in rotation(STATUSES[kind], start, statuses)]
     if kind == "assets":
         linked = sorted({p for a in base for p in a.get("program_ids") or []})
-        cases = [{"status": "ACTIVE"}, {"status": "ARCHIVED"}, *searches]
-        cases += [{"program_id": p} for p in sample(generator, linked, 2)]
+        cases = [*by_status, *searches]
+        cases += [{"program_id": p} for p in sample(generator, linked, samples)]
         if linked:
             cases.append({"status": "ACTIVE", "program_id": generator.choice(linked)})
     elif kind == "programs":
         # (include_archived=true is what the base walk asks: judged against itself, it could
         # only pass; a server ignoring it shows in status=ARCHIVED and in the default)
-        cases = [{}, {"include_archived": "false"}]
-        cases += [{"status": s} for s in ("ACTIVE", "SUSPENDED", "ARCHIVED")] + searches
+        cases = [{}, {"include_archived": "false"}, *by_status, *searches]
     else:
         stamps = sorted({p["created_at"] for p in base if isinstance(p.get("created_at"), str)})
         externals = [p["external_id"] for p in base if isinstance(p.get("external_id"), str)]
-        cases = [{"status": s} for s in ("ACTIVE", "SUSPENDED", "CLOSED")] + searches
-        cases += [{"external_id": e} for e in sample(generator, externals, 2)]
+        cases = [*by_status, *searches]
+        cases += [{"external_id": e} for e in sample(generator, externals, samples)]
         if stamps:
             low, high = sorted(generator.choice(stamps) for _ in range(2))
             cases += [{"from": low}, {"to": high}, {"from": low, "to": high, "status": "ACTIVE"}]
@@ -113,11 +125,12 @@ def _cases(kind: str, base: list[dict], programs: list[dict], generator) -> list
 def _judge_lists(api, discovery, bases: dict[str, Any], generator, judged: Judged) -> None:
     """Each list's filter cases, walked ``--concurrency`` at a time, judged in order."""
     concurrency = discovery.target.concurrency
-    programs = [p for p in bases["programs"].items if isinstance(p, dict)]
+    limits = discovery.target.limits
+    statuses, samples = limits.get("filter_statuses"), limits.get("filter_samples", 2)
     tried = []  # (kind, query)
     for kind, base_walk in bases.items():
         base = [i for i in base_walk.items if isinstance(i, dict)]
-        tried += [(kind, query) for query in _cases(kind, base, programs, generator)]
+        tried += [(kind, query) for query in _cases(kind, base, generator, statuses, samples)]
     reads = [(PATHS[kind], query) for kind, query in tried]
     walks = walk_all(api, reads, concurrency, max_items=LIST_MAX)
     for (kind, query), walk in zip(tried, walks, strict=True):
@@ -161,7 +174,12 @@ def _judge_participant_programs(
     filtered list was read whole, every sampled enrolled participant is listed (``most``
     details read on each side)."""
     base_ids = [p["id"] for p in base_walk.items if isinstance(p, dict) and "id" in p]
-    details = _participant_programs(api, discovery, sample(generator, base_ids, DETAILS_MAX), most)
+    chosen = sample(generator, base_ids, DETAILS_MAX)
+    if most < DETAILS_MAX:  # a smaller budget: the details the walk read first (no request)
+        known = discovery.participant_programs
+        chosen = [p for p in base_ids if p in known][:most] + chosen
+        chosen = list(dict.fromkeys(chosen))
+    details = _participant_programs(api, discovery, chosen, most)
     enrolled = sorted({p for programs in details.values() for p in programs})
     if not enrolled:
         return
@@ -199,10 +217,12 @@ def _judge_participant_programs(
 
 def _judge_balances(api, discovery, generator, judged: Judged, concurrency) -> None:
     """asset_id on a participant's balances keeps exactly that asset's row."""
-    for participant_id in sample(generator, discovery.multi_balance_sample.items, 2):
+    most = discovery.target.limits.get("balance_filter_participants", 2)
+    for participant_id in sample(generator, discovery.multi_balance_sample.items, most):
         path = f"/v1/participants/{participant_id}/balances"
         whole = walk_list(api, path, max_items=LIST_MAX)
-        rows = sample(generator, [r for r in whole.items if isinstance(r, dict)], 2)
+        samples = discovery.target.limits.get("filter_samples", 2)
+        rows = sample(generator, [r for r in whole.items if isinstance(r, dict)], samples)
         reads = [(path, {"asset_id": row.get("asset_id")}) for row in rows]
         walks = walk_all(api, reads, concurrency, max_items=LIST_MAX)
         for row, walk in zip(rows, walks, strict=True):

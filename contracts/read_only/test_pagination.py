@@ -72,6 +72,11 @@ def pagination_findings(discovery, target, api):
     generator = rng(target, "pagination-sizes")
     max_items = target.limits["pagination_items"]
     per_list = target.limits.get("pagination_sizes")  # small page sizes each list is walked at
+    # each list is also read at the default limit and at a limit equal to its length (when
+    # the reference size read it in one page); smaller budgets read ``whole_page_lists`` lists
+    # so, the longest (a has_more of ``len(page) >= limit`` or a limit not read shows on any)
+    whole_lists = target.limits.get("whole_page_lists")
+    lists = lists_to_page(discovery, target)
     reads = [
         functools.partial(
             _page_one_list,
@@ -79,17 +84,32 @@ def pagination_findings(discovery, target, api):
             query=query,
             sizes=rotation([1, 2, generator.randint(3, 9)], index, per_list),
             max_items=max_items,
+            whole_pages=whole_lists is None,
         )
-        for index, (path, query) in enumerate(lists_to_page(discovery, target))
+        for index, (path, query) in enumerate(lists)
     ]
     found: list = []
     counts: dict = {}
     # the first pages of the asset and participant lists at the reference size: the walk's
-    for listed, listed_counts in replay_all(discovery.reusing(api), reads, target.concurrency):
+    reusing = discovery.reusing(api)
+    paged = replay_all(reusing, reads, target.concurrency)
+    for listed, listed_counts, _ in paged:
         found += listed
-        for contract_id, kinds in listed_counts.items():
-            _count(counts, contract_id, sum(kinds.values()))
+        _merge(counts, listed_counts)
+    if whole_lists is not None:
+        lengths = [length for _, _, length in paged]
+        longest = sorted(range(len(lists)), key=lambda i: (lengths[i] is None, -(lengths[i] or 0)))
+        for index in longest[:whole_lists]:
+            path, query = lists[index]
+            whole_counts: dict = {}
+            found += _whole_page_reads(reusing, path, query, lengths[index], whole_counts)
+            _merge(counts, whole_counts)
     return found, counts
+
+
+def _merge(counts: dict, more: dict) -> None:
+    for contract_id, kinds in more.items():
+        _count(counts, contract_id, sum(kinds.values()))
 
 
 @pytest.mark.parametrize("contract_id", params_for(CONTRACTS))
@@ -101,22 +121,32 @@ def test_every_list_pages_consistently(contract_id, pagination_findings, discove
     assert_contract(found, contract_id)
 
 
-def _page_one_list(api, path, query, sizes, max_items) -> tuple[list, dict]:
-    """The violations of one list walked at the reference page size and at ``sizes``, and the
-    witnesses (a list's walks end at a failure of its own: the next list is walked still)."""
+def _page_one_list(
+    api, path, query, sizes, max_items, whole_pages=True
+) -> tuple[list, dict, int | None]:
+    """The violations of one list walked at the reference page size and at ``sizes`` (and,
+    with ``whole_pages``, read at its default limit and at its length), the witnesses, and its
+    length when the reference size read it in one page (a list's walks end at a failure of its
+    own: the next list is walked still)."""
     counts: dict = {}
+    whole: list = []  # per reference-size page: its length when it was the last, else None
     try:
-        return _walk_one_list(api, path, query, sizes, max_items, counts), counts
+        found = _walk_one_list(api, path, query, sizes, max_items, counts, whole)
     except ContractFailure as failure:
-        return failure.violations, counts
+        return failure.violations, counts, None
+    one_page = whole[0] if len(whole) == 1 and whole[0] is not None else None
+    length = one_page if one_page and one_page <= pagination.MAX_LIMIT else None
+    if whole_pages:
+        found += _whole_page_reads(api, path, query, length, counts)
+    return found, counts, length
 
 
-def _walk_one_list(api, path, query, sizes, max_items, counts) -> list:
+def _walk_one_list(api, path, query, sizes, max_items, counts, whole: list) -> list:
     """The violations of one list walked at the reference page size and at ``sizes``;
-    ``counts`` gets the witnesses."""
+    ``counts`` gets the witnesses, ``whole`` each reference-size page's length when it was
+    the last page, else None."""
     found = []
     walks = []
-    whole: list = []  # per reference-size page: its length when it was the last, else None
     for size in [REFERENCE_PAGE_SIZE, *sizes]:
         envelopes: list = []
 
@@ -158,7 +188,19 @@ def _walk_one_list(api, path, query, sizes, max_items, counts) -> list:
                 path,
             )
         ]
-    found += _exactly_full_page(api, path, query, whole, counts)
+    return found
+
+
+def _whole_page_reads(api, path, query, length: int | None, counts) -> list:
+    """The list asked for with ``limit`` equal to its ``length`` (when it fits one page: a
+    last page exactly full is where a ``len(page) >= limit`` has_more shows, has_more true
+    with nothing to point at), then at the default limit."""
+    found = []
+    if length is not None and length >= 1:
+        answer = api.get(path, {**query, "limit": length})
+        if answer.status_code == 200:
+            _count(counts, "PAGINATION-HAS-MORE-CURSOR")
+            found += [v.at(answer.curl) for v in pagination.check_envelope(answer.body, length)]
     default = api.get(path, query)
     if default.status_code == 200:
         found += [
@@ -166,18 +208,6 @@ def _walk_one_list(api, path, query, sizes, max_items, counts) -> list:
             for v in pagination.check_envelope(default.body, pagination.DEFAULT_LIMIT)
         ]
     return found
-
-
-def _exactly_full_page(api, path, query, whole: list, counts) -> list:
-    """The whole list asked for with ``limit`` equal to its length: a last page exactly full
-    is where a ``len(page) >= limit`` has_more shows (has_more true, nothing to point at)."""
-    if len(whole) != 1 or whole[0] is None or not 1 <= whole[0] <= pagination.MAX_LIMIT:
-        return []
-    answer = api.get(path, {**query, "limit": whole[0]})
-    if answer.status_code != 200:
-        return []
-    _count(counts, "PAGINATION-HAS-MORE-CURSOR")
-    return [v.at(answer.curl) for v in pagination.check_envelope(answer.body, whole[0])]
 
 
 def _has_more(body) -> bool:

@@ -120,7 +120,8 @@ def schedule_findings(discovery, target, api):
     generator = rng(target, "schedule-filters")
     (start, end, granularity), (first_rows, _) = next(iter(results.items()))
     first = {"from": start, "to": end, "granularity": granularity}
-    by_asset = sample(generator, sorted(a for a in first_rows if a in steady), 3)
+    per_filter = target.limits.get("schedule_filters", 3)  # assets and programs filtered by
+    by_asset = sample(generator, sorted(a for a in first_rows if a in steady), per_filter)
     liability = target.supports("liability-report")
     reads = [_read_liability] if liability else []
     reads += [fetching(dict(first, asset_id=asset_id)) for asset_id in by_asset]
@@ -130,7 +131,7 @@ def schedule_findings(discovery, target, api):
     if liability:
         _liability(found, results, discovery, steady, answers.pop(0))
     _asset_filters(found, first_rows, by_asset, answers)
-    chosen = sample(generator, [p for p in programs.items if isinstance(p, dict)], 3)
+    chosen = sample(generator, [p for p in programs.items if isinstance(p, dict)], per_filter)
     queries = [dict(first, program_id=program.get("id")) for program in chosen]
     answers = fetch_all(api, queries, target.concurrency)
     _program_filters(found, first_rows, discovery, steady, queries, answers)
@@ -286,7 +287,8 @@ def _edge_cases(discovery, target, assets) -> list[EdgeCase]:
     generator = rng(target, "schedule-edges")
     per_edge = target.limits.get("edge_windows")  # of the three windows, each edge's in turn
     cases = []
-    for place, (asset_id, lot) in enumerate(sample(generator, candidates, 3)):
+    edges = target.limits.get("edge_cases", 3)  # lots whose expiry is a window's edge
+    for place, (asset_id, lot) in enumerate(sample(generator, candidates, edges)):
         edge_text = lot["expires_at"]
         edge = timestamps.parse(edge_text)
         granularity = generator.choice(GRANULARITIES)
