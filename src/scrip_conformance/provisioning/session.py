@@ -147,7 +147,8 @@ class LedgerSession:
             "idempotency_key": idempotency_key,
         }
         body.update({k: v for k, v in optional.items() if v is not None})
-        self.sync(contract, participant, asset)
+        if judge:  # unjudged, the prediction's lot ids are never compared: no read for them
+            self.sync(contract, participant, asset)
         now = self.clock()
         reply = self.wire.post(f"/v1/participants/{participant}/balances/{name}", body)
         expected = self.predict(name, participant, asset, now, body)
@@ -335,6 +336,11 @@ class LedgerSession:
         the model still lacks (:meth:`sync`)."""
         if self.every_write:
             self.check(contract, participant, asset)
+
+    def checkpoint_balance(self, contract: str, participant: str, asset: AssetRef) -> None:
+        """:meth:`check_balance` between writes, under the same rule as :meth:`checkpoint`."""
+        if self.every_write:
+            self.check_balance(contract, participant, asset)
 
     def schedule_read(
         self,

@@ -31,8 +31,11 @@ from scrip_conformance.violations import ContractFailure
 CONTRACT = "PROV-MODEL-STATEFUL"
 # budget -> (examples, steps per example, seconds of shrinking at most)
 # (quick: over seeds 0-19 against the reference's known-bad variants, 6 steps catch as often as
-# 10 did, the balance cache every time, for two thirds of the requests)
-BUDGETS = {"quick": (4, 6, 10), "default": (8, 15, 30), "deep": (60, 30, 300)}
+# 10 did, the balance cache every time, for two thirds of the requests; 2 examples instead of 4
+# halve its about 60 requests: every variant the contract catches in quick is also caught by
+# another contract it declares (selftest --quick, seed 0), so quick keeps it to a witness of
+# random sequences, its first example hypothesis's simplest and the second a random one)
+BUDGETS = {"quick": (2, 6, 10), "default": (8, 15, 30), "deep": (60, 30, 300)}
 # What each budget reads after a step ("state": every lot and the balance row; "balance": the
 # balance row only, the lots once at the end of the example and wherever an operation needs the
 # server's lot ids): a wrong lot taken stays wrong in the lots (and an operation's answer names
