@@ -116,7 +116,13 @@ def test_a_broken_ledger_fails_the_contract_it_breaks(
     session = session_on(reference(ledger))
     session.every_write = False  # the quick budget's checks: at the test's checkpoints only
     quick = SimpleNamespace(budget="quick", limits=BUDGET_LIMITS["quick"])
-    fixtures = {"ledger": session, "ext": session, "target": quick}
+    recorded: list[tuple] = []
+    fixtures = {
+        "ledger": session,
+        "ext": session,
+        "target": quick,
+        "witness": lambda *args: recorded.append(args),
+    }
     wanted = inspect.signature(test).parameters
     with pytest.raises(ContractFailure) as failure:
         if "transitions" in wanted:  # the clock scenarios start (and wait) in a module fixture
