@@ -75,3 +75,13 @@ def test_an_answer_that_differs_adopts_nothing_and_leaves_the_difference_to_the_
     ):
         assert model.adopt_processed(P, A, expected, {"lots_processed": rows}) is expected
     assert ids(model) == before and all(i.startswith(PLACEHOLDER_PREFIX) for i in before)
+
+
+def test_an_operation_refused_whatever_the_lots_needs_no_read(model):
+    credit(model, "6.00", 1)
+    credit(model, "6.00", 2)  # alike: a hold that could take them would need the read
+    model.set_participant_status(P, "SUSPENDED")
+    assert not model.lots_to_read(P, A, at(3), "hold", amount="4.00")
+    model.set_participant_status(P, "ACTIVE")
+    model.archive_asset(A)
+    assert not model.lots_to_read(P, A, at(3), "hold", amount="4.00")

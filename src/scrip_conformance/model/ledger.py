@@ -145,6 +145,9 @@ class LedgerModel:
         pos = self._positions.get((participant_id, asset_id))
         if pos is None or not any(_placeholder(lot) for lot in pos.lots):
             return False
+        refused = operation in ("hold", "release") and participant_id in self._inactive
+        if self._assets[asset_id].archived or refused:
+            return False  # refused whatever the lots: the answer names none
         if earned_from is not None or earned_to is not None:
             return True
         source = {"hold": AVAILABLE, "release": HELD, "void-hold": HELD}.get(operation, bucket)
