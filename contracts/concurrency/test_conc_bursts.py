@@ -28,7 +28,10 @@ def _body(ledger, asset, **fields):
 
 def _burst(ledger, contract, p, asset, requests):
     """Fire ``requests`` together, then require a serial order that explains the outcome."""
-    ledger.check(contract, p, asset)  # model ids adopted: lots_processed is comparable
+    # the lots (model ids adopted: lots_processed is comparable), and the balance unless the
+    # budget checks only at the end (the read after the burst shows it)
+    ledger.check_lots(contract, p, asset)
+    ledger.checkpoint_balance(contract, p, asset)
     replies = fire(ledger.wire, p, requests)
     now = ledger.clock()
     first, balance = ledger.wire.get_many(

@@ -13,19 +13,24 @@ from __future__ import annotations
 
 import pytest
 
+from scrip_conformance.provisioning.fixtures import places
 from scrip_conformance.sampling import rotation
 
 
 @pytest.mark.contract("PROV-FIFO-CONSUMPTION")
-def test_debits_consume_the_oldest_lots_first(ledger):
+def test_debits_consume_the_oldest_lots_first(ledger, target):
+    """At scale 2 and scale 0 (quick budget: scale 2 only, the one a float parser breaks)."""
     c = "PROV-FIFO-CONSUMPTION"
     p = ledger.sandbox.participant("fifo")  # one participant, a lot list per asset
     checked = []
     # "1.15" has no exact binary float: int(float("1.15") * 100) is 114, so a ledger that
     # parses amounts through floats loses a cent here.
-    for scale, amounts, debits in (
-        (2, ["10.00", "1.15", "5.25"], ["10.50", "0.60", "0.01"]),
-        (0, ["7", "3", "9"], ["8", "2", "6"]),
+    for scale, amounts, debits in places(
+        target,
+        (
+            (2, ["10.00", "1.15", "5.25"], ["10.50", "0.60", "0.01"]),
+            (0, ["7", "3", "9"], ["8", "2", "6"]),
+        ),
     ):
         asset = ledger.sandbox.shared_asset("LOT", scale)
         for amount in amounts:
@@ -146,10 +151,12 @@ def test_a_credit_into_held_creates_one_held_lot(ledger):
 
 
 @pytest.mark.contract("PROV-OVERDRAFT")
-def test_overdraft_with_and_without_allow_negative(ledger):
+def test_overdraft_with_and_without_allow_negative(ledger, target):
+    """On a LOT and a SIMPLE asset (quick budget: the LOT one, where an overdraft can be
+    booked on a lot)."""
     c = "PROV-OVERDRAFT"
     p = ledger.sandbox.participant("overdraft")  # one participant, a balance per asset
-    for mode, scale in (("LOT", 2), ("SIMPLE", 2)):
+    for mode, scale in places(target, (("LOT", 2), ("SIMPLE", 2))):
         asset = ledger.sandbox.shared_asset(mode, scale)
         ledger.adjust(c, p, asset, "CREDIT", "5.00")
         ledger.adjust(c, p, asset, "CREDIT", "3.00")
@@ -168,10 +175,12 @@ def test_overdraft_with_and_without_allow_negative(ledger):
 @pytest.mark.contract("PROV-INVALID-SCALE")
 def test_amounts_beyond_the_asset_scale_are_invalid_scale(ledger, target):
     """Each bad amount sent by credit, debit, hold and forfeit (or, quick budget, by two of
-    them in turn, so that each write still meets a bad amount and the first one a credit)."""
+    them in turn, so that each write still meets a bad amount and the first one a credit),
+    at three places (quick budget: the first, a trailing zero beyond scale 2, which a server
+    rounding, truncating or stripping zeros all take)."""
     c = "PROV-INVALID-SCALE"
     per_case = target.limits.get("bad_scale_writes")
-    cases = (("LOT", 2, "1.000"), ("LOT", 0, "1.0"), ("SIMPLE", 2, "0.001"))
+    cases = places(target, (("LOT", 2, "1.000"), ("LOT", 0, "1.0"), ("SIMPLE", 2, "0.001")))
     p = ledger.sandbox.participant("scale")  # one participant, a balance per asset
     checked = []
     for place, (mode, scale, bad) in enumerate(cases):

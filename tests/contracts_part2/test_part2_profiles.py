@@ -116,7 +116,13 @@ def test_a_broken_ledger_fails_the_contract_it_breaks(
     session = session_on(reference(ledger))
     session.every_write = False  # the quick budget's checks: at the test's checkpoints only
     quick = SimpleNamespace(budget="quick", limits=BUDGET_LIMITS["quick"])
-    fixtures = {"ledger": session, "ext": session, "target": quick}
+    recorded: list[tuple] = []
+    fixtures = {
+        "ledger": session,
+        "ext": session,
+        "target": quick,
+        "witness": lambda *args: recorded.append(args),
+    }
     wanted = inspect.signature(test).parameters
     with pytest.raises(ContractFailure) as failure:
         if "transitions" in wanted:  # the clock scenarios start (and wait) in a module fixture
@@ -189,3 +195,22 @@ def test_isolation_contracts_are_not_run_without_a_second_key(reference, run_sui
     run = run_suite(reference(), "--second-org-key", "", profiles=("isolation",))
     assert run.returncode == 0, run.output
     assert run.output.count("not run: no second organization's key") == 3, run.output
+
+
+def test_at_checkpoints_only_an_operation_takes_new_lot_ids_from_its_answer(reference, session_on):
+    session = session_on(reference())
+    asset = session.sandbox.asset("LOT", 2)
+    p = session.sandbox.participant("ids-from-answers")
+    sent: list[str] = []
+    session.wire.client.observers.append(lambda response: sent.append(response.curl))
+    session.every_write = False  # the quick budget
+    session.adjust("PROV-HOLD-SPLITS-LOT", p, asset, "CREDIT", "10.00")
+    session.adjust("PROV-HOLD-SPLITS-LOT", p, asset, "CREDIT", "5.00")
+    session.operation("PROV-HOLD-SPLITS-LOT", "hold", p, asset, amount="12.00")  # judged
+    assert not any("/balances/lots" in curl for curl in sent), sent
+    session.check_lots("PROV-HOLD-SPLITS-LOT", p, asset)  # the ids the answer gave agree
+    session.every_write = True
+    sent.clear()
+    session.adjust("PROV-HOLD-SPLITS-LOT", p, asset, "CREDIT", "1.00")
+    session.operation("PROV-HOLD-SPLITS-LOT", "hold", p, asset, amount="2.00")
+    assert "/balances/lots" in sent[1]  # every budget but quick: the lots are read first

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from scrip_conformance.model.amounts import AmountError, parse_amount
 from scrip_conformance.model.calendar import as_utc
@@ -119,6 +120,107 @@ class LedgerModel:
     def has_activity(self, participant_id: str, asset_id: str) -> bool:
         """Whether a write moved value for the participant in the asset (a balance row exists)."""
         return (participant_id, asset_id) in self._active
+
+    def lots_to_read(
+        self,
+        participant_id: str,
+        asset_id: str,
+        now: datetime,
+        operation: str,
+        *,
+        amount: str | None = None,
+        lot_ids: Sequence[str] | None = None,
+        earned_from: datetime | None = None,
+        earned_to: datetime | None = None,
+        reference_id: str | None = None,
+        bucket: str | None = None,
+    ) -> bool:
+        """Whether a balance operation's prediction needs the server's ids and ``created_at``
+        of lots the model knows by a placeholder only (a read of the lots first). Not when it
+        takes none of them and none may come before a lot it takes, nor when the lots it takes
+        are new credits the answer's ``lots_processed`` names unambiguously (see
+        :meth:`adopt_processed`): each later than every lot of the position with a server id
+        and apart from the other placeholders (its own ``created_at``, its own content). Always
+        when the lots are selected by time or a selected lot may mature or expire meanwhile."""
+        pos = self._positions.get((participant_id, asset_id))
+        if pos is None or not any(_placeholder(lot) for lot in pos.lots):
+            return False
+        refused = operation in ("hold", "release") and participant_id in self._inactive
+        if self._assets[asset_id].archived or refused:
+            return False  # refused whatever the lots: the answer names none
+        if earned_from is not None or earned_to is not None:
+            return True
+        source = {"hold": AVAILABLE, "release": HELD, "void-hold": HELD}.get(operation, bucket)
+        selected = selected_lots(pos, source, operation, lot_ids, None, None, reference_id)
+        if any(lot.expires_at or lot.matures_at for lot in selected):
+            return True
+        try:
+            left = parse_amount(amount, self._assets[asset_id].scale) if amount else None
+        except AmountError:
+            left = None
+        walked = []
+        for lot in selected:
+            if left is not None and left <= 0:
+                break
+            walked.append(lot)
+            if left is not None:
+                left -= lot.remaining
+        if not walked:
+            return False
+        latest = max(lot.created_at for lot in walked)
+        unknown = [lot for lot in selected if _placeholder(lot)]
+        if any(lot not in walked and lot.created_at <= latest for lot in unknown):
+            return True  # a placeholder the server may order before a lot taken
+        known = [lot.created_at for lot in pos.lots if not _placeholder(lot)]
+        others = [lot for lot in pos.lots if _placeholder(lot)]
+        for lot in walked:
+            if not _placeholder(lot):
+                continue
+            if known and lot.created_at <= max(known):
+                return True  # its client-side created_at may misorder it (clock offset)
+            alike = [
+                o
+                for o in others
+                if o.created_at == lot.created_at
+                or (o.amount, o.remaining) == (lot.amount, lot.remaining)
+            ]
+            if alike != [lot]:
+                return True  # the answer could not tell it from another placeholder
+        return False
+
+    def adopt_processed(
+        self, participant_id: str, asset_id: str, expected: Outcome, answered: Any
+    ) -> Outcome:
+        """``expected`` with the server's ids for the placeholders its ``lots_processed``
+        names, taken from the answer's ``lots_processed`` row at the same position where the
+        amounts agree and the id is new to the model (which adopts them); otherwise unchanged,
+        for the judge to report the difference."""
+        named = expected.lots_processed
+        if not named or not any(i.startswith(PLACEHOLDER_PREFIX) for i, _ in named):
+            return expected
+        rows = answered.get("lots_processed") if isinstance(answered, dict) else None
+        if not isinstance(rows, list) or len(rows) != len(named):
+            return expected
+        pos = self._positions.get((participant_id, asset_id))
+        taken = {lot.id for lot in pos.lots} if pos else set()
+        ids: dict[str, str] = {}
+        for (model_id, value), row in zip(named, rows, strict=True):
+            server_id = str(row.get("id")) if isinstance(row, dict) else ""
+            try:
+                same = isinstance(row, dict) and Decimal(str(row.get("amount"))) == value
+            except ArithmeticError:
+                same = False
+            if not same:
+                return expected
+            if model_id.startswith(PLACEHOLDER_PREFIX):
+                if server_id in taken or server_id in ids.values() or not server_id:
+                    return expected
+                ids[model_id] = server_id
+            elif server_id != model_id:
+                return expected
+        self.rebind(participant_id, asset_id, ids)
+        processed = tuple((ids.get(i, i), value) for i, value in named)
+        return replace(expected, lots_processed=processed)
 
     def outstanding_lots(
         self, asset_id: str, now: datetime, program_id: str | None = None
@@ -581,3 +683,7 @@ class LedgerModel:
         if key is not None and outcome.ok:
             self._replays.record(program_id, key, payload, outcome)
         return outcome
+
+
+def _placeholder(lot: Lot) -> bool:
+    return lot.id.startswith(PLACEHOLDER_PREFIX)

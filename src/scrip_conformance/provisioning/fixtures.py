@@ -14,7 +14,7 @@ stash, so the whole run has one of each.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 import pytest
@@ -98,3 +98,11 @@ def own_evidence(
         skew=target.skew,
         extension=target.supports("extension"),
     )
+
+
+def places(target: Target, cases: Sequence[T]) -> Sequence[T]:
+    """The places (inventory mode, scale, ...) a write-side test repeats its scenario at: all
+    of them, or the budget's ``write_places`` first ones (the first place is the one whose
+    scenario catches the most: a LOT asset of scale 2)."""
+    limit = target.limits.get("write_places")
+    return cases if limit is None else cases[:limit]

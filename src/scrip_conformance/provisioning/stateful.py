@@ -31,8 +31,15 @@ from scrip_conformance.violations import ContractFailure
 CONTRACT = "PROV-MODEL-STATEFUL"
 # budget -> (examples, steps per example, seconds of shrinking at most)
 # (quick: over seeds 0-19 against the reference's known-bad variants, 6 steps catch as often as
-# 10 did, the balance cache every time, for two thirds of the requests)
-BUDGETS = {"quick": (4, 6, 10), "default": (8, 15, 30), "deep": (60, 30, 300)}
+# 10 did. Quick then ran 4 examples, about 60 requests, yet every variant it caught is caught by
+# another contract it declares (selftest --quick, seed 0): it is now 2 examples, the first
+# skipped (SKIP_SIMPLEST), one random sequence for about 15 requests, which alone still catches
+# the balance cache in 4 seeds of 0-9 and LIFO consumption in 5; 2 random ones would catch them
+# in 8 and 9 for twice the requests)
+BUDGETS = {"quick": (2, 6, 10), "default": (8, 15, 30), "deep": (60, 30, 300)}
+# Whether a budget leaves out hypothesis's first example: always its simplest one (a 0.01 credit,
+# then six more), about 15 requests that take no lot, hold or overdraft.
+SKIP_SIMPLEST = {"quick": True, "default": False, "deep": False}
 # What each budget reads after a step ("state": every lot and the balance row; "balance": the
 # balance row only, the lots once at the end of the example and wherever an operation needs the
 # server's lot ids): a wrong lot taken stays wrong in the lots (and an operation's answer names
@@ -55,10 +62,14 @@ class LedgerMachine(RuleBasedStateMachine):
 
     asset: AssetRef
     new_session: Callable[[], LedgerSession]
+    skip_this: Callable[[], bool]  # whether this example is the simplest, left out (no request)
     reads_per_step = "state"
 
     def __init__(self) -> None:
         super().__init__()
+        self.skipped = self.skip_this()
+        if self.skipped:
+            return
         self.ledger = self.new_session()
         self.participant = self.ledger.sandbox.participant("stateful")
         self._steps = self._checks = 0  # a step whose write or check failed leaves them apart
@@ -66,6 +77,8 @@ class LedgerMachine(RuleBasedStateMachine):
     @initialize(amounts=st.lists(_amounts, min_size=1, max_size=3))
     def opening_credits(self, amounts: list[int]) -> None:
         """Start with a few lots, so that FIFO, splits and overdrafts are reachable early."""
+        if self.skipped:
+            return
         self._steps += 1
         for amount in amounts:
             self.ledger.adjust(CONTRACT, self.participant, self.asset, "CREDIT", _minor(amount))
@@ -81,11 +94,15 @@ class LedgerMachine(RuleBasedStateMachine):
     def teardown(self) -> None:
         """Every lot once at the end of the example, when they were not read after every step
         (and every step ran to its end: a failed one is what the example reports)."""
+        if self.skipped:
+            return
         if self.reads_per_step != "state" and self._checks == self._steps and self._steps:
             self.ledger.check_lots(CONTRACT, self.participant, self.asset)
 
     @rule(amount=_amounts, held=st.booleans())
     def credit(self, amount: int, held: bool) -> None:
+        if self.skipped:
+            return
         self._steps += 1
         self.ledger.adjust(
             CONTRACT,
@@ -99,6 +116,8 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @rule(amount=_amounts, allow_negative=st.booleans(), held=st.booleans())
     def debit(self, amount: int, allow_negative: bool, held: bool) -> None:
+        if self.skipped:
+            return
         self._steps += 1
         self.ledger.adjust(
             CONTRACT,
@@ -113,6 +132,8 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @rule(amount=st.none() | _amounts, reference=st.none() | _references)
     def hold(self, amount: int | None, reference: str | None) -> None:
+        if self.skipped:
+            return
         self._steps += 1
         self.ledger.operation(
             CONTRACT,
@@ -126,6 +147,8 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @rule(amount=st.none() | _amounts, reference=st.none() | _references)
     def release(self, amount: int | None, reference: str | None) -> None:
+        if self.skipped:
+            return
         self._steps += 1
         self.ledger.operation(
             CONTRACT,
@@ -143,6 +166,8 @@ class LedgerMachine(RuleBasedStateMachine):
         reference=st.none() | _references,
     )
     def forfeit(self, bucket: str, amount: int | None, reference: str | None) -> None:
+        if self.skipped:
+            return
         self._steps += 1
         self.ledger.operation(
             CONTRACT,
@@ -162,17 +187,26 @@ def machine_for(
     program_id: str,
     asset: AssetRef,
     reads_per_step: str = "state",
+    skip_simplest: bool = False,
 ) -> type[RuleBasedStateMachine]:
-    """A state machine class driving ``wire`` on ``asset`` (scale 2) within ``program_id``."""
+    """A state machine class driving ``wire`` on ``asset`` (scale 2) within ``program_id``;
+    ``skip_simplest``: its first example (hypothesis's simplest) sends nothing."""
 
     def new_session() -> LedgerSession:
         model = LedgerModel()
         model.add_asset(asset.id, inventory_mode="LOT", scale=asset.scale)
         return LedgerSession(wire, Sandbox(wire, model, prefix, program_id), model)
 
+    first = [skip_simplest]
+
+    def skip_this() -> bool:
+        skip, first[0] = first[0], False
+        return skip
+
     attributes = {
         "asset": asset,
         "new_session": staticmethod(new_session),
+        "skip_this": staticmethod(skip_this),
         "reads_per_step": reads_per_step,
     }
     return type("LedgerMachine", (LedgerMachine,), attributes)
@@ -209,7 +243,14 @@ def run_stateful(
     """Run the machine; a mismatch raises ContractFailure naming PROV-MODEL-STATEFUL, with the
     shrunk sequence of steps in the first violation's summary."""
     default_examples, default_steps, default_shrink = BUDGETS[budget]
-    machine = machine_for(wire, prefix, program_id, asset, reads_per_step=READS_PER_STEP[budget])
+    machine = machine_for(
+        wire,
+        prefix,
+        program_id,
+        asset,
+        reads_per_step=READS_PER_STEP[budget],
+        skip_simplest=SKIP_SIMPLEST[budget],
+    )
     test: Callable[[], None] = get_state_machine_test(
         machine,
         settings=settings(
