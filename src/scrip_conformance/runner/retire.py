@@ -1,7 +1,9 @@
 """At the end of a writing run, the run's sandbox is retired as far as the API allows: the
 assets it created are archived and the participants it created are closed, each with the key
 that created it (``--keep-sandbox`` keeps them as they are). The API cannot archive or delete a
-program, nor delete anything: those stay, named with the run's prefix.
+program, nor delete anything: those stay, named with the run's prefix. A participant the run's
+last write to it already left CLOSED (created closed for a refusal test, or closed by one) is
+not closed again: that request would change nothing.
 
 Each retirement is one independent write on a resource of the run's own, so they go out
 ``--concurrency`` at a time (through the target's shared pacer, like every request); the account
@@ -33,14 +35,22 @@ def _retirement(client: TargetClient, item: writes.Created) -> tuple[str, ApiRes
 def retire_sandbox(base_url: str, timeout: float, concurrency: int = 1) -> str:
     """Archive the run's assets and close its participants, ``concurrency`` at a time; a
     one-line account of it."""
-    created = writes.current().sandbox[:MAX_RETIRED]
+    guard = writes.current()
+    created = guard.sandbox[:MAX_RETIRED]
     if not created:
         return "the run's sandbox: the run created nothing"
     retirable = [  # (the key that created it, the resource)
         (item.key, item)
         for item in created
-        if item.key and (item.kind == "asset" or (item.kind != "program" and item.external_id))
+        if item.key
+        and (
+            item.kind == "asset"
+            or (item.kind == "participant" and item.external_id and not guard.closed(item.id))
+        )
     ]
+    already_closed = sum(
+        1 for item in created if item.kind == "participant" and guard.closed(item.id)
+    )
     clients: dict[str, TargetClient] = {}
     for key, _ in retirable:
         if key not in clients:
@@ -69,10 +79,11 @@ def retire_sandbox(base_url: str, timeout: float, concurrency: int = 1) -> str:
         for client in clients.values():
             client.close()
     programs = sum(1 for item in created if item.kind == "program")
+    before = f" ({already_closed} more already were)" if already_closed else ""
     note = (
-        f"the run's sandbox: {archived} asset(s) archived, {closed} participant(s) closed; "
-        f"{programs} program(s) stay (the API cannot archive a program)"
+        f"the run's sandbox: {archived} asset(s) archived, {closed} participant(s) closed"
+        f"{before}; {programs} program(s) stay (the API cannot archive a program)"
     )
-    kept = len(writes.current().refused)
-    guard = f"; the write guard kept {kept} write(s) off others' data" if kept else ""
-    return note + (f"; {failed} could not be retired" if failed else "") + guard
+    kept = len(guard.refused)
+    kept_off = f"; the write guard kept {kept} write(s) off others' data" if kept else ""
+    return note + (f"; {failed} could not be retired" if failed else "") + kept_off

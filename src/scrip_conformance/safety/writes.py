@@ -52,6 +52,9 @@ class WriteGuard:
     """One line per refused write (method, path, what it named)."""
     sandbox: list[Created] = field(default_factory=list)
     """What the run created, in order, with the key that created it."""
+    participant_status: dict[str, str] = field(default_factory=dict)
+    """The status each of the run's participants was last answered with by a write (created
+    SUSPENDED or CLOSED, or moved by an upsert): the retirement leaves the closed ones alone."""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def allow_prefix(self, prefix: str) -> None:
@@ -73,9 +76,13 @@ class WriteGuard:
     def learn(self, method: str, path: str, status: int, body: Any, key: str | None = None) -> None:
         """Learn from an answer: a 201 names a resource the run created (``key``: the key that
         created it, to retire it with at the end)."""
-        if method.upper() == "GET" or status != 201 or not isinstance(body, dict):
+        if method.upper() == "GET" or status not in (200, 201) or not isinstance(body, dict):
             return
         kind = _KINDS.get(urlsplit(path).path.rstrip("/"))
+        if kind == "participant" and method.upper() == "POST":
+            self._learn_status(body)
+        if status != 201:
+            return
         with self._lock:
             if isinstance(body.get("id"), str):
                 self.created.add(body["id"])
@@ -88,6 +95,20 @@ class WriteGuard:
                     )
             if isinstance(body.get("external_id"), str):
                 self.external_ids.add(body["external_id"])
+
+    def _learn_status(self, body: dict) -> None:
+        """The status a participant write (create or upsert) answered with, for one the run
+        created (an upsert's 200 names an existing participant: the run's own, as the guard
+        lets through only the run's external ids)."""
+        participant, status = body.get("id"), body.get("status")
+        if isinstance(participant, str) and isinstance(status, str):
+            with self._lock:
+                self.participant_status[participant] = status
+
+    def closed(self, participant_id: str) -> bool:
+        """Whether the run's last write to this participant answered it CLOSED."""
+        with self._lock:
+            return self.participant_status.get(participant_id) == "CLOSED"
 
     def foreign_ids(self, method: str, url_or_path: str, body: Any) -> list[str]:
         """What a write names that the run did not create (empty: it may be sent)."""
