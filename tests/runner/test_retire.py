@@ -1,6 +1,6 @@
 """The end-of-run retirement of the run's sandbox: every asset the run created is archived and
-every participant closed, with one request each, except participants the run's last write to
-them already left CLOSED (a request that would change nothing)."""
+every participant closed, with one request each, except what the run's last write to it already
+left CLOSED or ARCHIVED (a request that would change nothing)."""
 
 from __future__ import annotations
 
@@ -45,6 +45,10 @@ def test_only_participants_not_already_closed_are_closed_and_everything_ends_ret
         asset = {"program_id": program, "name": "scretire01-a", "symbol": "SCRETIRE"}
         asset |= {"inventory_mode": "LOT", "issuance_policy": "UNLIMITED", "scale": 2}
         asset_id = client.request("POST", "/v1/assets", json=asset).body["id"]
+        archived_id = client.request("POST", "/v1/assets", json=asset | {"symbol": "SCRET2"})
+        archived_id = archived_id.body["id"]
+        patch = {"status": "ARCHIVED"}
+        assert client.request("PATCH", f"/v1/assets/{archived_id}", json=patch).status_code == 200
         ids = {
             "active": _participant(client, program, "active"),
             "created-closed": _participant(client, program, "created-closed", "CLOSED"),
@@ -60,8 +64,10 @@ def test_only_participants_not_already_closed_are_closed_and_everything_ends_ret
                 name: plain.get(f"/v1/participants/{pid}").json()["status"]
                 for name, pid in ids.items()
             }
-            archived = plain.get(f"/v1/assets/{asset_id}").json()["status"]
+            archived = {
+                plain.get(f"/v1/assets/{a}").json()["status"] for a in (asset_id, archived_id)
+            }
         client.close()
-    assert set(statuses.values()) == {"CLOSED"} and archived == "ARCHIVED"
-    # one request each for the asset and the three participants not already closed
-    assert "1 asset(s) archived, 3 participant(s) closed (2 more already were)" in note
+    assert set(statuses.values()) == {"CLOSED"} and archived == {"ARCHIVED"}
+    # one request each for the active asset and the three participants not already closed
+    assert "1 asset(s) archived, 3 participant(s) closed (3 more already were)" in note

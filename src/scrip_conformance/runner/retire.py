@@ -1,9 +1,9 @@
 """At the end of a writing run, the run's sandbox is retired as far as the API allows: the
 assets it created are archived and the participants it created are closed, each with the key
 that created it (``--keep-sandbox`` keeps them as they are). The API cannot archive or delete a
-program, nor delete anything: those stay, named with the run's prefix. A participant the run's
-last write to it already left CLOSED (created closed for a refusal test, or closed by one) is
-not closed again: that request would change nothing.
+program, nor delete anything: those stay, named with the run's prefix. What the run's last
+write to it already left CLOSED or ARCHIVED (a participant created closed for a refusal test,
+an asset archived by one) is not retired again: that request would change nothing.
 
 Each retirement is one independent write on a resource of the run's own, so they go out
 ``--concurrency`` at a time (through the target's shared pacer, like every request); the account
@@ -43,14 +43,10 @@ def retire_sandbox(base_url: str, timeout: float, concurrency: int = 1) -> str:
         (item.key, item)
         for item in created
         if item.key
-        and (
-            item.kind == "asset"
-            or (item.kind == "participant" and item.external_id and not guard.closed(item.id))
-        )
+        and not guard.retired(item.id)
+        and (item.kind == "asset" or (item.kind == "participant" and item.external_id))
     ]
-    already_closed = sum(
-        1 for item in created if item.kind == "participant" and guard.closed(item.id)
-    )
+    already = sum(1 for item in created if item.kind != "program" and guard.retired(item.id))
     clients: dict[str, TargetClient] = {}
     for key, _ in retirable:
         if key not in clients:
@@ -79,10 +75,10 @@ def retire_sandbox(base_url: str, timeout: float, concurrency: int = 1) -> str:
         for client in clients.values():
             client.close()
     programs = sum(1 for item in created if item.kind == "program")
-    before = f" ({already_closed} more already were)" if already_closed else ""
     note = (
         f"the run's sandbox: {archived} asset(s) archived, {closed} participant(s) closed"
-        f"{before}; {programs} program(s) stay (the API cannot archive a program)"
+        f"{f' ({already} more already were)' if already else ''}; "
+        f"{programs} program(s) stay (the API cannot archive a program)"
     )
     kept = len(guard.refused)
     kept_off = f"; the write guard kept {kept} write(s) off others' data" if kept else ""

@@ -19,6 +19,7 @@ from urllib.parse import unquote, urlsplit
 ID_FIELDS = frozenset({"id", "program_id", "asset_id", "participant_id"})
 ID_LIST_FIELDS = frozenset({"program_ids", "asset_ids", "participant_ids"})
 _PATH_ID = re.compile(r"^/v1/(?:programs|assets|participants)/([^/?]+)")
+_ASSET_PATH = re.compile(r"^/v1/assets/[^/?]+/?$")
 PARTICIPANTS_PATH = "/v1/participants"
 
 
@@ -52,9 +53,10 @@ class WriteGuard:
     """One line per refused write (method, path, what it named)."""
     sandbox: list[Created] = field(default_factory=list)
     """What the run created, in order, with the key that created it."""
-    participant_status: dict[str, str] = field(default_factory=dict)
-    """The status each of the run's participants was last answered with by a write (created
-    SUSPENDED or CLOSED, or moved by an upsert): the retirement leaves the closed ones alone."""
+    status: dict[str, str] = field(default_factory=dict)
+    """The status each of the run's participants and assets was last answered with by a write
+    (created SUSPENDED or CLOSED, moved by an upsert, archived by a PATCH): the retirement
+    leaves alone what is already CLOSED or ARCHIVED."""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def allow_prefix(self, prefix: str) -> None:
@@ -79,7 +81,7 @@ class WriteGuard:
         if method.upper() == "GET" or status not in (200, 201) or not isinstance(body, dict):
             return
         kind = _KINDS.get(urlsplit(path).path.rstrip("/"))
-        if kind == "participant" and method.upper() == "POST":
+        if kind in ("participant", "asset") or _ASSET_PATH.match(urlsplit(path).path):
             self._learn_status(body)
         if status != 201:
             return
@@ -97,18 +99,18 @@ class WriteGuard:
                 self.external_ids.add(body["external_id"])
 
     def _learn_status(self, body: dict) -> None:
-        """The status a participant write (create or upsert) answered with, for one the run
-        created (an upsert's 200 names an existing participant: the run's own, as the guard
-        lets through only the run's external ids)."""
-        participant, status = body.get("id"), body.get("status")
-        if isinstance(participant, str) and isinstance(status, str):
+        """The status a write on a participant (create, upsert) or an asset (create, PATCH)
+        answered with; only the run's own are ever written (the guard sees to it)."""
+        resource, status = body.get("id"), body.get("status")
+        if isinstance(resource, str) and isinstance(status, str):
             with self._lock:
-                self.participant_status[participant] = status
+                self.status[resource] = status
 
-    def closed(self, participant_id: str) -> bool:
-        """Whether the run's last write to this participant answered it CLOSED."""
+    def retired(self, resource_id: str) -> bool:
+        """Whether the run's last write to this participant or asset answered it CLOSED or
+        ARCHIVED (as the retirement would leave it)."""
         with self._lock:
-            return self.participant_status.get(participant_id) == "CLOSED"
+            return self.status.get(resource_id) in ("CLOSED", "ARCHIVED")
 
     def foreign_ids(self, method: str, url_or_path: str, body: Any) -> list[str]:
         """What a write names that the run did not create (empty: it may be sent)."""
