@@ -158,7 +158,8 @@ OPTIONS = (
         "--concurrency",
         "SCRIP_CONCURRENCY",
         "requests in flight at most (independent reads of the walk and the read-only contracts, "
-        "fuzzed reads between writes, the sandbox's retirement; results as a serial run's; "
+        "fuzzed reads between writes, the evidence's chains of writes, the sandbox's "
+        "retirement; results as a serial run's; "
         "1 = serial; default 4)",
         4,
     ),
