@@ -117,6 +117,11 @@ class LedgerModel:
     def balance(self, participant_id: str, asset_id: str, now: datetime) -> Balance:
         return self._balance(self._position(participant_id, asset_id, now), asset_id)
 
+    def knows_key(self, program_id: str, key: str) -> bool:
+        """Whether a write with idempotency ``key`` is answered from a stored first outcome (a
+        replay, or a conflict for another payload): its answer depends on no lot."""
+        return self._replays.knows(program_id, key)
+
     def has_activity(self, participant_id: str, asset_id: str) -> bool:
         """Whether a write moved value for the participant in the asset (a balance row exists)."""
         return (participant_id, asset_id) in self._active
@@ -477,7 +482,10 @@ class LedgerModel:
         ids: dict[str, str],
         created_at: dict[str, datetime] | None = None,
     ) -> None:
-        """Adopt the server's ids (model id -> server id) and creation times of lots."""
+        """Adopt the server's ids (model id -> server id) and creation times of lots (in the
+        stored outcomes of keyed writes too)."""
+        if ids:
+            self._replays.rebind(ids)
         pos = self._positions.get((participant_id, asset_id))
         if pos is None:
             return
