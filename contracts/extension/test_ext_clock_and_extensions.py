@@ -288,14 +288,21 @@ def test_void_hold_cancels_provisional_lots_only(ext):
 
 
 @pytest.mark.contract("EXT-IDEMPOTENT-CREDIT")
-def test_a_replayed_credit_is_applied_once(ext):
+def test_a_replayed_credit_is_applied_once(ext, target):
+    """A replay with the same amount, and written with fewer digits, answers the first
+    response; the quick budget replays it once, as ``5.0`` (the same amount by value: a
+    server comparing the text would answer 409), leaving the other two replays (2 requests;
+    replay-credits-twice is caught by the first one, selftest --quick)."""
     c = "EXT-IDEMPOTENT-CREDIT"
     asset = ext.sandbox.shared_asset("LOT", 2)
     p = ext.sandbox.participant("credit-replay")
     key = f"{ext.sandbox.prefix}-credit-{p}"
     first, _ = ext.adjust(c, p, asset, "CREDIT", "5.00", idempotency_key=key)
     ext.checkpoint(c, p, asset)
-    for amount in ("5.00", "5.0", "5"):
+    replays = ("5.00", "5.0", "5")
+    if target.limits.get("credit_replays") is not None:
+        replays = replays[1 : 1 + target.limits["credit_replays"]]
+    for amount in replays:
         again, _ = ext.adjust(c, p, asset, "CREDIT", amount, idempotency_key=key)
         if again.status != 200 or again.body != first.body:
             raise ContractFailure(

@@ -94,6 +94,8 @@ BUDGET_LIMITS = {
         # PROV-SCHEDULE-MATCHES-MODEL reads its schedule in the first two of its four windows
         # (a month window with lots on both sides, a week window ending on an expiry)
         "model_schedule_windows": 2,
+        # EXT-IDEMPOTENT-CREDIT replays its keyed credit once ("5.0"), not three times
+        "credit_replays": 1,
     },
     "default": {
         "pagination_items": 40,
