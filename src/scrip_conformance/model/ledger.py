@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -39,6 +39,11 @@ from scrip_conformance.model.positions import (
 )
 from scrip_conformance.model.replays import Replays, replay_payload
 from scrip_conformance.model.simple import adjust_simple, simple_balance, simple_operation
+
+SOON = timedelta(days=1)
+"""How near a selected lot's expiry or maturity makes :meth:`LedgerModel.lots_to_read` read
+the lots first (it may pass before the target serves the operation); a lot dated years ahead
+cannot, and needs no read for that."""
 
 __all__ = [  # the model's records are imported from here by its users
     "AVAILABLE", "CONSUMED", "DEFERRED", "EXPIRED", "HELD", "LIVE", "LOT", "PLACEHOLDER_PREFIX",
@@ -146,7 +151,8 @@ class LedgerModel:
         are new credits the answer's ``lots_processed`` names unambiguously (see
         :meth:`adopt_processed`): each later than every lot of the position with a server id
         and apart from the other placeholders (its own ``created_at``, its own content). Always
-        when the lots are selected by time or a selected lot may mature or expire meanwhile."""
+        when the lots are selected by time or a selected lot may mature or expire meanwhile
+        (within :data:`SOON`)."""
         pos = self._positions.get((participant_id, asset_id))
         if pos is None or not any(_placeholder(lot) for lot in pos.lots):
             return False
@@ -157,7 +163,9 @@ class LedgerModel:
             return True
         source = {"hold": AVAILABLE, "release": HELD, "void-hold": HELD}.get(operation, bucket)
         selected = selected_lots(pos, source, operation, lot_ids, None, None, reference_id)
-        if any(lot.expires_at or lot.matures_at for lot in selected):
+        soon = as_utc(now) + SOON
+        dates = [d for lot in selected for d in (lot.expires_at, lot.matures_at) if d]
+        if any(as_utc(d) <= soon for d in dates):
             return True
         try:
             left = parse_amount(amount, self._assets[asset_id].scale) if amount else None
