@@ -42,18 +42,26 @@ def orgs(target, wire, run_prefix_name, run_program, run_assets):
     if not target.second_org_key:
         not_run("no second organization's key (--second-org-key)")
     ledger = new_session(wire, run_prefix_name, run_program, run_assets)
+    # the quick budget leaves the set-up's state to ISO-WRITES-404's check after the second
+    # key's writes (every write's answer is judged either way), and takes the external_id the
+    # participant was created with instead of reading its detail: 4 requests that caught no
+    # known-bad variant the later check does not (selftest --quick of the ISO-* variants)
+    ledger.every_write = bool(target.limits.get("check_every_write", True))
     asset = ledger.sandbox.asset("LOT", 2)
     p = ledger.sandbox.participant("isolated")
     ledger.adjust("ISO-WRITES-404", p, asset, "CREDIT", "10.00")
     ledger.operation("ISO-WRITES-404", "hold", p, asset, amount="3.00", reference_id="iso")
-    ledger.check("ISO-WRITES-404", p, asset)
-    detail = ledger.wire.get(f"/v1/participants/{p}").body
+    ledger.checkpoint("ISO-WRITES-404", p, asset)
+    if ledger.every_write:
+        external_id = ledger.wire.get(f"/v1/participants/{p}").body["external_id"]
+    else:
+        external_id = ledger.sandbox.external_ids[p]
     other = ledger.wire.with_key(target.second_org_key)
     yield Orgs(
         ledger,
         asset,
         p,
-        detail["external_id"],
+        external_id,
         other,
         Sandbox(other, LedgerModel(), ledger.sandbox.prefix),
     )
@@ -99,13 +107,15 @@ def test_the_second_key_reads_none_of_the_first_orgs_resources(target, orgs, wit
 
 
 @pytest.mark.contract("ISO-WRITES-404")
-def test_the_second_key_writes_nothing_of_the_first_org(orgs, witness):
+def test_the_second_key_writes_nothing_of_the_first_org(target, orgs, witness):
+    """Every write of the second key to the first org's participant, asset and program is
+    404; the quick budget leaves out the writes that mix in the second org's own asset,
+    program and participant (7 requests with their set-up: the self-test's ISO variants
+    are caught by the writes to the first org's resources alone)."""
     c = "ISO-WRITES-404"
     o, a, p = orgs.other, orgs.asset.id, orgs.participant
     program = orgs.first.program_id
-    own_asset = orgs.other_sandbox.asset("LOT", 2)
-    own_program = orgs.other_sandbox.program_id
-    own_participant = orgs.other_sandbox.participant("other-org")
+    mixed = target.limits.get("iso_mixed_writes", True)
 
     def op(name, participant, program_id, asset_id, **fields):
         body = {
@@ -117,29 +127,40 @@ def test_the_second_key_writes_nothing_of_the_first_org(orgs, witness):
         return o.post(f"/v1/participants/{participant}/balances/{name}", body)
 
     credit = {"type": "CREDIT", "amount": "5.00"}
-    replies = [
-        ("the participant (adjust)", op("adjust", p, program, a, **credit)),
-        (
-            "the participant (adjust in its own program)",
-            op("adjust", p, own_program, own_asset.id, **credit),
-        ),
-        (
-            "the first org's asset and program (adjust)",
-            op("adjust", own_participant, program, a, **credit),
-        ),
+    replies = [("the participant (adjust)", op("adjust", p, program, a, **credit))]
+    if mixed:
+        own_asset = orgs.other_sandbox.asset("LOT", 2)
+        own_program = orgs.other_sandbox.program_id
+        own_participant = orgs.other_sandbox.participant("other-org")
+        replies += [
+            (
+                "the participant (adjust in its own program)",
+                op("adjust", p, own_program, own_asset.id, **credit),
+            ),
+            (
+                "the first org's asset and program (adjust)",
+                op("adjust", own_participant, program, a, **credit),
+            ),
+        ]
+    replies += [
         ("the participant (hold)", op("hold", p, program, a, amount="1.00")),
         ("the participant (release)", op("release", p, program, a)),
         ("the participant (forfeit)", op("forfeit", p, program, a, bucket="HELD")),
         ("the participant (void-hold)", op("void-hold", p, program, a, reference_id="iso")),
         ("the asset (archive)", o.patch(f"/v1/assets/{a}", {"status": "ARCHIVED"})),
-        (
-            "the program (link an asset)",
-            o.post(f"/v1/programs/{program}/assets", {"asset_id": own_asset.id}),
-        ),
-        (
-            "the asset (link to a program)",
-            o.post(f"/v1/programs/{own_program}/assets", {"asset_id": a}),
-        ),
+    ]
+    if mixed:
+        replies += [
+            (
+                "the program (link an asset)",
+                o.post(f"/v1/programs/{program}/assets", {"asset_id": own_asset.id}),
+            ),
+            (
+                "the asset (link to a program)",
+                o.post(f"/v1/programs/{own_program}/assets", {"asset_id": a}),
+            ),
+        ]
+    replies += [
         (
             "the program (create an asset in it)",
             o.post(

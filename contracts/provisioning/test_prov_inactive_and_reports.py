@@ -57,17 +57,20 @@ def test_writes_to_suspended_and_closed_participants_are_refused(
     made ACTIVE again takes writes again. Each inventory mode with both statuses, or (quick
     budget) with one each in turn, so that both statuses and both modes are still tried; and a
     participant created CLOSED is refused in both modes. The run's shared assets: every check
-    is of this test's participants. The quick budget runs the status changes in the LOT mode
-    only (with SUSPENDED: refused only while a server checks every inactive status, not just
-    CLOSED) and the participant created CLOSED in both modes."""
+    is of this test's participants. The quick budget runs it all in the LOT mode only
+    (the status change with SUSPENDED: refused only while a server checks every inactive
+    status, not just CLOSED); its SIMPLE credit to the participant created CLOSED (3
+    requests, a SIMPLE asset of its own to retire when no other quick test uses one) caught
+    no known-bad variant the LOT mode did not (selftest --quick of inactive-participant-writable
+    and suspended-participant-writable)."""
     c = INACTIVE
     per_mode = target.limits.get("inactive_cases")
     closed = ledger.sandbox.participant("created-closed", status="CLOSED")
     changed = places(target, ("LOT", "SIMPLE"))
-    for place, mode in enumerate(("LOT", "SIMPLE")):
+    for place, mode in enumerate(changed):
         asset = ledger.sandbox.shared_asset(mode, 2)
         checked = []
-        statuses = rotation(("SUSPENDED", "CLOSED"), place, per_mode) if mode in changed else ()
+        statuses = rotation(("SUSPENDED", "CLOSED"), place, per_mode)
         for status in statuses:
             p = ledger.sandbox.participant(f"inactive-{status.lower()}")
             ledger.adjust(c, p, asset, "CREDIT", "10.00")
@@ -96,15 +99,22 @@ def test_writes_to_suspended_and_closed_participants_are_refused(
             checked.append((p, asset))
             witness(c, f"{status} participants", 1)
         ledger.adjust(c, closed, asset, "CREDIT", "5.00")  # created CLOSED: refused
-        ledger.check_all(c, [*checked, (closed, asset)])  # every participant's state, together
+        if ledger.every_write:  # (quick budget: the refusal's answer is judged; its state,
+            checked.append((closed, asset))  # never written, bought no catch: 2 reads)
+        ledger.check_all(c, checked)  # every participant's state, together
         witness(c, "writes refused", 1)
 
 
 # ---------------------------------------------------------------- liability at a past as_of
-def _lot_created(
-    contract: str, ledger: LedgerSession, p: str, asset: AssetRef, amount: str
-) -> datetime:
+def _lots_created(
+    contract: str, ledger: LedgerSession, p: str, asset: AssetRef, amounts: list[str]
+) -> list[datetime]:
+    """The created_at of the lots of these amounts, from one read of the lots."""
     rows, reply = ledger.lots(p, asset)
+    return [_lot_created(contract, rows, reply, amount) for amount in amounts]
+
+
+def _lot_created(contract: str, rows: list, reply: Reply, amount: str) -> datetime:
     for lot in rows:
         if isinstance(lot, dict) and lot.get("amount") == amount:
             stamped = parse_timestamp(lot.get("created_at") or "")
@@ -200,14 +210,21 @@ def test_the_liability_report_at_a_past_instant_counts_only_what_happened_by_the
     p = ledger.sandbox.participant("as-of")
     program = ledger.program_id
     ledger.adjust(c, p, asset, "CREDIT", "10.00")
-    first = _lot_created(c, ledger, p, asset, "10.00")
+    # the quick budget reads both lots' created_at after the second credit, in one read, and
+    # leaves the lots and balance to the reports (every write's answer is judged): 3 reads
+    # that caught nothing more (selftest --quick of liability-ignores-as-of)
+    if ledger.every_write:
+        [first] = _lots_created(c, ledger, p, asset, ["10.00"])
     time.sleep(GAP)
     ledger.adjust(c, p, asset, "CREDIT", "5.00")
-    second = _lot_created(c, ledger, p, asset, "5.00")
+    if ledger.every_write:
+        [second] = _lots_created(c, ledger, p, asset, ["5.00"])
+    else:
+        first, second = _lots_created(c, ledger, p, asset, ["10.00", "5.00"])
     time.sleep(GAP)
     ledger.adjust(c, p, asset, "DEBIT", "3.00")
     ledger.operation(c, "hold", p, asset, amount="2.00", reference_id="as-of")
-    ledger.check(c, p, asset)
+    ledger.checkpoint(c, p, asset)
     half = timedelta(seconds=GAP / 2)
     if second - first < half:
         _fail(

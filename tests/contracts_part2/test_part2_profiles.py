@@ -214,3 +214,28 @@ def test_at_checkpoints_only_an_operation_takes_new_lot_ids_from_its_answer(refe
     session.adjust("PROV-HOLD-SPLITS-LOT", p, asset, "CREDIT", "1.00")
     session.operation("PROV-HOLD-SPLITS-LOT", "hold", p, asset, amount="2.00")
     assert "/balances/lots" in sent[1]  # every budget but quick: the lots are read first
+
+
+@pytest.mark.parametrize("shared_clock", [False, True])
+def test_the_quick_clock_scenarios_calibrate_once_and_still_pass(
+    reference, session_on, shared_clock
+):
+    """The quick budget's clock scenarios calibrate the target's clock once (the later two
+    read no lots for it) and pass against the reference as when each calibrates its own."""
+    test = contract_test(
+        "extension",
+        "test_ext_clock_and_extensions",
+        "test_an_expiring_lot_is_available_then_expired",
+    )
+    session = session_on(reference())
+    session.every_write = False  # the quick budget's checks
+    sent: list[str] = []
+    session.wire.client.observers.append(lambda response: sent.append(response.curl))
+    transitions = test.__globals__["_Transitions"](lambda: session, shared_clock=shared_clock)
+    assert not transitions.failed
+    lot_reads = sum("/balances/lots" in curl for curl in sent)
+    # calibrations (1 or 3), the first scenario's check before its transition, the read
+    # before the expiring lot's hold (it may expire before the hold) and that scenario's check
+    assert lot_reads == (4 if shared_clock else 6)
+    for scenario in test.__globals__["_SCENARIOS"]:
+        transitions.finish(scenario)

@@ -3,6 +3,7 @@ names them unambiguously (the quick budget's requests saved on lot reads)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal as D
 
 from model_timeline import PROG, A, P, at
@@ -85,3 +86,25 @@ def test_an_operation_refused_whatever_the_lots_needs_no_read(model):
     model.set_participant_status(P, "ACTIVE")
     model.archive_asset(A)
     assert not model.lots_to_read(P, A, at(3), "hold", amount="4.00")
+
+
+def test_a_replay_of_a_keyed_operation_expects_the_ids_its_first_answer_named(model):
+    credit(model, "10.00", 1)
+    assert not model.lots_to_read(P, A, at(2), "hold", amount="4.00")
+    assert not model.knows_key(PROG, "k1")  # a new key: the lots decide, as without one
+    first = hold(model, "4.00", 2, idempotency_key="k1")
+    [(placeholder, _)] = first.lots_processed
+    answer = {"lots_processed": [{"id": "server-1", "amount": "4.00"}]}
+    adopted = model.adopt_processed(P, A, first, answer)
+    assert adopted.lots_processed == (("server-1", D("4.00")),)
+    assert model.knows_key(PROG, "k1")  # answered from the first outcome: no read needed
+    again = hold(model, "4.0", 3, idempotency_key="k1")
+    assert again.replayed and again.lots_processed == (("server-1", D("4.00")),)
+    assert hold(model, "5.00", 3, idempotency_key="k1").status == 409
+
+
+def test_only_a_lot_that_may_expire_or_mature_before_the_operation_needs_the_read(model):
+    credit(model, "6.00", 1, expires_at=at(1) + timedelta(days=365 * 60))  # decades ahead
+    assert not model.lots_to_read(P, A, at(2), "hold", amount="4.00")
+    credit(model, "3.00", 3, expires_at=at(3) + timedelta(hours=1))  # may expire meanwhile
+    assert model.lots_to_read(P, A, at(4), "hold", amount="8.00")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -39,6 +39,11 @@ from scrip_conformance.model.positions import (
 )
 from scrip_conformance.model.replays import Replays, replay_payload
 from scrip_conformance.model.simple import adjust_simple, simple_balance, simple_operation
+
+SOON = timedelta(days=1)
+"""How near a selected lot's expiry or maturity makes :meth:`LedgerModel.lots_to_read` read
+the lots first (it may pass before the target serves the operation); a lot dated years ahead
+cannot, and needs no read for that."""
 
 __all__ = [  # the model's records are imported from here by its users
     "AVAILABLE", "CONSUMED", "DEFERRED", "EXPIRED", "HELD", "LIVE", "LOT", "PLACEHOLDER_PREFIX",
@@ -117,6 +122,11 @@ class LedgerModel:
     def balance(self, participant_id: str, asset_id: str, now: datetime) -> Balance:
         return self._balance(self._position(participant_id, asset_id, now), asset_id)
 
+    def knows_key(self, program_id: str, key: str) -> bool:
+        """Whether a write with idempotency ``key`` is answered from a stored first outcome (a
+        replay, or a conflict for another payload): its answer depends on no lot."""
+        return self._replays.knows(program_id, key)
+
     def has_activity(self, participant_id: str, asset_id: str) -> bool:
         """Whether a write moved value for the participant in the asset (a balance row exists)."""
         return (participant_id, asset_id) in self._active
@@ -141,7 +151,8 @@ class LedgerModel:
         are new credits the answer's ``lots_processed`` names unambiguously (see
         :meth:`adopt_processed`): each later than every lot of the position with a server id
         and apart from the other placeholders (its own ``created_at``, its own content). Always
-        when the lots are selected by time or a selected lot may mature or expire meanwhile."""
+        when the lots are selected by time or a selected lot may mature or expire meanwhile
+        (within :data:`SOON`)."""
         pos = self._positions.get((participant_id, asset_id))
         if pos is None or not any(_placeholder(lot) for lot in pos.lots):
             return False
@@ -152,7 +163,9 @@ class LedgerModel:
             return True
         source = {"hold": AVAILABLE, "release": HELD, "void-hold": HELD}.get(operation, bucket)
         selected = selected_lots(pos, source, operation, lot_ids, None, None, reference_id)
-        if any(lot.expires_at or lot.matures_at for lot in selected):
+        soon = as_utc(now) + SOON
+        dates = [d for lot in selected for d in (lot.expires_at, lot.matures_at) if d]
+        if any(as_utc(d) <= soon for d in dates):
             return True
         try:
             left = parse_amount(amount, self._assets[asset_id].scale) if amount else None
@@ -477,7 +490,10 @@ class LedgerModel:
         ids: dict[str, str],
         created_at: dict[str, datetime] | None = None,
     ) -> None:
-        """Adopt the server's ids (model id -> server id) and creation times of lots."""
+        """Adopt the server's ids (model id -> server id) and creation times of lots (in the
+        stored outcomes of keyed writes too)."""
+        if ids:
+            self._replays.rebind(ids)
         pos = self._positions.get((participant_id, asset_id))
         if pos is None:
             return

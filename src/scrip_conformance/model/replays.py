@@ -30,6 +30,20 @@ class Replays:
     def record(self, program_id: str, key: str, payload: dict, outcome: Outcome) -> None:
         self._seen[(program_id, key)] = (payload, outcome)
 
+    def knows(self, program_id: str, key: str) -> bool:
+        """Whether ``key`` was used by a successful write: a write with it is answered from
+        that first outcome (or is a conflict), whatever the lots are now."""
+        return (program_id, key) in self._seen
+
+    def rebind(self, ids: dict[str, str]) -> None:
+        """The server's ids (model id -> server id) in the stored outcomes' ``lots_processed``,
+        so that a replay is expected with the ids its first answer named."""
+        for where, (payload, outcome) in self._seen.items():
+            named = outcome.lots_processed
+            if named and any(i in ids for i, _ in named):
+                moved = tuple((ids.get(i, i), value) for i, value in named)
+                self._seen[where] = (payload, replace(outcome, lots_processed=moved))
+
 
 def replay_payload(operation: str, participant_id: str, **fields: object) -> dict:
     """The replay-relevant content of a request: operation, participant, body fields but the key.

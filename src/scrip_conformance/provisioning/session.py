@@ -193,17 +193,20 @@ class LedgerSession:
     ) -> None:
         """Check the lots when the model still has lots without a server id (so that the
         next prediction's ``lots_processed`` names the server's ids). When the budget checks
-        at the end only, given the operation ``name`` and its ``body`` (without an idempotency
-        key, whose replays repeat the first answer), only when its prediction depends on those
-        lots (:meth:`LedgerModel.lots_to_read`): the ids of new credits it takes are then read
-        from its answer, and the final check still reads every lot."""
+        at the end only, given the operation ``name`` and its ``body``, only when its prediction
+        depends on those lots (:meth:`LedgerModel.lots_to_read`): the ids of new credits it
+        takes are then read from its answer, and the final check still reads every lot. A key
+        used before is answered from its first outcome (or 409): no read then."""
         if asset.inventory_mode != "LOT" or not self.model.has_activity(participant, asset.id):
             return
         now = self.clock()
         lots = self.model.lots(participant, asset.id, now)
         if not any(lot.id.startswith(PLACEHOLDER_PREFIX) for lot in lots):
             return
-        if not self.every_write and name and body and not body.get("idempotency_key"):
+        if not self.every_write and name and body:
+            key = body.get("idempotency_key")
+            if key and self.model.knows_key(self.program_id, key):
+                return
             needed = self.model.lots_to_read(
                 participant,
                 asset.id,
