@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 import pytest
 
 from scrip_conformance.provisioning.bursts import BurstRequest, apply, explain, fire
+from scrip_conformance.provisioning.side_by_side import scenario
 from scrip_conformance.violations import ContractFailure, Violation
 
 ROUNDS = {"quick": 1, "default": 2, "deep": 6}
@@ -83,6 +84,7 @@ def _amount(text):
 
 
 @pytest.mark.contract("CONC-DEBIT-BURST-SERIALIZABLE")
+@scenario
 def test_simultaneous_debits_end_as_some_serial_order(target, ledger):
     c = "CONC-DEBIT-BURST-SERIALIZABLE"
     asset = ledger.sandbox.shared_asset("LOT", 2)
@@ -98,6 +100,7 @@ def test_simultaneous_debits_end_as_some_serial_order(target, ledger):
 
 
 @pytest.mark.contract("CONC-HOLD-BURST-SERIALIZABLE")
+@scenario
 def test_simultaneous_holds_and_debits_end_as_some_serial_order(target, ledger):
     c = "CONC-HOLD-BURST-SERIALIZABLE"
     asset = ledger.sandbox.shared_asset("LOT", 2)
@@ -116,6 +119,7 @@ def test_simultaneous_holds_and_debits_end_as_some_serial_order(target, ledger):
 
 
 @pytest.mark.contract("CONC-REPLAY-BURST-APPLIED-ONCE")
+@scenario
 def test_simultaneous_replays_of_one_key_apply_once(target, ledger):
     c = "CONC-REPLAY-BURST-APPLIED-ONCE"
     asset = ledger.sandbox.shared_asset("LOT", 2)

@@ -5,5 +5,6 @@ from scrip_conformance.provisioning.fixtures import (  # noqa: F401
     run_assets,
     run_prefix_name,
     run_program,
+    side_by_side,
     wire,
 )

@@ -19,6 +19,7 @@ from scrip_conformance.model.calendar import parse_timestamp
 from scrip_conformance.provisioning.clock import ServerClock, local_now, stamp_resolution
 from scrip_conformance.provisioning.fixtures import new_session
 from scrip_conformance.provisioning.session import LedgerSession, extension_supported
+from scrip_conformance.provisioning.side_by_side import scenario, scenario_fixture, unit_fixture
 from scrip_conformance.pytest_plugin import not_run, require_feature
 from scrip_conformance.sampling import rotation
 from scrip_conformance.violations import ContractFailure, Violation
@@ -31,7 +32,7 @@ a distant target gets the time its few requests before the transition take: 1 s 
 MARGIN = timedelta(milliseconds=300)
 
 
-@pytest.fixture
+@scenario_fixture
 def ext(target, ledger):
     """The session, after checking that the target takes the extension fields."""
     require_feature(target, "extension")
@@ -187,14 +188,14 @@ class _Transitions:
         self.failed: dict[str, BaseException] = {}
         transitions = []
         shared = _SharedClock() if shared_clock else None
-        for scenario in _SCENARIOS:
-            steps = scenario(new_session(), shared)  # each scenario has a model of its own
+        for clock_scenario in _SCENARIOS:
+            steps = clock_scenario(new_session(), shared)  # each scenario has a model of its own
             try:
                 transitions.append(next(steps))
             except _OUTCOMES as exc:
-                self.failed[scenario.__name__] = exc
+                self.failed[clock_scenario.__name__] = exc
                 continue
-            self.running[scenario.__name__] = steps
+            self.running[clock_scenario.__name__] = steps
         for instant, clock in transitions:  # the first waits; the later ones are then past
             clock.wait_past(instant, MARGIN)
 
@@ -208,7 +209,7 @@ class _Transitions:
             pass
 
 
-@pytest.fixture(scope="module")
+@unit_fixture
 def transitions(target, wire, run_prefix_name, run_program, run_assets) -> _Transitions:
     """The clock scenarios, started and waited for once (module scope: shared by their tests)."""
     require_feature(target, "extension")
@@ -227,21 +228,25 @@ def transitions(target, wire, run_prefix_name, run_program, run_assets) -> _Tran
 
 
 @pytest.mark.contract("EXT-MATURITY-FOLLOWS-CLOCK")
+@scenario
 def test_a_maturing_lot_is_deferred_then_available(transitions):
     transitions.finish(_maturing_lot)
 
 
 @pytest.mark.contract("EXT-MATURITY-FOLLOWS-CLOCK")
+@scenario
 def test_a_lot_maturing_during_an_overdraft_settles_it(transitions):
     transitions.finish(_lot_maturing_during_an_overdraft)
 
 
 @pytest.mark.contract("EXT-EXPIRY-FOLLOWS-CLOCK")
+@scenario
 def test_an_expiring_lot_is_available_then_expired(transitions):
     transitions.finish(_expiring_lot)
 
 
 @pytest.mark.contract("EXT-SCHEDULE-WINDOW-EDGE-INSIDE")
+@scenario
 def test_a_lot_expiring_on_a_window_edge_is_inside(ext, target):
     """Lots expiring a second before, on and a second after an edge, in windows starting,
     ending and starting and ending on it, at each granularity (or, quick budget, at some of
@@ -273,6 +278,7 @@ def test_a_lot_expiring_on_a_window_edge_is_inside(ext, target):
 
 
 @pytest.mark.contract("EXT-VOID-HOLD-PROVISIONAL-ONLY")
+@scenario
 def test_void_hold_cancels_provisional_lots_only(ext):
     c = "EXT-VOID-HOLD-PROVISIONAL-ONLY"
     asset = ext.sandbox.shared_asset("LOT", 2)
@@ -292,6 +298,7 @@ def test_void_hold_cancels_provisional_lots_only(ext):
 
 
 @pytest.mark.contract("EXT-IDEMPOTENT-CREDIT")
+@scenario
 def test_a_replayed_credit_is_applied_once(ext, target):
     """A replay with the same amount, and written with fewer digits, answers the first
     response; the quick budget replays it once, as ``5.0`` (the same amount by value: a

@@ -16,6 +16,7 @@ from scrip_conformance.model import LedgerModel
 from scrip_conformance.provisioning.fixtures import new_session
 from scrip_conformance.provisioning.sandbox import AssetRef, Sandbox
 from scrip_conformance.provisioning.session import LedgerSession
+from scrip_conformance.provisioning.side_by_side import scenario, unit_fixture
 from scrip_conformance.provisioning.wire import HttpWire, Reply
 from scrip_conformance.pytest_plugin import not_run
 from scrip_conformance.violations import ContractFailure, Violation
@@ -34,7 +35,7 @@ class Orgs:
     other_sandbox: Sandbox
 
 
-@pytest.fixture(scope="module")
+@unit_fixture
 def orgs(target, wire, run_prefix_name, run_program, run_assets):
     """The first organization's asset (its own: the second key tries to archive it) and a
     participant with lots and a hold, set up once for the module's tests (two of them only
@@ -85,6 +86,7 @@ def _expect_404(contract: str, replies: list[tuple[str, Reply]]) -> None:
 
 
 @pytest.mark.contract("ISO-READS-404")
+@scenario
 def test_the_second_key_reads_none_of_the_first_orgs_resources(target, orgs, witness):
     c = "ISO-READS-404"
     o, a, p = orgs.other, orgs.asset.id, orgs.participant
@@ -107,6 +109,7 @@ def test_the_second_key_reads_none_of_the_first_orgs_resources(target, orgs, wit
 
 
 @pytest.mark.contract("ISO-WRITES-404")
+@scenario
 def test_the_second_key_writes_nothing_of_the_first_org(target, orgs, witness):
     """Every write of the second key to the first org's participant, asset and program is
     404; the quick budget leaves out the writes that mix in the second org's own asset,
@@ -215,6 +218,7 @@ def test_the_second_key_writes_nothing_of_the_first_org(target, orgs, witness):
 
 
 @pytest.mark.contract("ISO-LISTS-EXCLUDE")
+@scenario
 def test_the_second_orgs_lists_show_none_of_the_first_orgs_resources(target, orgs, witness):
     c = "ISO-LISTS-EXCLUDE"
     o, prefix = orgs.other, orgs.first.sandbox.prefix

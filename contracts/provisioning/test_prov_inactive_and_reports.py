@@ -17,6 +17,7 @@ from scrip_conformance.model.calendar import parse_timestamp
 from scrip_conformance.provisioning.fixtures import new_session, places
 from scrip_conformance.provisioning.sandbox import AssetRef
 from scrip_conformance.provisioning.session import LedgerSession, extension_supported, rfc3339
+from scrip_conformance.provisioning.side_by_side import scenario, unit_fixture
 from scrip_conformance.provisioning.wire import Reply
 from scrip_conformance.pytest_plugin import require_feature
 from scrip_conformance.sampling import rotation
@@ -49,6 +50,7 @@ def _decimal(text: Any) -> Decimal | None:
 
 # ---------------------------------------------------------------- inactive participants
 @pytest.mark.contract(INACTIVE)
+@scenario
 def test_writes_to_suspended_and_closed_participants_are_refused(
     ledger: LedgerSession, target, witness
 ):
@@ -198,6 +200,7 @@ def _liability(
 
 
 @pytest.mark.contract(AS_OF)
+@scenario
 def test_the_liability_report_at_a_past_instant_counts_only_what_happened_by_then(
     ledger: LedgerSession, target, witness
 ):
@@ -362,7 +365,7 @@ class TwoPrograms:
         return self._credited
 
 
-@pytest.fixture(scope="module")
+@unit_fixture
 def two_programs(wire, run_prefix_name, run_program, run_assets, target) -> TwoPrograms:
     """One two-program ledger for the module's program-filter and link tests."""
     return TwoPrograms(new_session(wire, run_prefix_name, run_program, run_assets), target)
@@ -402,6 +405,7 @@ def _schedule_row(contract: str, asset: AssetRef, reply: Reply) -> dict:
 
 
 @pytest.mark.contract(SCHEDULE_PROGRAM)
+@scenario
 def test_the_schedule_program_filter_counts_only_that_programs_lots(
     two_programs: TwoPrograms, witness
 ):
@@ -447,6 +451,7 @@ def test_the_schedule_program_filter_counts_only_that_programs_lots(
 
 
 @pytest.mark.contract(PROGRAM_FILTERS)
+@scenario
 def test_the_lot_list_and_liability_program_filters_keep_only_that_programs_lots(
     two_programs: TwoPrograms, target, witness
 ):
@@ -505,6 +510,7 @@ LINK_TWICE = "PROV-LINK-TWICE-CONFLICT"
 
 
 @pytest.mark.contract(LINK_TWICE)
+@scenario
 def test_linking_an_asset_twice_to_a_program_is_a_conflict(two_programs: TwoPrograms, witness):
     """The second link of the same asset to the same program (the module's two-program asset,
     linked once) answers 409 conflict and leaves the asset linked once."""

@@ -14,10 +14,12 @@ from __future__ import annotations
 import pytest
 
 from scrip_conformance.provisioning.fixtures import places
+from scrip_conformance.provisioning.side_by_side import scenario
 from scrip_conformance.sampling import rotation
 
 
 @pytest.mark.contract("PROV-FIFO-CONSUMPTION")
+@scenario
 def test_debits_consume_the_oldest_lots_first(ledger, target):
     """At scale 2 and scale 0 (quick budget: scale 2 only, the one a float parser breaks)."""
     c = "PROV-FIFO-CONSUMPTION"
@@ -45,6 +47,7 @@ def test_debits_consume_the_oldest_lots_first(ledger, target):
 
 
 @pytest.mark.contract("PROV-HOLD-SPLITS-LOT")
+@scenario
 def test_a_partial_hold_splits_the_lot(ledger):
     c = "PROV-HOLD-SPLITS-LOT"
     asset = ledger.sandbox.shared_asset("LOT", 2)
@@ -62,6 +65,7 @@ def test_a_partial_hold_splits_the_lot(ledger):
 
 
 @pytest.mark.contract("PROV-RELEASE-SELECTION")
+@scenario
 def test_release_by_reference_by_amount_and_of_everything(ledger):
     c = "PROV-RELEASE-SELECTION"
     asset = ledger.sandbox.shared_asset("LOT", 2)
@@ -85,6 +89,7 @@ def test_release_by_reference_by_amount_and_of_everything(ledger):
 
 
 @pytest.mark.contract("PROV-LOT-SELECTION")
+@scenario
 def test_lot_ids_and_inclusive_earned_bounds_select_exactly_their_lots(ledger):
     c = "PROV-LOT-SELECTION"
     asset = ledger.sandbox.shared_asset("LOT", 2)
@@ -106,6 +111,7 @@ def test_lot_ids_and_inclusive_earned_bounds_select_exactly_their_lots(ledger):
 
 
 @pytest.mark.contract("PROV-FORFEIT")
+@scenario
 def test_forfeit_from_available_and_from_held(ledger):
     c = "PROV-FORFEIT"
     asset = ledger.sandbox.shared_asset("LOT", 2)
@@ -126,6 +132,7 @@ def test_forfeit_from_available_and_from_held(ledger):
 
 
 @pytest.mark.contract("PROV-VOID-HOLD-IGNORES-HOLDS")
+@scenario
 def test_void_hold_leaves_lots_held_by_a_hold(ledger):
     c = "PROV-VOID-HOLD-IGNORES-HOLDS"
     asset = ledger.sandbox.shared_asset("LOT", 2)
@@ -137,6 +144,7 @@ def test_void_hold_leaves_lots_held_by_a_hold(ledger):
 
 
 @pytest.mark.contract("PROV-CREDIT-INTO-HELD")
+@scenario
 def test_a_credit_into_held_creates_one_held_lot(ledger):
     c = "PROV-CREDIT-INTO-HELD"
     asset = ledger.sandbox.shared_asset("LOT", 2)
@@ -151,6 +159,7 @@ def test_a_credit_into_held_creates_one_held_lot(ledger):
 
 
 @pytest.mark.contract("PROV-OVERDRAFT")
+@scenario
 def test_overdraft_with_and_without_allow_negative(ledger, target):
     """On a LOT and a SIMPLE asset (quick budget: the LOT one, where an overdraft can be
     booked on a lot)."""
@@ -176,6 +185,7 @@ def test_overdraft_with_and_without_allow_negative(ledger, target):
 
 
 @pytest.mark.contract("PROV-INVALID-SCALE")
+@scenario
 def test_amounts_beyond_the_asset_scale_are_invalid_scale(ledger, target):
     """Each bad amount sent by credit, debit, hold and forfeit (or, quick budget, by two of
     them in turn, so that each write still meets a bad amount and the first one a credit),
@@ -201,6 +211,7 @@ def test_amounts_beyond_the_asset_scale_are_invalid_scale(ledger, target):
 
 
 @pytest.mark.contract("PROV-MAX-TRANSACTION-AMOUNT")
+@scenario
 def test_an_adjust_above_the_ceiling_is_refused(ledger):
     c = "PROV-MAX-TRANSACTION-AMOUNT"
     asset = ledger.sandbox.asset("LOT", 2, max_transaction_amount="100.00")
@@ -214,6 +225,7 @@ def test_an_adjust_above_the_ceiling_is_refused(ledger):
 
 
 @pytest.mark.contract("PROV-ARCHIVED-ASSET-REFUSES-WRITES")
+@scenario
 def test_writes_to_an_archived_asset_are_refused(ledger):
     c = "PROV-ARCHIVED-ASSET-REFUSES-WRITES"
     asset = ledger.sandbox.asset("LOT", 2)

@@ -11,6 +11,7 @@ from scrip_conformance.model import Balance
 from scrip_conformance.model.judge import balance_violations
 from scrip_conformance.provisioning.fixtures import places
 from scrip_conformance.provisioning.session import extension_supported
+from scrip_conformance.provisioning.side_by_side import scenario
 from scrip_conformance.sampling import rotation
 from scrip_conformance.violations import ContractFailure, Violation, raise_if_any
 
@@ -31,6 +32,7 @@ def _same_answer(contract: str, original, replay) -> None:
 
 
 @pytest.mark.contract("PROV-IDEMPOTENT-REPLAY")
+@scenario
 def test_a_replay_returns_the_original_response_and_applies_nothing(ledger):
     c = "PROV-IDEMPOTENT-REPLAY"
     asset = ledger.sandbox.shared_asset("LOT", 2)
@@ -59,6 +61,7 @@ def test_a_replay_returns_the_original_response_and_applies_nothing(ledger):
 
 
 @pytest.mark.contract("PROV-IDEMPOTENCY-CONFLICT")
+@scenario
 def test_a_reused_key_with_another_payload_is_a_conflict(ledger):
     c = "PROV-IDEMPOTENCY-CONFLICT"
     asset = ledger.sandbox.shared_asset("LOT", 2)
@@ -72,6 +75,7 @@ def test_a_reused_key_with_another_payload_is_a_conflict(ledger):
 
 
 @pytest.mark.contract("PROV-WRITE-BALANCE-MATCHES-READ")
+@scenario
 def test_every_write_answer_agrees_with_the_reads_after_it(ledger, target, witness):
     """Each write's balance against the balances list and the participant detail read right
     after it: both reads after every write, or (quick budget) one of them in turn, shifted per
@@ -158,6 +162,7 @@ def _agrees_with_reads(ledger, contract, p, asset, reply, reads=READS) -> None:
 
 
 @pytest.mark.contract("PROV-SCHEDULE-MATCHES-MODEL")
+@scenario
 def test_the_schedule_of_the_run_asset_matches_the_model(ledger, target):
     """The asset's schedule in four windows against the model (quick budget: the first
     ``model_schedule_windows``, a month window with lots on both sides and a week window

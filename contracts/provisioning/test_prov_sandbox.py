@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 
 from scrip_conformance.provisioning.sandbox import SETUP_CONTRACT
+from scrip_conformance.provisioning.side_by_side import scenario
 from scrip_conformance.violations import ContractFailure, Violation
 
 
 @pytest.mark.contract(SETUP_CONTRACT)
+@scenario
 def test_the_run_creates_its_program_assets_and_participants(ledger, target, witness):
     """The run's assets of each kind (those its tests share: in the quick budget, whose
     scenarios run at their first place only, the LOT asset of scale 2 alone; its SIMPLE one,

@@ -6,10 +6,12 @@ import pytest
 
 from scrip_conformance.model import LedgerModel
 from scrip_conformance.provisioning.sandbox import Sandbox
+from scrip_conformance.provisioning.side_by_side import scenario
 from scrip_conformance.provisioning.stateful import CONTRACT, run_stateful
 
 
 @pytest.mark.contract(CONTRACT)
+@scenario
 def test_random_write_sequences_match_the_model_after_every_step(
     target, wire, run_prefix_name, run_program, run_assets
 ):

@@ -422,6 +422,7 @@ class TargetClient:
         (or a proxy) closed while it was idle - disconnected before any answer - is sent once
         more, on a new connection: a GET changes nothing, and that close is no outage."""
         for attempt in (1, 2):
+            metering.meter().admit()  # a stopped side-by-side scenario sends nothing more
             try:
                 raw = self._http.send(request, stream=True)
             except STALE_CONNECTION_ERRORS:

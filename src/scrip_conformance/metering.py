@@ -11,6 +11,9 @@ contract.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 
@@ -51,6 +54,17 @@ class RequestMeter:
             else:
                 self._paced += seconds
 
+    def absorb(self, other: Reading) -> None:
+        """Add what another meter counted (a side-by-side scenario's, once its test reports)."""
+        with self._lock:
+            self._requests += other.requests
+            self._status_429 += other.status_429
+            self._waited_429 += other.waited_429_seconds
+            self._paced += other.paced_seconds
+
+    def admit(self) -> None:
+        """Called before a request goes out: a meter may refuse it (see :class:`StoppableMeter`)."""
+
     def reading(self) -> Reading:
         with self._lock:
             return Reading(self._requests, self._status_429, self._waited_429, self._paced)
@@ -61,12 +75,42 @@ class RequestMeter:
             return self._requests
 
 
+class Stopped(Exception):
+    """A request of a side-by-side scenario the run has stopped (interrupted, or over)."""
+
+
+class StoppableMeter(RequestMeter):
+    """The meter of one side-by-side scenario: its requests counted apart (the run adds them to
+    its own once the scenario's test reports, so they are charged to that test), and refused
+    once the run is stopping, so that no scenario writes after the run has ended."""
+
+    def __init__(self, stop: threading.Event) -> None:
+        super().__init__()
+        self._stop = stop
+
+    def admit(self) -> None:
+        if self._stop.is_set():
+            raise Stopped("the run stopped: this scenario sends nothing more")
+
+
 _meter = RequestMeter()
+_diverted: ContextVar[RequestMeter | None] = ContextVar("scrip_meter", default=None)
 
 
 def meter() -> RequestMeter:
-    """The process's meter (every client of the run counts in it)."""
-    return _meter
+    """The meter of the code running: a side-by-side scenario's (:func:`diverted`), else the
+    process's (every client of the run counts in it)."""
+    return _diverted.get() or _meter
+
+
+@contextmanager
+def diverted(into: RequestMeter) -> Iterator[RequestMeter]:
+    """Count the requests sent within (in this thread and context) in ``into``."""
+    token = _diverted.set(into)
+    try:
+        yield into
+    finally:
+        _diverted.reset(token)
 
 
 def reset() -> RequestMeter:
@@ -76,4 +120,12 @@ def reset() -> RequestMeter:
     return _meter
 
 
-__all__ = ["Reading", "RequestMeter", "meter", "reset"]
+__all__ = [
+    "Reading",
+    "RequestMeter",
+    "StoppableMeter",
+    "Stopped",
+    "diverted",
+    "meter",
+    "reset",
+]

@@ -17,6 +17,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextvars import copy_context
 from typing import Any, TypeVar
 
 from scrip_conformance.client import ApiResponse, TargetClient
@@ -147,7 +148,7 @@ class Prefetcher:
     def _fill(self) -> None:
         while self._queue and len(self._pending) < self.workers * LOOKAHEAD_PER_WORKER:
             item = self._queue.popleft()
-            self._pending.append((item, self._pool.submit(self._record, item)))
+            self._pending.append((item, self._pool.submit(copy_context().run, self._record, item)))
 
     def _record(self, item: Any) -> dict[Key, ApiResponse]:
         recorder = Recorder(self._api)
@@ -193,7 +194,7 @@ def get_all(api: TargetClient, reads: Sequence[Read], concurrency: int) -> list[
         return api.get(read[0], read[1], notify=False, **_options(read))
 
     with ThreadPoolExecutor(workers, thread_name_prefix="scrip-reads") as pool:
-        futures = [pool.submit(one, read) for read in reads]
+        futures = [pool.submit(copy_context().run, one, read) for read in reads]
         answers = []
         try:
             for future in futures:
@@ -231,7 +232,7 @@ def replay_all(api: TargetClient, reads: Sequence[Callable[[Any], T]], concurren
         return recorder.answers
 
     with ThreadPoolExecutor(workers, thread_name_prefix="scrip-reads") as pool:
-        futures = [pool.submit(record, read) for read in reads]
+        futures = [pool.submit(copy_context().run, record, read) for read in reads]
         try:
             return [
                 read(Replay(api, future.result()))

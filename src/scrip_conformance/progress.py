@@ -32,6 +32,17 @@ def printing_to(sink: Callable[[str], None]) -> Iterator[None]:
 
 
 @contextlib.contextmanager
+def silenced() -> Iterator[None]:
+    """No progress line while the block runs (a phase running beside others, in a thread)."""
+    global _sink
+    saved, _sink = _sink, None
+    try:
+        yield
+    finally:
+        _sink = saved
+
+
+@contextlib.contextmanager
 def shown_through(around: Callable[[], AbstractContextManager[object]]) -> Iterator[None]:
     """Each line is printed inside ``around()`` while the block runs (pytest's capture manager's
     ``global_and_fixture_disabled``, so that a line printed during a test reaches the console)."""

@@ -23,6 +23,7 @@ import pytest
 from scrip_conformance import catalog, witnesses
 from scrip_conformance.client import ReadOnlyRefusal, TargetClient, TargetError
 from scrip_conformance.discovery import Discovery
+from scrip_conformance.provisioning import side_by_side
 from scrip_conformance.recording import recorder as recording
 from scrip_conformance.target import OPTIONS, Target, TargetConfigError, resolve
 from scrip_conformance.violations import ContractFailure, Violation
@@ -178,6 +179,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         item.user_properties.append(("scrip_contract", ",".join(ids)))
         levels = [contracts[i].level if i in contracts else "MUST" for i in ids]
         item.user_properties.append(("scrip_level", ",".join(levels)))
+    side_by_side.quiet_target_for(item)  # nothing writes beside a test of the whole target
     if ids:
         item.stash[_CHECKS_BEFORE] = witnesses.MODEL_CHECKS.snapshot()
     if unknown:

@@ -11,7 +11,9 @@ pytest plugin.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 PROPERTY = "scrip_witnesses"
 
@@ -69,7 +71,8 @@ class Tally:
         self.counts: Witnesses = {}
 
     def add(self, contract_id: str, what: str, count: int = 1) -> None:
-        add(self.counts, contract_id, what, count)
+        apart = _DIVERTED.get()
+        add((apart if apart is not None else self.counts), contract_id, what, count)
 
     def snapshot(self) -> Witnesses:
         return {cid: dict(kinds) for cid, kinds in self.counts.items()}
@@ -83,6 +86,21 @@ class Tally:
                 if more > 0:
                     add(added, cid, what, more)
         return added
+
+
+_DIVERTED: ContextVar[Witnesses | None] = ContextVar("scrip_witnesses", default=None)
+
+
+@contextmanager
+def kept_apart() -> Iterator[Witnesses]:
+    """What a :class:`Tally` is given within (in this thread and context), kept apart: a
+    side-by-side scenario's checks, added to its test's once that test reports."""
+    apart: Witnesses = {}
+    token = _DIVERTED.set(apart)
+    try:
+        yield apart
+    finally:
+        _DIVERTED.reset(token)
 
 
 MODEL_CHECKS = Tally()

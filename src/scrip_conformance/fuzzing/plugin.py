@@ -22,6 +22,7 @@ from scrip_conformance.catalog import DEFAULT_PROFILES, WRITING_PROFILES
 from scrip_conformance.fuzzing.budgets import BUDGETS, budget_named
 from scrip_conformance.fuzzing.config import PHASES, FuzzSettings
 from scrip_conformance.fuzzing.report import FuzzReport, summary_lines
+from scrip_conformance.provisioning import side_by_side
 from scrip_conformance.target import split_values
 
 REPORT_KEY = pytest.StashKey[FuzzReport]()
@@ -133,7 +134,7 @@ def settings_from(
     )
 
 
-def _run_once(config: pytest.Config, target: Any) -> FuzzReport:
+def _run_once(config: pytest.Config, target: Any, ahead: bool = False) -> FuzzReport:
     from scrip_conformance.fuzzing.data import discover, provision
     from scrip_conformance.fuzzing.run import run_fuzzing
     from scrip_conformance.pacing import pacer_for
@@ -172,8 +173,10 @@ def _run_once(config: pytest.Config, target: Any) -> FuzzReport:
     )
     capture = config.pluginmanager.getplugin("capturemanager")
     around = capture.global_and_fixture_disabled if capture is not None else contextlib.nullcontext
+    # beside the write-side scenarios (another thread): no progress line, no capture switched
+    shown = progress.silenced() if ahead else progress.shown_through(around)
     try:
-        with progress.shown_through(around):  # the run's progress lines get past the capture
+        with shown:  # the run's progress lines get past the capture
             return run_fuzzing(settings, pacer)
     except Exception as exc:  # a schemathesis or configuration error: say what, no traceback
         pytest.fail(f"fuzzing could not run against {base_url}: {exc}", pytrace=False)
@@ -188,7 +191,10 @@ def fuzz_report(
     if REPORT_KEY in config.stash:
         return config.stash[REPORT_KEY]
     ran_here = True
-    if not os.environ.get("PYTEST_XDIST_WORKER"):
+    engine = config.stash.get(side_by_side.ENGINE_KEY, None)
+    if engine is not None and engine.has_job(JOB):
+        report = engine.take(JOB)  # run beside the write-side scenarios
+    elif not os.environ.get("PYTEST_XDIST_WORKER"):
         report = _run_once(config, target)
     else:
         from filelock import FileLock
@@ -207,6 +213,17 @@ def fuzz_report(
     if out and ran_here:
         report.to_json(Path(out))
     return report
+
+
+JOB = "fuzzing"
+"""The fuzzing run's name as a job beside the write-side scenarios (and its exchanges' phase)."""
+
+
+def ahead_of_time(config: pytest.Config, target: Any) -> Any:
+    """The session's fuzzing run as a job for :class:`~scrip_conformance.provisioning.
+    side_by_side.SideBySide`: it writes only to what it provisions, so it may run beside the
+    write-side scenarios (never beside the read-only profile, which waits for it)."""
+    return lambda: _run_once(config, target, ahead=True)
 
 
 def _report_of_workers(config: pytest.Config) -> FuzzReport | None:

@@ -13,6 +13,7 @@ import schemathesis
 from schemathesis.engine import events
 
 import scrip_conformance.fuzzing.checks as domain_checks
+from scrip_conformance import metering
 from scrip_conformance.curl import redact, to_curl
 from scrip_conformance.fuzzing.config import FuzzSettings, schemathesis_config
 from scrip_conformance.fuzzing.examples import with_examples
@@ -216,10 +217,12 @@ def run_fuzzing(settings: FuzzSettings, pacer: Pacer | None = None) -> FuzzRepor
     "auto"``, whose next attempt then finds the slot free)."""
     fuzz_hooks.install(settings.request_timeout)  # guard, caps and key scrubbing on every call
     fuzz_hooks.pacer = pacer or Pacer()
+    # schemathesis' worker threads do not carry this context: they count and record as it says
+    fuzz_hooks.meter, fuzz_hooks.phase = metering.meter(), recording.context_phase()
     try:
         return _run(settings)
     finally:
-        fuzz_hooks.pacer = None
+        fuzz_hooks.pacer = fuzz_hooks.meter = fuzz_hooks.phase = None
 
 
 def _run(settings: FuzzSettings) -> FuzzReport:

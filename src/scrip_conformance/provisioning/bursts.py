@@ -13,6 +13,7 @@ import copy
 import json
 import threading
 from collections.abc import Sequence
+from contextvars import copy_context
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -52,7 +53,9 @@ def fire(wire: HttpWire, participant: str, requests: Sequence[BurstRequest]) -> 
             errors.append(exc)
 
     threads = [
-        threading.Thread(target=send, args=(i, r), daemon=True) for i, r in enumerate(requests)
+        # each in a copy of the caller's context: a side-by-side scenario's meter follows
+        threading.Thread(target=copy_context().run, args=(send, i, r), daemon=True)
+        for i, r in enumerate(requests)
     ]
     for thread in threads:
         thread.start()

@@ -5,7 +5,8 @@
 (created once), ``run_assets`` the assets the tests share (:class:`RunAssets`), ``ledger`` is a
 fresh model-checked session per test (its own model; the participants it creates are new), and
 ``own_evidence`` is the data the run writes for the read-only contracts
-(``scrip_conformance.provisioning.evidence``).
+(``scrip_conformance.provisioning.evidence``), and ``side_by_side`` runs the tests written as
+scenarios (``scrip_conformance.provisioning.side_by_side``).
 
 Each profile's ``conftest.py`` imports these fixtures, which makes a session fixture of each
 directory of its own: the prefix, the program and the shared assets are kept in the session's
@@ -14,7 +15,8 @@ stash, so the whole run has one of each.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import os
+from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
 import pytest
@@ -24,6 +26,13 @@ from scrip_conformance.model import LedgerModel
 from scrip_conformance.provisioning import evidence
 from scrip_conformance.provisioning.sandbox import RunAssets, Sandbox, run_prefix
 from scrip_conformance.provisioning.session import LedgerSession
+from scrip_conformance.provisioning.side_by_side import (
+    ENGINE_KEY,
+    SESSION_VALUES,
+    SideBySide,
+    scenario_of,
+    unit_name,
+)
 from scrip_conformance.provisioning.wire import HttpWire
 from scrip_conformance.target import Target
 
@@ -75,8 +84,7 @@ def new_session(
     return LedgerSession(wire, sandbox, model)
 
 
-@pytest.fixture
-def ledger(
+def budget_session(
     wire: HttpWire, run_prefix_name: str, run_program: str, run_assets: RunAssets, target: Target
 ) -> LedgerSession:
     """A fresh session whose checkpoints read (or, in the quick budget, leave to the test's
@@ -84,6 +92,55 @@ def ledger(
     session = new_session(wire, run_prefix_name, run_program, run_assets)
     session.every_write = bool(target.limits.get("check_every_write", True))
     return session
+
+
+@pytest.fixture
+def ledger(
+    wire: HttpWire, run_prefix_name: str, run_program: str, run_assets: RunAssets, target: Target
+) -> LedgerSession:
+    """A fresh session, checked as the budget says (:func:`budget_session`)."""
+    return budget_session(wire, run_prefix_name, run_program, run_assets, target)
+
+
+@pytest.fixture(scope="session")
+def side_by_side(request: pytest.FixtureRequest, target: Target) -> Iterator[SideBySide]:
+    """The session's scenarios, started when the first one's turn comes: ``--concurrency``
+    units at a time; one after another on an xdist worker (it runs a share of the tests). The
+    session's fuzzing run, when it is selected, runs beside them (it writes only to what it
+    provisions), before the read-only profile, which waits for a quiet target."""
+    stash = request.config.stash
+    if ENGINE_KEY in stash:
+        yield stash[ENGINE_KEY]
+        return
+    values = {name: request.getfixturevalue(name) for name in SESSION_VALUES}
+    concurrency = 1 if os.environ.get("PYTEST_XDIST_WORKER") else target.concurrency
+    engine = SideBySide(
+        values,
+        lambda: budget_session(
+            values["wire"],
+            values["run_prefix_name"],
+            values["run_program"],
+            values["run_assets"],
+            target,
+        ),
+        concurrency,
+    )
+    fuzzing = False
+    for item in request.session.items:
+        func = scenario_of(item)
+        if func is not None:
+            engine.add(item.nodeid, unit_name(item.nodeid), func)
+        fuzzing = fuzzing or "fuzz_report" in getattr(item, "fixturenames", ())
+    if fuzzing and not os.environ.get("PYTEST_XDIST_WORKER"):
+        from scrip_conformance.fuzzing import plugin as fuzzing_plugin
+
+        engine.ahead(fuzzing_plugin.JOB, fuzzing_plugin.ahead_of_time(request.config, target))
+    stash[ENGINE_KEY] = engine
+    engine.start()
+    try:
+        yield engine
+    finally:
+        engine.close()
 
 
 @pytest.fixture(scope="session")

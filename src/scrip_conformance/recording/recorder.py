@@ -16,7 +16,9 @@ import json
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -87,7 +89,7 @@ class Recorder:
             note = "body left out: the run's HAR body budget is spent"
             exchange.problem = f"{exchange.problem}; {note}" if exchange.problem else note
         item = har.entry(exchange)
-        item["_phase"] = self.phase
+        item["_phase"] = _PHASE.get() or self.phase
         line = json.dumps(item, ensure_ascii=False, separators=(",", ":"))
         with self._lock:
             if self._spool is None:
@@ -217,6 +219,25 @@ def stop() -> None:
     _current = NULL
 
 
+_PHASE: ContextVar[str | None] = ContextVar("scrip_phase", default=None)
+
+
+@contextmanager
+def phase_of_context(phase: str) -> Iterator[None]:
+    """Tag the exchanges sent within (in this thread and context) with ``phase``, whatever
+    phase the run's main thread is in (a side-by-side scenario's)."""
+    token = _PHASE.set(phase)
+    try:
+        yield
+    finally:
+        _PHASE.reset(token)
+
+
+def context_phase() -> str | None:
+    """The phase :func:`phase_of_context` set for the code running (None: none)."""
+    return _PHASE.get()
+
+
 def set_phase(phase: str) -> None:
     """Tag the exchanges sent from now on with the run's ``phase``."""
     if isinstance(_current, Recorder):
@@ -228,7 +249,9 @@ __all__ = [
     "NullRecorder",
     "Recorder",
     "current",
+    "context_phase",
     "exchange_for",
+    "phase_of_context",
     "set_phase",
     "start",
     "stop",

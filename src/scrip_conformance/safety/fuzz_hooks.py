@@ -20,6 +20,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from scrip_conformance import metering
+from scrip_conformance.recording import recorder as recording
 from scrip_conformance.recording import sending as recorded
 from scrip_conformance.safety import keys, writes
 from scrip_conformance.safety.limits import (
@@ -39,6 +40,11 @@ _timeout = 10.0
 pacer: Any = None
 """The running fuzzing run's :class:`~scrip_conformance.pacing.Pacer` (set by
 ``fuzzing.run``; None: nothing paced): every request, from any worker thread, waits for it."""
+meter: metering.RequestMeter | None = None
+"""The meter the running fuzzing run counts in (set by ``fuzzing.run`` from its own context:
+when it runs beside the write-side scenarios, a meter of its own; None: the process's)."""
+phase: str | None = None
+"""The phase the running fuzzing run's exchanges are recorded under (None: the run's current)."""
 
 
 def _body_json(body: Any) -> Any:
@@ -54,6 +60,14 @@ class GuardedAdapter(HTTPAdapter):
     """Sends nothing the guard refuses; reads at most the cap, within one deadline."""
 
     def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
+        if phase is None:
+            return self._send(request, timeout, verify, cert, proxies)
+        with recording.phase_of_context(phase):  # schemathesis' worker threads: no context
+            return self._send(request, timeout, verify, cert, proxies)
+
+    def _send(self, request, timeout, verify, cert, proxies):
+        counted = meter or metering.meter()
+        counted.admit()  # a run stopping: nothing more goes out
         paced = pacer
         if paced is not None:
             paced.before_request()
@@ -76,10 +90,10 @@ class GuardedAdapter(HTTPAdapter):
                 request, stream=True, timeout=timeout, verify=verify, cert=cert, proxies=proxies
             )
         except requests.exceptions.RequestException as no_answer:
-            metering.meter().sent(None)
+            counted.sent(None)
             exchange.failed(str(no_answer))
             raise
-        metering.meter().sent(response.status_code)
+        counted.sent(response.status_code)
         if paced is not None:
             paced.after_response(response.status_code, response.headers)
         whole = False
