@@ -13,7 +13,7 @@ import schemathesis
 from schemathesis.engine import events
 
 import scrip_conformance.fuzzing.checks as domain_checks
-from scrip_conformance import metering
+from scrip_conformance import ast_guard, metering
 from scrip_conformance.curl import redact, to_curl
 from scrip_conformance.fuzzing.config import FuzzSettings, schemathesis_config
 from scrip_conformance.fuzzing.examples import with_examples
@@ -231,6 +231,7 @@ def _run(settings: FuzzSettings) -> FuzzReport:
     schema = load_schema(settings)
     if settings.workers > 1:  # side by side where that changes no answer, reported serially
         collector.order = install_order(schema)
+        ast_guard.install()  # hypothesis parses source in each worker thread
     for operation in schema.get_all_operations():
         op = operation.ok()
         collector.operation(op.definition.raw.get("operationId") or op.label, op.label)

@@ -35,7 +35,7 @@ from typing import Any
 
 import pytest
 
-from scrip_conformance import metering, witnesses
+from scrip_conformance import ast_guard, metering, witnesses
 from scrip_conformance.recording import recorder as recording
 
 SESSION_VALUES = ("target", "wire", "api", "run_prefix_name", "run_program", "run_assets")
@@ -245,8 +245,10 @@ class SideBySide:
         scenarios run in their tests' turn)."""
         if not self.side_by_side or self._pool is not None:
             return
+        ast_guard.install()  # pytest, hypothesis and schemathesis parse source in every thread
         self._pool = ThreadPoolExecutor(
-            min(self._concurrency, len(self.units)), thread_name_prefix="scrip-side-by-side"
+            min(self._concurrency, len(self.units) + len(self._jobs)),
+            thread_name_prefix="scrip-side-by-side",
         )
         for name in self._jobs:  # first: the longest piece of work
             self._done[name] = self._pool.submit(copy_context().run, self._run_job, name)

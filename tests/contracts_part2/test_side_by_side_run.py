@@ -1,0 +1,77 @@
+"""A writing run whose write-side tests and fuzzing run side by side (``--concurrency 4``)
+reports exactly what a run of one test after another (``--concurrency 1``) reports: the same
+verdicts, witnesses, findings (in the same order) and requests per contract, on servers with a
+known bug caught by a write-side test, by the fuzzer, and by the read-only profile that waits
+for them."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from scrip_conformance.selftest.server import VariantServer
+from scrip_conformance.selftest.variants import ALL
+
+KEYS = {"sk_selftest_a": "org-a", "sk_selftest_b": "org-b"}
+VARIANTS = {variant.name: variant for variant in ALL}
+# what differs from one run to the next whatever the order: the clock, the ids the server
+# mints, the run's own names and the cursors that carry them
+VARYING = re.compile(
+    r"\d{4}-\d\d-\d\dT(?:\d|:|%3A|\.)+Z"
+    r"|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+    r"|sc[\w-]*?[0-9a-f]{6,}[\w-]*|cursor=[\w%-]{12,}"
+)
+
+
+def run_writing(server: VariantServer, concurrency: int, report_dir: Path) -> dict:
+    """summary.json of a quick writing run (every default profile) against ``server``."""
+    command = [
+        sys.executable, "-m", "scrip_conformance.cli", "run", "--no-config", "--quick",
+        "--seed", "7", "--no-record", "--base-url", server.base_url,
+        "--api-key", "sk_selftest_a", "--second-org-key", "sk_selftest_b",
+        "--concurrency", str(concurrency), "--report-dir", str(report_dir),
+    ]  # fmt: skip
+    subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+    return json.loads((report_dir / "summary.json").read_text(encoding="utf-8"))
+
+
+def reported(summary: dict) -> list:
+    """What a run reports per contract, in order, without its timings, clock and ids."""
+    return [
+        (
+            c["id"],
+            c["verdict"],
+            c["witnesses"],
+            c["findings_total"],
+            VARYING.sub("X", json.dumps([f.get("what") or f for f in c["findings"]])),
+        )
+        for c in summary["contracts"]
+    ]
+
+
+@pytest.mark.parametrize(
+    ("variant", "caught"),
+    [
+        ("lifo-consumption", "PROV-FIFO-CONSUMPTION"),
+        ("unknown-asset-500", "FUZZ-NO-SERVER-ERROR"),
+        ("other-org-participant-visible", "ISO-READS-404"),
+    ],
+)
+def test_a_writing_run_reports_the_same_side_by_side_and_one_test_after_another(
+    variant, caught, tmp_path
+):
+    with VariantServer(VARIANTS[variant], KEYS, demo=True) as server:
+        serial = run_writing(server, 1, tmp_path / "serial")
+    with VariantServer(VARIANTS[variant], KEYS, demo=True) as server:
+        side_by_side = run_writing(server, 4, tmp_path / "side-by-side")
+    assert caught in serial["failing_contracts"]
+    assert reported(side_by_side) == reported(serial)
+    assert side_by_side["failing_contracts"] == serial["failing_contracts"]
+    serial_costs = serial["performance"]["contracts_requests"]
+    assert side_by_side["performance"]["contracts_requests"] == serial_costs
+    assert sum(serial_costs.values()) > 100  # the write-side tests' requests, each charged
