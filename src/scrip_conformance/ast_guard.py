@@ -30,7 +30,7 @@ def install() -> None:
             return unlocked(*args, **kwargs)
 
     parse._scrip_locked = True  # type: ignore[attr-defined]
-    ast.parse = parse  # type: ignore[assignment]
+    ast.parse = parse
 
 
 __all__ = ["install"]

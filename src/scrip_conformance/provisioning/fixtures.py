@@ -25,7 +25,7 @@ from scrip_conformance.client import TargetClient
 from scrip_conformance.model import LedgerModel
 from scrip_conformance.provisioning import evidence
 from scrip_conformance.provisioning.sandbox import RunAssets, Sandbox, run_prefix
-from scrip_conformance.provisioning.session import LedgerSession
+from scrip_conformance.provisioning.session import LedgerSession, extension_supported
 from scrip_conformance.provisioning.side_by_side import (
     ENGINE_KEY,
     SESSION_VALUES,
@@ -131,6 +131,8 @@ def side_by_side(request: pytest.FixtureRequest, target: Target) -> Iterator[Sid
         if func is not None:
             engine.add(item.nodeid, unit_name(item.nodeid), func)
         fuzzing = fuzzing or "fuzz_report" in getattr(item, "fixturenames", ())
+    if engine.units:
+        _make_shared(engine, target)
     if fuzzing and not os.environ.get("PYTEST_XDIST_WORKER"):
         from scrip_conformance.fuzzing import plugin as fuzzing_plugin
 
@@ -155,6 +157,24 @@ def own_evidence(
         skew=target.skew,
         extension=target.supports("extension"),
     )
+
+
+SHARED_KINDS = (("LOT", 2), ("LOT", 0), ("SIMPLE", 2))
+"""The assets the write-side tests share (their places: the first one alone in a budget with
+``write_places``)."""
+
+
+def _make_shared(engine: SideBySide, target: Target) -> None:
+    """What the scenarios share, made before they start (charged to provisioning, to no test):
+    the shared assets and the extension probe. Made on first use instead, each would be paid
+    by whichever scenario came first, which side by side is not always the serial run's."""
+    session = engine.new_ledger()
+    try:
+        for mode, scale in places(target, SHARED_KINDS):
+            session.sandbox.shared_asset(mode, scale)
+        extension_supported(session)
+    except Exception:  # noqa: BLE001 - the first scenario needing it meets the error itself
+        return
 
 
 def places(target: Target, cases: Sequence[T]) -> Sequence[T]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import secrets
+import threading
 from dataclasses import dataclass, field
 
 from scrip_conformance.model import LedgerModel
@@ -46,6 +47,8 @@ class RunAssets:
     assets: dict[tuple[str, int], AssetRef] = field(default_factory=dict)
     probes: dict[tuple[str, ...], bool] = field(default_factory=dict)
     probe_participant: str | None = None
+    lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
+    """Held while one of them is made: scenarios running side by side make each only once."""
 
 
 class Sandbox:
@@ -137,10 +140,13 @@ class Sandbox:
         schedule, the liability) nor the asset itself (archive, links, ceilings)."""
         if self.shared is None:
             return self.asset(inventory_mode, scale)
-        ref = self.shared.assets.get((inventory_mode, scale))
-        if ref is None:
-            ref = self.shared.assets[(inventory_mode, scale)] = self.asset(inventory_mode, scale)
-        elif not self.model.knows_asset(ref.id):
+        with self.shared.lock:
+            ref = self.shared.assets.get((inventory_mode, scale))
+            if ref is None:
+                ref = self.asset(inventory_mode, scale)
+                self.shared.assets[(inventory_mode, scale)] = ref
+                return ref
+        if not self.model.knows_asset(ref.id):
             self.model.add_asset(
                 ref.id, inventory_mode=inventory_mode, scale=scale, name=ref.name, symbol=ref.symbol
             )

@@ -22,7 +22,7 @@ from scrip_conformance.model.judge import (
 )
 from scrip_conformance.model.ledger import PLACEHOLDER_PREFIX
 from scrip_conformance.model.schedule import expiration_schedule
-from scrip_conformance.provisioning.sandbox import AssetRef, Sandbox
+from scrip_conformance.provisioning.sandbox import AssetRef, RunAssets, Sandbox
 from scrip_conformance.provisioning.wire import HttpWire, Reply
 from scrip_conformance.violations import ContractFailure, Violation, raise_if_any
 from scrip_conformance.witnesses import MODEL_CHECKS
@@ -454,6 +454,13 @@ def extension_supported(ledger: LedgerSession, **fields: Any) -> bool:
     of the target: asked once per run and set of fields when the sandbox shares the run's
     assets (the probe then credits the shared LOT asset, by the run's one probe participant)."""
     shared = ledger.sandbox.shared
+    if shared is None:
+        return _probe(ledger, None, fields)
+    with shared.lock:  # scenarios side by side: one probe per set of fields all the same
+        return _probe(ledger, shared, fields)
+
+
+def _probe(ledger: LedgerSession, shared: RunAssets | None, fields: dict[str, Any]) -> bool:
     asked = tuple(sorted(fields)) or ("default",)
     if shared is not None and asked in shared.probes:
         return shared.probes[asked]

@@ -230,6 +230,10 @@ class SideBySide:
         self.unit_of[nodeid] = unit
         self.scenarios[nodeid] = func
 
+    def new_ledger(self) -> Any:
+        """A fresh model-checked session, as a scenario's ``ledger``."""
+        return self._make_ledger()
+
     def ahead(self, name: str, job: Callable[[], Any]) -> None:
         """Another piece of work that only writes to and judges what it creates (the fuzzing
         run): run beside the units, or, one after another, when the target must be quiet
