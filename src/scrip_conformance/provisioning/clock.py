@@ -26,6 +26,9 @@ class ServerClock:
         self.resolution = timedelta(0)
         """How coarse the target's timestamps are (1 s without fractional seconds, D-TIME):
         its true time may differ from a stamp by that much, on top of the round trip."""
+        self.slack = 1
+        """How many times its usual lead a scenario on this clock gives its transition (more
+        on a second try, after requests slowed by what ran beside them)."""
 
     def calibrate(
         self,

@@ -12,6 +12,14 @@ test (pytest's junit and allure output, summary.json, the HTML report) to report
 
 A test's requests are also charged to each contract it declares, except those of shared
 set-ups (the walk, provisioning, the session's fuzzing run), which belong to their phase only.
+
+When the write-side scenarios and the fuzzing run go side by side
+(:mod:`scrip_conformance.provisioning.side_by_side`), their requests are counted apart and
+charged when their test reports (each scenario's to its test and contracts, the fuzzing run's to
+fuzzing), so requests per phase and per contract are a serial run's; time cannot be split that
+way: it goes to the phase the run's main thread is in, so the fuzzing run's time is mostly in
+contracts (the fuzzing tests only wait for what is left of it), and a unit's set-ups (a
+module's shared scenario) are in contracts too.
 """
 
 from __future__ import annotations
