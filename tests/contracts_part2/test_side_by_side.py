@@ -5,10 +5,8 @@ scenarios are small functions that count and record)."""
 from __future__ import annotations
 
 import inspect
-import sys
 import threading
 import time
-from types import ModuleType
 
 import pytest
 
@@ -111,37 +109,27 @@ def test_what_the_model_compared_is_charged_to_the_test_whose_scenario_compared_
 
 def test_a_unit_runs_its_scenarios_in_the_file_order_on_one_fixture_torn_down_after_the_last():
     events: list[str] = []
-    module = ModuleType("fake_contracts")
 
-    def shared(target):
+    @unit_fixture
+    def shared_set_up(target):
         events.append(f"made for {target}")
         yield "the shared set-up"
         events.append("torn down")
 
-    shared.__module__ = module.__name__
-    module.shared = shared  # type: ignore[attr-defined]
+    def first(shared_set_up):
+        events.append(f"first on {shared_set_up}")
 
-    def first(shared):
-        events.append(f"first on {shared}")
+    def second(shared_set_up):
+        events.append(f"second on {shared_set_up}")
 
-    def second(shared):
-        events.append(f"second on {shared}")
-
-    for func in (first, second):
-        func.__module__ = module.__name__
-    sys.modules[module.__name__] = module
-    try:
-        unit_fixture(shared)
-        engine = _engine(concurrency=1)
-        engine.add("m.py::first", "m.py", first)
-        engine.add("m.py::second", "m.py", second)
-        engine.start()
-        engine.report("m.py::first", lambda *a: None)
-        assert events == ["made for the target", "first on the shared set-up"]
-        engine.report("m.py::second", lambda *a: None)
-        engine.close()
-    finally:
-        del sys.modules[module.__name__]
+    engine = _engine(concurrency=1)
+    engine.add("m.py::first", "m.py", first)
+    engine.add("m.py::second", "m.py", second)
+    engine.start()
+    engine.report("m.py::first", lambda *a: None)
+    assert events == ["made for the target", "first on the shared set-up"]
+    engine.report("m.py::second", lambda *a: None)
+    engine.close()
     assert events == [
         "made for the target",
         "first on the shared set-up",
@@ -152,27 +140,20 @@ def test_a_unit_runs_its_scenarios_in_the_file_order_on_one_fixture_torn_down_af
 
 def test_a_failed_unit_set_up_is_raised_to_every_scenario_taking_it_and_made_once():
     made: list[int] = []
-    module = ModuleType("fake_failing_contracts")
 
-    def broken():
+    @unit_fixture
+    def broken_set_up():
         made.append(1)
         raise RuntimeError("the set-up failed")
 
-    def one(broken):
+    def one(broken_set_up):
         pass
 
-    for func in (broken, one):
-        func.__module__ = module.__name__
-    sys.modules[module.__name__] = module
-    try:
-        unit_fixture(broken)
-        engine = _engine(concurrency=1)
-        engine.add("m.py::one", "m.py", one)
-        engine.add("m.py::two", "m.py", one)
-        errors = [_reported(engine, n)[2] for n in ("m.py::one", "m.py::two")]
-        engine.close()
-    finally:
-        del sys.modules[module.__name__]
+    engine = _engine(concurrency=1)
+    engine.add("m.py::one", "m.py", one)
+    engine.add("m.py::two", "m.py", one)
+    errors = [_reported(engine, n)[2] for n in ("m.py::one", "m.py::two")]
+    engine.close()
     assert [str(e) for e in errors] == ["the set-up failed"] * 2
     assert made == [1]
 
@@ -233,7 +214,7 @@ def test_a_job_runs_beside_the_units_and_the_quiet_target_waits_for_it():
         return "the fuzzing report"
 
     engine = _engine(concurrency=2)
-    engine.ahead("fuzzing", job)
+    engine.ahead("fuzzing", lambda: "the data", lambda data: job())
     engine.add("a.py::t", "a.py", gate.opened.set)
     engine.start()
     engine.report("a.py::t", lambda *a: None)
@@ -248,13 +229,14 @@ def test_a_job_runs_beside_the_units_and_the_quiet_target_waits_for_it():
 def test_with_concurrency_1_a_job_runs_when_the_target_must_be_quiet():
     ran: list[str] = []
     engine = _engine(concurrency=1)
-    engine.ahead("fuzzing", lambda: ran.append("job") or "report")
+    engine.ahead("fuzzing", lambda: ran.append("set-up"), lambda _: ran.append("job") or "report")
     engine.add("a.py::t", "a.py", lambda: ran.append("scenario"))
     engine.start()
+    assert ran == ["set-up"]  # when the units start, whatever comes after
     engine.report("a.py::t", lambda *a: None)
-    assert ran == ["scenario"]
+    assert ran == ["set-up", "scenario"]
     engine.quiesce()
-    assert ran == ["scenario", "job"]
+    assert ran == ["set-up", "scenario", "job"]
     assert engine.take("fuzzing") == "report"
     engine.close()
 

@@ -135,36 +135,50 @@ def settings_from(
 
 
 def _run_once(config: pytest.Config, target: Any, ahead: bool = False) -> FuzzReport:
+    return _fuzz(config, target, _set_up(config, target), ahead)
+
+
+def _set_up(config: pytest.Config, target: Any) -> Any:
+    """The fuzzing run's data: the ids the target holds (and, writing, the ones it provisions)."""
     from scrip_conformance.fuzzing.data import discover, provision
-    from scrip_conformance.fuzzing.run import run_fuzzing
     from scrip_conformance.pacing import pacer_for
 
     base_url, api_key = target.base_url, target.api_key
-    read_only = is_read_only(config, target)
     seed = int(_attr(target, "seed") or 0)
     unsupported = frozenset(_attr(target, "unsupported") or ())
     pacer = pacer_for(base_url)  # one per target: every client shares the rate-limit bucket
     try:
-        if read_only:
-            ids = discover(base_url, api_key, pacer=pacer)
-        else:
-            seen = discover(base_url, api_key, pacer=pacer)  # the target's own data, first
-            ids = provision(
-                base_url,
-                api_key,
-                seed=seed,
-                participants=budget_named(_attr(target, "budget")).seed_participants,
-                unsupported=unsupported,
-                pacer=pacer,
-            )
-            ids.readable = seen.by_kind()
+        if is_read_only(config, target):
+            return discover(base_url, api_key, pacer=pacer)
+        seen = discover(base_url, api_key, pacer=pacer)  # the target's own data, first
+        ids = provision(
+            base_url,
+            api_key,
+            seed=seed,
+            participants=budget_named(_attr(target, "budget")).seed_participants,
+            unsupported=unsupported,
+            pacer=pacer,
+        )
+        ids.readable = seen.by_kind()
+        return ids
     except Exception as exc:  # set-up against a broken target: say so, no traceback
         pytest.fail(f"fuzzing set-up failed against {base_url}: {exc}", pytrace=False)
+
+
+def _fuzz(config: pytest.Config, target: Any, ids: Any, ahead: bool) -> FuzzReport:
+    """The fuzzing run itself, on the data of :func:`_set_up`."""
+    from scrip_conformance.fuzzing.run import run_fuzzing
+    from scrip_conformance.pacing import pacer_for
+
+    base_url, api_key = target.base_url, target.api_key
+    seed = int(_attr(target, "seed") or 0)
+    unsupported = frozenset(_attr(target, "unsupported") or ())
+    pacer = pacer_for(base_url)
     settings = settings_from(
         config,
         base_url,
         api_key,
-        read_only=read_only,
+        read_only=is_read_only(config, target),
         seed=seed,
         budget_name=_attr(target, "budget"),
         known_ids=ids,
@@ -219,11 +233,20 @@ JOB = "fuzzing"
 """The fuzzing run's name as a job beside the write-side scenarios (and its exchanges' phase)."""
 
 
-def ahead_of_time(config: pytest.Config, target: Any) -> Any:
+def ahead_of_time(config: pytest.Config, target: Any) -> tuple[Any, Any]:
     """The session's fuzzing run as a job for :class:`~scrip_conformance.provisioning.
-    side_by_side.SideBySide`: it writes only to what it provisions, so it may run beside the
-    write-side scenarios (never beside the read-only profile, which waits for it)."""
-    return lambda: _run_once(config, target, ahead=True)
+    side_by_side.SideBySide`: its set-up (discovery and provisioning), made before the
+    write-side scenarios start, then the run, which writes only to what it provisioned, so it
+    may run beside them (never beside the read-only profile, which waits for it)."""
+    return (
+        lambda: _set_up(config, target),
+        lambda ids: _fuzz_alone(config, target, ids),
+    )
+
+
+def _fuzz_alone(config: pytest.Config, target: Any, ids: Any) -> FuzzReport:
+    with side_by_side.hypothesis_alone():  # the state machine's hypothesis run may be beside
+        return _fuzz(config, target, ids, ahead=True)
 
 
 def _report_of_workers(config: pytest.Config) -> FuzzReport | None:

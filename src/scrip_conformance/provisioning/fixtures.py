@@ -136,7 +136,7 @@ def side_by_side(request: pytest.FixtureRequest, target: Target) -> Iterator[Sid
     if fuzzing and not os.environ.get("PYTEST_XDIST_WORKER"):
         from scrip_conformance.fuzzing import plugin as fuzzing_plugin
 
-        engine.ahead(fuzzing_plugin.JOB, fuzzing_plugin.ahead_of_time(request.config, target))
+        engine.ahead(fuzzing_plugin.JOB, *fuzzing_plugin.ahead_of_time(request.config, target))
     stash[ENGINE_KEY] = engine
     engine.start()
     try:

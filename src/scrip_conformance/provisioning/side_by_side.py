@@ -29,6 +29,7 @@ import inspect
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from contextvars import copy_context
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,10 +62,8 @@ class ScenarioFixture:
 
 
 def _register(func: Callable[..., Any], per_unit: bool) -> Callable[..., Any]:
-    module = inspect.getmodule(func)
-    if module is None:
-        raise TypeError(f"{func.__name__}: a scenario fixture is defined in a module")
-    registry = module.__dict__.setdefault(_FIXTURES, {})
+    """Keep ``func`` in its module's registry (its globals: a module loaded from a path too)."""
+    registry = func.__globals__.setdefault(_FIXTURES, {})
     registry[func.__name__] = ScenarioFixture(func, per_unit)
     return func
 
@@ -128,6 +127,13 @@ class _Witness:
 
     def __call__(self, contract_id: str, what: str, count: int = 1) -> None:
         self.recorded.append((contract_id, what, count))
+
+
+@dataclass(frozen=True)
+class _Raised:
+    """What a job raised: raised again to the test that takes its result."""
+
+    error: BaseException
 
 
 class Unit:
@@ -217,7 +223,9 @@ class SideBySide:
         self._settled = threading.Condition()
         self._pool: ThreadPoolExecutor | None = None
         self._running: list[Future[None]] = []
-        self._jobs: dict[str, Callable[[], Any]] = {}
+        self._jobs: dict[str, tuple[Callable[[], Any], Callable[[Any], Any]]] = {}
+        self._meters: dict[str, metering.StoppableMeter] = {}
+        self._prepared: dict[str, Any] = {}
         self._done: dict[str, Future[tuple[Any, metering.Reading]]] = {}
         self._taken: set[str] = set()
 
@@ -234,19 +242,26 @@ class SideBySide:
         """A fresh model-checked session, as a scenario's ``ledger``."""
         return self._make_ledger()
 
-    def ahead(self, name: str, job: Callable[[], Any]) -> None:
+    def ahead(self, name: str, prepare: Callable[[], Any], job: Callable[[Any], Any]) -> None:
         """Another piece of work that only writes to and judges what it creates (the fuzzing
-        run): run beside the units, or, one after another, when the target must be quiet
-        (:meth:`quiesce`); its result is :meth:`take`-n by the tests that judge it."""
-        self._jobs[name] = job
+        run): ``prepare()`` runs when the units start, in the caller's thread (what it reads of
+        the target is then the same whatever runs beside the job later: the fuzzing run's
+        discovery of the target's data), ``job(prepared)`` beside the units, or, one after
+        another, when the target must be quiet (:meth:`quiesce`); the result is
+        :meth:`take`-n by the tests that judge it. Its requests count apart, charged then."""
+        self._jobs[name] = (prepare, job)
+        self._meters[name] = metering.StoppableMeter(self._stop)
 
     @property
     def side_by_side(self) -> bool:
         return self._concurrency > 1 and len(self.units) + len(self._jobs) > 1
 
     def start(self) -> None:
-        """Start every unit, ``concurrency`` at a time, in the serial order (nothing when
-        scenarios run in their tests' turn)."""
+        """Prepare every job, then start every job and unit, ``concurrency`` at a time, in the
+        serial order (the units' scenarios wait for their tests' turn at concurrency 1)."""
+        for name in self._jobs:
+            if name not in self._prepared:
+                self._prepared[name] = self._in_job(name, self._jobs[name][0])
         if not self.side_by_side or self._pool is not None:
             return
         ast_guard.install()  # pytest, hypothesis and schemathesis parse source in every thread
@@ -260,14 +275,21 @@ class SideBySide:
             self._pool.submit(copy_context().run, unit.run_all) for unit in self.units.values()
         ]
 
-    def _run_job(self, name: str) -> tuple[Any, metering.Reading]:
-        meter = metering.StoppableMeter(self._stop)
-        with metering.diverted(meter), recording.phase_of_context(name):
+    def _in_job(self, name: str, call: Callable[[], Any]) -> Any:
+        """``call()`` counted in the job's meter and recorded under its phase; what it raised
+        is its result (raised to the test that takes it)."""
+        with metering.diverted(self._meters[name]), recording.phase_of_context(name):
             try:
-                result: Any = self._jobs[name]()
+                return call()
             except BaseException as exc:  # raised to the test that takes it
-                result = exc
-        return result, meter.reading()
+                return _Raised(exc)
+
+    def _run_job(self, name: str) -> tuple[Any, metering.Reading]:
+        prepared = self._prepared[name]
+        if isinstance(prepared, _Raised):
+            return prepared, self._meters[name].reading()
+        result = self._in_job(name, lambda: self._jobs[name][1](prepared))
+        return result, self._meters[name].reading()
 
     def quiesce(self) -> None:
         """Wait until nothing runs beside the caller: every unit's scenarios done and every
@@ -293,8 +315,8 @@ class SideBySide:
         if name not in self._taken:
             self._taken.add(name)
             metering.meter().absorb(requests)
-        if isinstance(result, BaseException):
-            raise result
+        if isinstance(result, _Raised):
+            raise result.error
         return result
 
     # -- running one scenario (on its unit's thread, or in its test's turn) ------------------
@@ -305,7 +327,7 @@ class SideBySide:
         recorded = _Witness()
         closing: list[Iterator[Any]] = []
         fresh: dict[str, Any] = {}
-        fixtures: dict[str, ScenarioFixture] = getattr(inspect.getmodule(func), _FIXTURES, {})
+        fixtures: dict[str, ScenarioFixture] = getattr(func, "__globals__", {}).get(_FIXTURES, {})
 
         def resolve(name: str) -> Any:
             if name in fresh:
@@ -385,6 +407,18 @@ def unit_name(nodeid: str) -> str:
     return nodeid.split("::", 1)[0]
 
 
+_HYPOTHESIS = threading.Lock()
+
+
+@contextmanager
+def hypothesis_alone() -> Iterator[None]:
+    """Hold while a hypothesis run goes on (the state machine, the fuzzing run): hypothesis
+    keeps process-wide state (the PRNG it seeds and restores around each run), so two runs at
+    once would change each other's examples, and the verdicts would follow the timing."""
+    with _HYPOTHESIS:
+        yield
+
+
 def quiet_target_for(item: pytest.Item) -> None:
     """Before a test that is no scenario (a read-only contract judges the whole organization):
     wait until nothing runs beside it."""
@@ -395,6 +429,7 @@ def quiet_target_for(item: pytest.Item) -> None:
 
 __all__ = [
     "ENGINE_KEY",
+    "hypothesis_alone",
     "SESSION_VALUES",
     "Outcome",
     "SideBySide",
