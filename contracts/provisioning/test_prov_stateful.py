@@ -6,7 +6,7 @@ import pytest
 
 from scrip_conformance.model import LedgerModel
 from scrip_conformance.provisioning.sandbox import Sandbox
-from scrip_conformance.provisioning.side_by_side import hypothesis_alone, scenario
+from scrip_conformance.provisioning.side_by_side import scenario
 from scrip_conformance.provisioning.stateful import CONTRACT, run_stateful
 
 
@@ -17,7 +17,4 @@ def test_random_write_sequences_match_the_model_after_every_step(
 ):
     sandbox = Sandbox(wire, LedgerModel(), run_prefix_name, run_program, run_assets)
     asset = sandbox.shared_asset("LOT", 2)  # each example has a participant of its own
-    with hypothesis_alone():  # the fuzzing run (hypothesis too) may be running beside it
-        run_stateful(
-            wire, run_prefix_name, run_program, asset, seed=target.seed, budget=target.budget
-        )
+    run_stateful(wire, run_prefix_name, run_program, asset, seed=target.seed, budget=target.budget)

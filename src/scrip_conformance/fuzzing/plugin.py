@@ -240,13 +240,8 @@ def ahead_of_time(config: pytest.Config, target: Any) -> tuple[Any, Any]:
     may run beside them (never beside the read-only profile, which waits for it)."""
     return (
         lambda: _set_up(config, target),
-        lambda ids: _fuzz_alone(config, target, ids),
+        lambda ids: _fuzz(config, target, ids, ahead=True),
     )
-
-
-def _fuzz_alone(config: pytest.Config, target: Any, ids: Any) -> FuzzReport:
-    with side_by_side.hypothesis_alone():  # the state machine's hypothesis run may be beside
-        return _fuzz(config, target, ids, ahead=True)
 
 
 def _report_of_workers(config: pytest.Config) -> FuzzReport | None:

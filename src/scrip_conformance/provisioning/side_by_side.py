@@ -29,7 +29,6 @@ import inspect
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from contextvars import copy_context
 from dataclasses import dataclass, field
 from typing import Any
@@ -407,18 +406,6 @@ def unit_name(nodeid: str) -> str:
     return nodeid.split("::", 1)[0]
 
 
-_HYPOTHESIS = threading.Lock()
-
-
-@contextmanager
-def hypothesis_alone() -> Iterator[None]:
-    """Hold while a hypothesis run goes on (the state machine, the fuzzing run): hypothesis
-    keeps process-wide state (the PRNG it seeds and restores around each run), so two runs at
-    once would change each other's examples, and the verdicts would follow the timing."""
-    with _HYPOTHESIS:
-        yield
-
-
 def quiet_target_for(item: pytest.Item) -> None:
     """Before a test that is no scenario (a read-only contract judges the whole organization):
     wait until nothing runs beside it."""
@@ -429,7 +416,6 @@ def quiet_target_for(item: pytest.Item) -> None:
 
 __all__ = [
     "ENGINE_KEY",
-    "hypothesis_alone",
     "SESSION_VALUES",
     "Outcome",
     "SideBySide",
