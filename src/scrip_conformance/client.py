@@ -27,7 +27,7 @@ from typing import Any
 
 import httpx
 
-from scrip_conformance import curl, metering
+from scrip_conformance import curl, in_flight, metering
 from scrip_conformance.invariants import ResponseContext, errors
 from scrip_conformance.invariants._common import show
 from scrip_conformance.pacing import Pacer, pacer_for
@@ -392,6 +392,14 @@ class TargetClient:
         _last_request = line
         deadline = time.monotonic() + timeout
         request = self._http.build_request(method, url, headers=headers, json=json, timeout=timeout)
+        with in_flight.slot():  # at most --concurrency of the run's requests at a time
+            return self._send_bounded(request, method, line, timeout, deadline)
+
+    def _send_bounded(
+        self, request: httpx.Request, method: str, line: str, timeout: float, deadline: float
+    ) -> tuple[int, dict[str, str], bytes, str]:
+        """:meth:`_send`'s sending and reading, in one of the run's slots."""
+        url = request.url
         try:
             raw = self._send_once(request, retry_stale=method == "GET")
             try:

@@ -20,7 +20,7 @@ from typing import Any, NoReturn
 
 import pytest
 
-from scrip_conformance import catalog, witnesses
+from scrip_conformance import catalog, in_flight, witnesses
 from scrip_conformance.client import ReadOnlyRefusal, TargetClient, TargetError
 from scrip_conformance.discovery import Discovery
 from scrip_conformance.provisioning import side_by_side
@@ -279,6 +279,7 @@ def target(pytestconfig: pytest.Config) -> Target:
     resolved = _target(pytestconfig)
     if not resolved.base_url or not resolved.api_key:
         pytest.fail("no target: give --base-url and --api-key", pytrace=False)
+    in_flight.limit(resolved.concurrency)  # whatever sends: scenarios, reads, fuzzer workers
     return resolved
 
 

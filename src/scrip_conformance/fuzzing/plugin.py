@@ -140,29 +140,43 @@ def _run_once(config: pytest.Config, target: Any, ahead: bool = False) -> FuzzRe
 
 def _set_up(config: pytest.Config, target: Any) -> Any:
     """The fuzzing run's data: the ids the target holds (and, writing, the ones it provisions)."""
-    from scrip_conformance.fuzzing.data import discover, provision
+    return _provisioned(config, target, _discovered(config, target))
+
+
+def _discovered(config: pytest.Config, target: Any) -> Any:
+    """The ids the target holds (the walk of its lists)."""
+    from scrip_conformance.fuzzing.data import discover
     from scrip_conformance.pacing import pacer_for
 
-    base_url, api_key = target.base_url, target.api_key
-    seed = int(_attr(target, "seed") or 0)
-    unsupported = frozenset(_attr(target, "unsupported") or ())
-    pacer = pacer_for(base_url)  # one per target: every client shares the rate-limit bucket
+    base_url = target.base_url
     try:
-        if is_read_only(config, target):
-            return discover(base_url, api_key, pacer=pacer)
-        seen = discover(base_url, api_key, pacer=pacer)  # the target's own data, first
-        ids = provision(
-            base_url,
-            api_key,
-            seed=seed,
-            participants=budget_named(_attr(target, "budget")).seed_participants,
-            unsupported=unsupported,
-            pacer=pacer,
-        )
-        ids.readable = seen.by_kind()
-        return ids
+        return discover(base_url, target.api_key, pacer=pacer_for(base_url))
     except Exception as exc:  # set-up against a broken target: say so, no traceback
         pytest.fail(f"fuzzing set-up failed against {base_url}: {exc}", pytrace=False)
+
+
+def _provisioned(config: pytest.Config, target: Any, seen: Any) -> Any:
+    """The ids to fuzz with: ``seen`` alone when reading only; else the ones provisioned, with
+    ``seen``'s as readable."""
+    from scrip_conformance.fuzzing.data import provision
+    from scrip_conformance.pacing import pacer_for
+
+    if is_read_only(config, target):
+        return seen
+    base_url = target.base_url
+    try:
+        ids = provision(
+            base_url,
+            target.api_key,
+            seed=int(_attr(target, "seed") or 0),
+            participants=budget_named(_attr(target, "budget")).seed_participants,
+            unsupported=frozenset(_attr(target, "unsupported") or ()),
+            pacer=pacer_for(base_url),  # one per target: every client shares the bucket
+        )
+    except Exception as exc:  # set-up against a broken target: say so, no traceback
+        pytest.fail(f"fuzzing set-up failed against {base_url}: {exc}", pytrace=False)
+    ids.readable = seen.by_kind()
+    return ids
 
 
 def _fuzz(config: pytest.Config, target: Any, ids: Any, ahead: bool) -> FuzzReport:
@@ -235,12 +249,13 @@ JOB = "fuzzing"
 
 def ahead_of_time(config: pytest.Config, target: Any) -> tuple[Any, Any]:
     """The session's fuzzing run as a job for :class:`~scrip_conformance.provisioning.
-    side_by_side.SideBySide`: its set-up (discovery and provisioning), made before the
-    write-side scenarios start, then the run, which writes only to what it provisioned, so it
-    may run beside them (never beside the read-only profile, which waits for it)."""
+    side_by_side.SideBySide`: its discovery of the target's data, made before the write-side
+    scenarios start (so it sees the same whatever runs beside the job later), then its own
+    provisioning and the run, which write only to what it provisions, so they may run beside
+    them (never beside the read-only profile, which waits for them)."""
     return (
-        lambda: _set_up(config, target),
-        lambda ids: _fuzz(config, target, ids, ahead=True),
+        lambda: _discovered(config, target),
+        lambda seen: _fuzz(config, target, _provisioned(config, target, seen), ahead=True),
     )
 
 

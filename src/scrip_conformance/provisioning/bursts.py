@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from scrip_conformance import in_flight
 from scrip_conformance.model import LedgerModel, Outcome, reconcile
 from scrip_conformance.model.calendar import parse_timestamp
 from scrip_conformance.model.judge import balance_violations, outcome_violations
@@ -52,11 +53,12 @@ def fire(wire: HttpWire, participant: str, requests: Sequence[BurstRequest]) -> 
         except BaseException as exc:  # reported after the join, never lost in a thread
             errors.append(exc)
 
-    threads = [
-        # each in a copy of the caller's context: a side-by-side scenario's meter follows
-        threading.Thread(target=copy_context().run, args=(send, i, r), daemon=True)
-        for i, r in enumerate(requests)
-    ]
+    with in_flight.exempt():  # the burst's requests reach the target together, by design
+        threads = [
+            # each in a copy of the caller's context: a side-by-side scenario's meter follows
+            threading.Thread(target=copy_context().run, args=(send, i, r), daemon=True)
+            for i, r in enumerate(requests)
+        ]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -2,9 +2,10 @@
 fuzzing profile, which goes last.
 
 Fuzzing is the longest part of a run, so a bug any other contract catches is reported (and
-``pytest -x``-style impatience is rewarded) minutes sooner; and the read-only walk judges the
-data the targeted profiles wrote, without the many resources the fuzzer creates on the way.
-The order stays deterministic: a stable sort on the test's place in the suite.
+``pytest -x``-style impatience is rewarded) sooner. In a writing run the fuzzing run itself
+goes beside the write-side tests (``provisioning/side_by_side.py``) and is over before the
+read-only profile starts, so the read-only walk judges what both wrote; its tests, last, judge
+its report. The order stays deterministic: a stable sort on the test's place in the suite.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 
-from scrip_conformance import metering
+from scrip_conformance import in_flight, metering
 from scrip_conformance.recording import recorder as recording
 from scrip_conformance.recording import sending as recorded
 from scrip_conformance.safety import keys, writes
@@ -60,10 +60,11 @@ class GuardedAdapter(HTTPAdapter):
     """Sends nothing the guard refuses; reads at most the cap, within one deadline."""
 
     def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
-        if phase is None:
-            return self._send(request, timeout, verify, cert, proxies)
-        with recording.phase_of_context(phase):  # schemathesis' worker threads: no context
-            return self._send(request, timeout, verify, cert, proxies)
+        with in_flight.slot():  # at most --concurrency of the run's requests at a time
+            if phase is None:
+                return self._send(request, timeout, verify, cert, proxies)
+            with recording.phase_of_context(phase):  # schemathesis' worker threads: no context
+                return self._send(request, timeout, verify, cert, proxies)
 
     def _send(self, request, timeout, verify, cert, proxies):
         counted = meter or metering.meter()
