@@ -178,9 +178,9 @@ OPTIONS = (
         "--concurrency",
         "SCRIP_CONCURRENCY",
         "requests in flight at most (independent reads of the walk and the read-only contracts, "
-        "fuzzed reads between writes, the evidence's chains of writes, the sandbox's "
-        "retirement; results as a serial run's; "
-        "1 = serial; default 4)",
+        "fuzzed reads between writes, the evidence's chains of writes, the write-side test "
+        "files side by side with the fuzzing run, the sandbox's retirement; results as a "
+        "serial run's; 1 = serial; default 4)",
         4,
     ),
     Option(
