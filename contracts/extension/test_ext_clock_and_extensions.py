@@ -25,6 +25,9 @@ from scrip_conformance.pytest_plugin import not_run, require_feature
 from scrip_conformance.sampling import rotation
 from scrip_conformance.violations import ContractFailure, Violation
 
+START_FIRST = True
+"""Side by side with the other write-side files (provisioning/side_by_side.py), this one starts
+first: its clock scenarios wait for lots to mature and expire, the longest of them all."""
 MIN_LEAD = timedelta(seconds=1)  # how far into the run lots mature or expire, at least
 LEAD_PER_UNCERTAINTY = 20
 """The lead also grows with the clock estimate's uncertainty (half a round trip plus 50 ms), so

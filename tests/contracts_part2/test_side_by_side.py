@@ -258,3 +258,28 @@ def test_a_scenario_test_takes_the_engine_and_keeps_the_scenarios_name_marks_and
     assert inspect.unwrap(test_something).__code__.co_firstlineno > 0
     scenario_func = scenario_of(type("Item", (), {"obj": test_something})())
     assert list(inspect.signature(scenario_func).parameters) == ["ledger", "target"]
+
+
+def test_a_unit_that_says_it_takes_long_starts_before_the_others():
+    gate = threading.Event()
+    waited: list[bool] = []
+
+    def quick():  # waits for the long unit: it would wait in vain if that one were queued
+        waited.append(gate.wait(3))
+
+    def waits():
+        gate.set()
+
+    says_long = {**waits.__globals__, "START_FIRST": True}  # as if defined in such a module
+    long_one = type(waits)(waits.__code__, says_long, "waits", None, waits.__closure__)
+    engine = _engine(concurrency=2)  # two threads for three units: one unit is queued
+    engine.add("a.py::quick", "a.py", quick)
+    engine.add("b.py::quick", "b.py", quick)
+    engine.add("z.py::waits", "z.py", long_one)
+    engine.start()
+    try:
+        for nodeid in ("a.py::quick", "b.py::quick", "z.py::waits"):
+            engine.report(nodeid, lambda *a: None)
+    finally:
+        engine.close()
+    assert waited == [True, True]  # the last in the serial order started first

@@ -45,6 +45,8 @@ ENGINE_KEY = pytest.StashKey["SideBySide"]()
 """Where the session's :class:`SideBySide` is kept (once its first scenario's turn came)."""
 
 _SCENARIO = "_scrip_scenario"
+START_FIRST = "START_FIRST"
+"""A test module setting this true takes long (it waits): its unit starts before the others."""
 _FIXTURES = "_scrip_scenario_fixtures"
 
 
@@ -271,8 +273,18 @@ class SideBySide:
         for name in self._jobs:  # first: the longest piece of work
             self._done[name] = self._pool.submit(copy_context().run, self._run_job, name)
         self._running = [
-            self._pool.submit(copy_context().run, unit.run_all) for unit in self.units.values()
+            self._pool.submit(copy_context().run, unit.run_all) for unit in self._by_length()
         ]
+
+    def _by_length(self) -> list[Unit]:
+        """The units, those whose module says it takes long (``START_FIRST = True``: the clock
+        scenarios' waits) first, so that no long unit starts last; the serial order otherwise."""
+        units = list(self.units.values())
+        return sorted(units, key=lambda unit: not self._starts_first(unit))
+
+    def _starts_first(self, unit: Unit) -> bool:
+        func = self.scenarios[unit.nodeids[0]]
+        return bool(getattr(func, "__globals__", {}).get(START_FIRST, False))
 
     def _in_job(self, name: str, call: Callable[[], Any]) -> Any:
         """``call()`` counted in the job's meter and recorded under its phase; what it raised
