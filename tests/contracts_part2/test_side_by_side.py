@@ -283,3 +283,14 @@ def test_a_unit_that_says_it_takes_long_starts_before_the_others():
     finally:
         engine.close()
     assert waited == [True, True]  # the last in the serial order started first
+
+
+def test_a_test_whose_scenario_never_ran_says_so_instead_of_waiting():
+    engine = _engine(concurrency=2)
+    engine.add("a.py::t", "a.py", lambda: None)
+    engine.add("b.py::t", "b.py", lambda: None)
+    engine.close()  # stopped before it started: nothing will run
+    engine.start()
+    engine._pool.shutdown(wait=True)  # the units ran and met the stop
+    reported = [_reported(engine, n)[2] for n in ("a.py::t", "b.py::t")]
+    assert all(isinstance(error, metering.Stopped) for error in reported)

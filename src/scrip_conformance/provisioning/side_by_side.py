@@ -393,6 +393,9 @@ class SideBySide:
             unit.run_until(nodeid)
         with self._settled:
             while nodeid not in self.outcomes:
+                if self._pool is not None and all(f.done() for f in self._running):
+                    if nodeid not in self.outcomes:  # its unit's thread ended without it
+                        raise RuntimeError(f"{nodeid}: its scenario never ran (the run stopped)")
                 self._settled.wait(timeout=1.0)
         outcome = self.outcomes.pop(nodeid)
         metering.meter().absorb(outcome.requests)
